@@ -1,0 +1,159 @@
+//! People's accounts: validation and creation rules shared by the CLI and, later, the console.
+
+use crate::crypto::password::PasswordHasher;
+use crate::crypto::secrets::random_token;
+use crate::store::users::{self, User};
+use crate::store::{AnyConnection, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("a user with that username or email already exists")]
+    Duplicate,
+    #[error("no such user")]
+    NotFound,
+    #[error(transparent)]
+    Store(StoreError),
+    #[error("{0}")]
+    Crypto(#[from] crate::crypto::CryptoError),
+}
+
+impl From<StoreError> for AccountError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Conflict => AccountError::Duplicate,
+            StoreError::NotFound => AccountError::NotFound,
+            other => AccountError::Store(other),
+        }
+    }
+}
+
+/// Passwords longer than this are refused only to bound hashing work.
+pub const MAX_PASSWORD_CHARS: usize = 1024;
+
+pub struct NewUser {
+    pub username: String,
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub roles: Vec<String>,
+    pub must_change_password: bool,
+}
+
+/// NIST SP 800-63B: a minimum length, a generous maximum, any characters, no composition rules.
+pub fn check_password(
+    password: &str,
+    min_length: usize,
+    username: &str,
+    email: Option<&str>,
+) -> Result<(), AccountError> {
+    let chars = password.chars().count();
+    if chars < min_length {
+        return Err(AccountError::Invalid(format!(
+            "the password must have at least {min_length} characters"
+        )));
+    }
+    if chars > MAX_PASSWORD_CHARS {
+        return Err(AccountError::Invalid(format!(
+            "the password may have at most {MAX_PASSWORD_CHARS} characters"
+        )));
+    }
+    let lowered = password.to_lowercase();
+    if lowered == username || email.is_some_and(|e| lowered == e) {
+        return Err(AccountError::Invalid(
+            "the password must not be the username or email".into(),
+        ));
+    }
+    Ok(())
+}
+
+pub fn normalize_username(raw: &str) -> Result<String, AccountError> {
+    let username = raw.trim().to_lowercase();
+    let valid = (1..=64).contains(&username.len())
+        && username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if valid {
+        Ok(username)
+    } else {
+        Err(AccountError::Invalid(
+            "a username has 1 to 64 letters, digits, '.', '_' or '-'".into(),
+        ))
+    }
+}
+
+pub fn normalize_email(raw: &str) -> Result<String, AccountError> {
+    let email = raw.trim().to_lowercase();
+    let valid = email.len() <= 254
+        && !email.chars().any(char::is_whitespace)
+        && email
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
+    if valid {
+        Ok(email)
+    } else {
+        Err(AccountError::Invalid(format!("{raw:?} is not an email address")))
+    }
+}
+
+pub fn create(
+    conn: &mut AnyConnection,
+    hasher: &PasswordHasher,
+    min_length: usize,
+    new: NewUser,
+    password: &str,
+    now: i64,
+) -> Result<User, AccountError> {
+    check_password(password, min_length, &new.username, new.email.as_deref())?;
+    let user = User {
+        id: random_token::<16>(),
+        username: new.username,
+        email: new.email,
+        name: new.name,
+        password_hash: hasher.hash(password)?,
+        roles: new.roles.join(" "),
+        disabled: false,
+        must_change_password: new.must_change_password,
+        created_at: now,
+        updated_at: now,
+    };
+    users::insert(conn, &user)?;
+    Ok(user)
+}
+
+pub fn set_password(
+    conn: &mut AnyConnection,
+    hasher: &PasswordHasher,
+    min_length: usize,
+    user: &User,
+    password: &str,
+    now: i64,
+) -> Result<(), AccountError> {
+    check_password(password, min_length, &user.username, user.email.as_deref())?;
+    let hash = hasher.hash(password)?;
+    Ok(users::set_password(conn, &user.id, &hash, false, now)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_rules() {
+        assert!(check_password("short", 12, "alice", None).is_err());
+        assert!(check_password("alice-the-admin", 12, "alice-the-admin", None).is_err());
+        assert!(check_password("ALICE@EXAMPLE.COM", 12, "a", Some("alice@example.com")).is_err());
+        assert!(check_password("correct horse battery", 12, "alice", None).is_ok());
+        assert!(check_password("ünïcødé pässwörd ✓", 12, "alice", None).is_ok());
+        assert!(check_password(&"x".repeat(128), 12, "alice", None).is_ok());
+    }
+
+    #[test]
+    fn usernames_and_emails() {
+        assert_eq!(normalize_username(" Alice ").unwrap(), "alice");
+        assert!(normalize_username("a b").is_err());
+        assert!(normalize_username("").is_err());
+        assert_eq!(normalize_email("A@Example.org").unwrap(), "a@example.org");
+        assert!(normalize_email("nobody").is_err());
+    }
+}

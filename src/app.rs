@@ -1,0 +1,143 @@
+//! Builds the HTTP application: shared state, middleware, and every route in one table.
+
+use std::net::TcpListener;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{web, App, HttpMessage, HttpRequest, HttpResponse, HttpServer};
+use tracing_actix_web::{RequestId, TracingLogger};
+
+use crate::config::Config;
+use crate::crypto::kek::KeyEncryptionKey;
+use crate::crypto::keys::KeySet;
+use crate::crypto::rotation;
+use crate::error::AppError;
+use crate::oidc::{discovery, jwks, token};
+use crate::security::headers::security_headers;
+use crate::store::{unix_now, Store};
+use crate::telemetry::RedactedRootSpan;
+
+pub const DISCOVERY_PATH: &str = "/.well-known/openid-configuration";
+pub const AS_METADATA_PATH: &str = "/.well-known/oauth-authorization-server";
+pub const JWKS_PATH: &str = "/jwks.json";
+pub const TOKEN_PATH: &str = "/token";
+
+pub struct AppState {
+    pub config: Config,
+    pub store: Store,
+    kek: KeyEncryptionKey,
+    keys: RwLock<Arc<KeySet>>,
+    discovery: String,
+}
+
+impl AppState {
+    pub fn new(config: Config, store: Store, kek: KeyEncryptionKey, keys: KeySet) -> AppState {
+        let discovery = discovery::document(&config, &keys.algorithms());
+        AppState {
+            config,
+            store,
+            kek,
+            keys: RwLock::new(Arc::new(keys)),
+            discovery,
+        }
+    }
+
+    /// The keys in force now; a rotation swaps the whole set at once.
+    pub fn keys(&self) -> Arc<KeySet> {
+        match self.keys.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    pub fn discovery(&self) -> String {
+        self.discovery.clone()
+    }
+
+    /// Picks up keys rotated by another process or node.
+    pub async fn refresh_keys(self: &Arc<Self>) -> Result<(), AppError> {
+        let state = Arc::clone(self);
+        let current = self.keys();
+        let fresh = self
+            .store
+            .run(move |conn| {
+                rotation::reload(conn, &state.kek, Some(&current), unix_now())
+                    .map_err(|e| AppError::Internal(e.to_string()))
+            })
+            .await?;
+        if let Some(fresh) = fresh {
+            tracing::info!("signing keys changed; serving the new set");
+            match self.keys.write() {
+                Ok(mut guard) => *guard = Arc::new(fresh),
+                Err(poisoned) => *poisoned.into_inner() = Arc::new(fresh),
+            }
+        }
+        Ok(())
+    }
+}
+
+fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route(DISCOVERY_PATH, web::get().to(discovery::metadata))
+        .route(AS_METADATA_PATH, web::get().to(discovery::metadata))
+        .route(JWKS_PATH, web::get().to(jwks::jwks))
+        .route(TOKEN_PATH, web::post().to(token::token))
+        .route("/healthz", web::get().to(crate::health::alive))
+        .route("/readyz", web::get().to(crate::health::ready))
+        .route("/static/style.css", web::get().to(stylesheet));
+}
+
+async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(include_str!("../static/style.css"))
+}
+
+async fn not_found(_req: HttpRequest) -> Result<HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}
+
+/// Binds the listener and returns the server, not yet awaited, and the port it got.
+pub fn build(state: Arc<AppState>, listener: TcpListener) -> std::io::Result<(Server, u16)> {
+    let port = listener.local_addr()?.port();
+    let https = state.config.issuer_is_https;
+    let body_limit = state.config.settings.server.max_body_bytes;
+    let workers = match state.config.settings.server.workers {
+        0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+        n => n,
+    };
+    let data = web::Data::from(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .app_data(web::PayloadConfig::new(body_limit))
+            .app_data(web::FormConfig::default().limit(body_limit))
+            .app_data(web::JsonConfig::default().limit(body_limit))
+            .wrap(security_headers(https))
+            .wrap_fn(|req, srv| {
+                let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+                let response = actix_web::dev::Service::call(srv, req);
+                async move {
+                    let mut response = response.await?;
+                    if let Some(value) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+                        response.headers_mut().insert(
+                            header::HeaderName::from_static("x-request-id"),
+                            value,
+                        );
+                    }
+                    Ok(response)
+                }
+            })
+            .wrap(TracingLogger::<RedactedRootSpan>::new())
+            .configure(routes)
+            .default_service(web::to(not_found))
+    })
+    .workers(workers)
+    .shutdown_timeout(30)
+    .client_request_timeout(Duration::from_secs(10))
+    .listen(listener)?
+    .run();
+    Ok((server, port))
+}

@@ -1,0 +1,93 @@
+use clap::Subcommand;
+
+use super::{format_time, open};
+use crate::client_registry::{self, ClientError, NewClient};
+use crate::config::Config;
+use crate::store::{clients, unix_now};
+use crate::CommandError;
+
+#[derive(Subcommand)]
+pub enum ClientCommand {
+    /// Register a client. A confidential client's secret is printed once and stored only hashed.
+    Add {
+        /// Display name shown to people.
+        #[arg(long)]
+        name: String,
+        /// Client id; random when omitted.
+        #[arg(long)]
+        id: Option<String>,
+        /// A public client (browser or native app): no secret, PKCE required.
+        #[arg(long)]
+        public: bool,
+        /// An exact redirect URI (repeatable): absolute, https unless loopback.
+        #[arg(long = "redirect-uri")]
+        redirect_uris: Vec<String>,
+        /// A grant type (repeatable): authorization_code, refresh_token, client_credentials.
+        #[arg(long = "grant", default_values_t = ["authorization_code".to_string(), "refresh_token".to_string()])]
+        grant_types: Vec<String>,
+        /// A scope the client may request (repeatable).
+        #[arg(long = "scope", default_values_t = ["openid".to_string(), "profile".to_string(), "email".to_string()])]
+        scopes: Vec<String>,
+        /// An audience (resource indicator URI) the client may get tokens for (repeatable).
+        #[arg(long = "audience")]
+        audiences: Vec<String>,
+    },
+    /// List clients.
+    List,
+    /// Remove a client.
+    Remove { id: String },
+}
+
+pub fn run(config: &Config, cmd: ClientCommand) -> Result<(), CommandError> {
+    let store = open(config)?;
+    let mut conn = store.conn()?;
+    match cmd {
+        ClientCommand::Add {
+            name,
+            id,
+            public,
+            redirect_uris,
+            grant_types,
+            scopes,
+            audiences,
+        } => {
+            let new = NewClient {
+                id,
+                name,
+                public,
+                redirect_uris,
+                grant_types,
+                scopes,
+                audiences,
+            };
+            let (client, secret) = client_registry::register(&mut conn, new, unix_now())?;
+            println!("client_id: {}", client.id);
+            match secret {
+                Some(secret) => {
+                    println!("client_secret: {secret}");
+                    println!("(the secret is shown once; it is stored only as a hash)");
+                }
+                None => println!("public client: no secret, PKCE (S256) required"),
+            }
+        }
+        ClientCommand::List => {
+            println!("{:<20} {:<24} {:<12} {:<40} CREATED", "ID", "NAME", "TYPE", "GRANTS");
+            for c in clients::list(&mut conn)? {
+                let kind = if c.is_public() { "public" } else { "confidential" };
+                println!(
+                    "{:<20} {:<24} {:<12} {:<40} {}",
+                    c.id,
+                    c.name,
+                    kind,
+                    c.grant_types,
+                    format_time(c.created_at)
+                );
+            }
+        }
+        ClientCommand::Remove { id } => {
+            clients::remove(&mut conn, &id).map_err(ClientError::from)?;
+            println!("removed client {id}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,116 @@
+//! The operator's command line, in the same binary as the server.
+
+mod clients;
+mod keys;
+mod users;
+
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+use crate::store::Store;
+use crate::CommandError;
+
+#[derive(Parser)]
+#[command(name = "idp", version, about = "OpenID Connect / OAuth 2.0 identity provider")]
+pub struct Cli {
+    /// A TOML configuration file (also IDP_CONFIG); IDP_* environment variables override it.
+    #[arg(long, global = true, env = "IDP_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the provider (creates schema, keys and a first admin on first start).
+    Serve,
+    /// Apply pending database migrations.
+    Migrate,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(users::UserCommand),
+    /// Manage relying parties and machine clients.
+    #[command(subcommand)]
+    Client(clients::ClientCommand),
+    /// Manage signing keys.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
+}
+
+pub fn run(cli: Cli) -> Result<(), CommandError> {
+    let config = Config::load(cli.config.as_deref(), std::env::vars())?;
+    match cli.command {
+        Command::Serve => crate::serve::run(config),
+        Command::Migrate => {
+            let store = Store::open(&config.database, 1)?;
+            let applied = store.migrate()?;
+            println!("{applied} migration(s) applied to {}", config.database.describe());
+            Ok(())
+        }
+        Command::User(cmd) => users::run(&config, cmd),
+        Command::Client(cmd) => clients::run(&config, cmd),
+        Command::Keys(cmd) => keys::run(&config, cmd),
+    }
+}
+
+fn open(config: &Config) -> Result<Store, CommandError> {
+    crate::serve::open_store(config)
+}
+
+/// Reads a secret from a prompt on a terminal, or one line of standard input otherwise; never
+/// from the command line, where other users and shell history would see it.
+fn read_secret(prompt: &str) -> Result<String, CommandError> {
+    let secret = if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(prompt)
+            .map_err(|e| CommandError(format!("cannot read password: {e}")))?;
+        let again = rpassword::prompt_password("Again: ")
+            .map_err(|e| CommandError(format!("cannot read password: {e}")))?;
+        if first != again {
+            return Err(CommandError("the two passwords differ".into()));
+        }
+        first
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| CommandError(format!("cannot read password from stdin: {e}")))?;
+        line.trim_end_matches(['\n', '\r']).to_string()
+    };
+    if secret.is_empty() {
+        return Err(CommandError("no password given on standard input".into()));
+    }
+    Ok(secret)
+}
+
+fn format_time(unix: i64) -> String {
+    // Days since the epoch to a civil date (proleptic Gregorian), without a date crate.
+    let days = unix.div_euclid(86_400);
+    let secs = unix.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn formats_times() {
+        assert_eq!(super::format_time(0), "1970-01-01 00:00Z");
+        assert_eq!(super::format_time(1_795_000_000), "2026-11-18 11:06Z");
+    }
+}

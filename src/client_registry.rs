@@ -1,0 +1,158 @@
+//! Registering relying parties and machine clients: the rules a client must meet.
+
+use crate::config::is_loopback_host;
+use crate::crypto::secrets::{hash_secret, random_token};
+use crate::store::clients::{self, Client};
+use crate::store::{AnyConnection, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("a client with that id already exists")]
+    Duplicate,
+    #[error("no such client")]
+    NotFound,
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for ClientError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Conflict => ClientError::Duplicate,
+            StoreError::NotFound => ClientError::NotFound,
+            other => ClientError::Store(other),
+        }
+    }
+}
+
+pub const KNOWN_GRANTS: [&str; 3] = ["authorization_code", "refresh_token", "client_credentials"];
+
+pub struct NewClient {
+    pub id: Option<String>,
+    pub name: String,
+    pub public: bool,
+    pub redirect_uris: Vec<String>,
+    pub grant_types: Vec<String>,
+    pub scopes: Vec<String>,
+    pub audiences: Vec<String>,
+}
+
+/// A redirect URI is compared as an exact string, so it must be absolute, carry no fragment,
+/// and use https unless it points at this machine's loopback interface.
+pub fn check_redirect_uri(uri: &str) -> Result<(), ClientError> {
+    let invalid = |why: &str| ClientError::Invalid(format!("redirect URI {uri:?} {why}"));
+    let url = url::Url::parse(uri).map_err(|_| invalid("is not an absolute URL"))?;
+    if url.fragment().is_some() {
+        return Err(invalid("must not have a fragment"));
+    }
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback_host(&url) => Ok(()),
+        _ => Err(invalid("must use https (http only on loopback)")),
+    }
+}
+
+fn check_id(id: &str) -> Result<(), ClientError> {
+    let valid = (3..=64).contains(&id.len())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if valid {
+        Ok(())
+    } else {
+        Err(ClientError::Invalid(
+            "a client id has 3 to 64 letters, digits, '.', '_' or '-'".into(),
+        ))
+    }
+}
+
+fn check_token(kind: &str, value: &str) -> Result<(), ClientError> {
+    if value.is_empty() || value.chars().any(|c| c.is_whitespace() || c == '"' || c == '\\') {
+        return Err(ClientError::Invalid(format!("{kind} {value:?} is not valid")));
+    }
+    Ok(())
+}
+
+/// Registers the client; returns it with its secret (shown once, never stored) if confidential.
+pub fn register(
+    conn: &mut AnyConnection,
+    new: NewClient,
+    now: i64,
+) -> Result<(Client, Option<String>), ClientError> {
+    let id = match new.id {
+        Some(id) => {
+            check_id(&id)?;
+            id
+        }
+        None => random_token::<12>(),
+    };
+    if new.name.trim().is_empty() || new.name.len() > 200 {
+        return Err(ClientError::Invalid("a client needs a name (up to 200 characters)".into()));
+    }
+    for uri in &new.redirect_uris {
+        check_redirect_uri(uri)?;
+    }
+    for grant in &new.grant_types {
+        if !KNOWN_GRANTS.contains(&grant.as_str()) {
+            return Err(ClientError::Invalid(format!("unknown grant type {grant:?}")));
+        }
+    }
+    let uses = |g: &str| new.grant_types.iter().any(|x| x == g);
+    if uses("authorization_code") && new.redirect_uris.is_empty() {
+        return Err(ClientError::Invalid(
+            "authorization_code needs at least one --redirect-uri".into(),
+        ));
+    }
+    if uses("client_credentials") {
+        if new.public {
+            return Err(ClientError::Invalid(
+                "a public client cannot use client_credentials".into(),
+            ));
+        }
+        if new.audiences.is_empty() {
+            return Err(ClientError::Invalid(
+                "client_credentials needs at least one --audience".into(),
+            ));
+        }
+    }
+    for scope in &new.scopes {
+        check_token("scope", scope)?;
+    }
+    for audience in &new.audiences {
+        url::Url::parse(audience).map_err(|_| {
+            ClientError::Invalid(format!("audience {audience:?} is not an absolute URI"))
+        })?;
+    }
+    let secret = (!new.public).then(random_token::<32>);
+    let client = Client {
+        id,
+        name: new.name.trim().to_string(),
+        secret_hash: secret.as_deref().map(hash_secret),
+        redirect_uris: serde_json::to_string(&new.redirect_uris)
+            .map_err(|e| ClientError::Invalid(e.to_string()))?,
+        grant_types: new.grant_types.join(" "),
+        scopes: new.scopes.join(" "),
+        audiences: new.audiences.join(" "),
+        created_at: now,
+    };
+    clients::insert(conn, &client)?;
+    Ok((client, secret))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirect_uri_rules() {
+        assert!(check_redirect_uri("https://app.example.com/cb").is_ok());
+        assert!(check_redirect_uri("http://127.0.0.1:9000/cb").is_ok());
+        assert!(check_redirect_uri("http://localhost/cb").is_ok());
+        assert!(check_redirect_uri("http://app.example.com/cb").is_err());
+        assert!(check_redirect_uri("https://app.example.com/cb#x").is_err());
+        assert!(check_redirect_uri("/cb").is_err());
+        assert!(check_redirect_uri("javascript:alert(1)").is_err());
+    }
+}

@@ -1,0 +1,405 @@
+//! Settings: built-in defaults, then a TOML file, then `IDP_*` environment variables
+//! (`IDP_SECTION__KEY`, e.g. `IDP_SERVER__ISSUER`). Validated once, before anything starts.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::crypto::kek::KekSource;
+use crate::crypto::keys::SigningAlg;
+use crate::crypto::password::Argon2Settings;
+use crate::store::DatabaseLocation;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub keys: KeySettings,
+    pub password: PasswordSettings,
+    pub tokens: TokenSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    pub bind: String,
+    /// The public URL of the provider; defaults to `http://{bind}`.
+    pub issuer: String,
+    /// HTTP worker threads; 0 means one per CPU core.
+    pub workers: usize,
+    pub max_body_bytes: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `postgres://…` for PostgreSQL; a path or `sqlite://path` for SQLite; empty for
+    /// `{data_dir}/idp.db`.
+    pub url: String,
+    pub pool_size: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KeySettings {
+    /// Base64 of 32 random bytes. Takes precedence over `encryption_key_file`.
+    pub encryption_key: String,
+    /// Empty: `{data_dir}/signing-keys.kek`, generated on first start.
+    pub encryption_key_file: String,
+    /// How often a running server re-reads the signing keys (to see rotations made elsewhere).
+    pub refresh_secs: u64,
+    /// How long a rotated-out key stays published; at least the longest token lifetime.
+    pub retire_after_secs: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PasswordSettings {
+    pub min_length: usize,
+    pub argon2: Argon2Settings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TokenSettings {
+    pub access_token_ttl_secs: i64,
+    pub access_token_alg: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    /// A tracing filter, e.g. `info` or `idp=debug,info`.
+    pub level: String,
+    /// `json` (default) or `text`.
+    pub format: String,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            bind: "127.0.0.1:8080".into(),
+            issuer: String::new(),
+            workers: 0,
+            max_body_bytes: 64 * 1024,
+        }
+    }
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        DatabaseSettings {
+            url: String::new(),
+            pool_size: 8,
+        }
+    }
+}
+
+impl Default for KeySettings {
+    fn default() -> Self {
+        KeySettings {
+            encryption_key: String::new(),
+            encryption_key_file: String::new(),
+            refresh_secs: 30,
+            retire_after_secs: 86_400,
+        }
+    }
+}
+
+impl Default for PasswordSettings {
+    fn default() -> Self {
+        PasswordSettings {
+            min_length: 12,
+            argon2: Argon2Settings::default(),
+        }
+    }
+}
+
+impl Default for TokenSettings {
+    fn default() -> Self {
+        TokenSettings {
+            access_token_ttl_secs: 300,
+            access_token_alg: "ES256".into(),
+        }
+    }
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        LogSettings {
+            level: "info".into(),
+            format: "json".into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(pub String);
+
+fn invalid(msg: impl Into<String>) -> ConfigError {
+    ConfigError(msg.into())
+}
+
+/// Settings after validation, with the derived values every part of the provider uses.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub settings: Settings,
+    pub bind: SocketAddr,
+    /// No trailing slash.
+    pub issuer: String,
+    pub issuer_is_https: bool,
+    pub database: DatabaseLocation,
+    pub kek_source: KekSource,
+    pub access_token_alg: SigningAlg,
+}
+
+impl Config {
+    /// Reads the file (if any), applies `IDP_*` variables from `env`, and validates.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let mut table = match file {
+            Some(path) => std::fs::read_to_string(path)
+                .map_err(|e| invalid(format!("cannot read {}: {e}", path.display())))?
+                .parse::<toml::Table>()
+                .map_err(|e| invalid(format!("{}: {e}", path.display())))?,
+            None => toml::Table::new(),
+        };
+        let defaults = toml::Table::try_from(Settings::default())
+            .map_err(|e| invalid(format!("defaults: {e}")))?;
+        for (name, value) in env {
+            let Some(rest) = name.strip_prefix("IDP_") else {
+                continue;
+            };
+            if rest == "CONFIG" {
+                continue;
+            }
+            let path: Vec<String> = rest.split("__").map(|p| p.to_lowercase()).collect();
+            set_path(&mut table, &defaults, &path, &value)
+                .map_err(|msg| invalid(format!("{name}: {msg}")))?;
+        }
+        let settings: Settings = table
+            .try_into()
+            .map_err(|e: toml::de::Error| invalid(e.message().to_string()))?;
+        Config::validate(settings)
+    }
+
+    fn validate(mut settings: Settings) -> Result<Config, ConfigError> {
+        if settings.data_dir.as_os_str().is_empty() {
+            settings.data_dir = PathBuf::from("./data");
+        }
+        let bind: SocketAddr = settings.server.bind.parse().map_err(|_| {
+            invalid(format!(
+                "server.bind {:?} is not an address like 127.0.0.1:8080",
+                settings.server.bind
+            ))
+        })?;
+        if settings.server.issuer.is_empty() {
+            if bind.ip().is_unspecified() {
+                return Err(invalid(
+                    "server.issuer must be set when binding to all interfaces",
+                ));
+            }
+            settings.server.issuer = format!("http://{bind}");
+        }
+        let (issuer, issuer_is_https) = validate_issuer(&settings.server.issuer)?;
+        if !(1024..=10 * 1024 * 1024).contains(&settings.server.max_body_bytes) {
+            return Err(invalid("server.max_body_bytes must be between 1 KiB and 10 MiB"));
+        }
+        if settings.database.pool_size == 0 {
+            return Err(invalid("database.pool_size must be at least 1"));
+        }
+        if !settings.password.argon2.meets_owasp_minimum() {
+            return Err(invalid(
+                "password.argon2 is below OWASP's minimum (e.g. memory_kib = 19456, iterations = 2)",
+            ));
+        }
+        if !(8..=128).contains(&settings.password.min_length) {
+            return Err(invalid("password.min_length must be between 8 and 128"));
+        }
+        let tokens = &settings.tokens;
+        if !(10..=86_400).contains(&tokens.access_token_ttl_secs) {
+            return Err(invalid(
+                "tokens.access_token_ttl_secs must be between 10 and 86400",
+            ));
+        }
+        let access_token_alg = SigningAlg::parse(&tokens.access_token_alg)
+            .ok_or_else(|| invalid("tokens.access_token_alg must be RS256, ES256 or EdDSA"))?;
+        if settings.keys.retire_after_secs < tokens.access_token_ttl_secs {
+            return Err(invalid(
+                "keys.retire_after_secs must be at least tokens.access_token_ttl_secs",
+            ));
+        }
+        if settings.keys.refresh_secs == 0 {
+            return Err(invalid("keys.refresh_secs must be at least 1"));
+        }
+        if !matches!(settings.log.format.as_str(), "json" | "text") {
+            return Err(invalid("log.format must be json or text"));
+        }
+        let kek_source = if !settings.keys.encryption_key.is_empty() {
+            KekSource::Inline(settings.keys.encryption_key.clone())
+        } else if !settings.keys.encryption_key_file.is_empty() {
+            let path = PathBuf::from(&settings.keys.encryption_key_file);
+            std::fs::metadata(&path).map_err(|e| {
+                invalid(format!(
+                    "keys.encryption_key_file {}: {e}",
+                    path.display()
+                ))
+            })?;
+            KekSource::File(path)
+        } else {
+            KekSource::Generated(settings.data_dir.join("signing-keys.kek"))
+        };
+        let database = if settings.database.url.is_empty() {
+            DatabaseLocation::Sqlite(settings.data_dir.join("idp.db"))
+        } else {
+            DatabaseLocation::parse(&settings.database.url)
+        };
+        Ok(Config {
+            bind,
+            issuer,
+            issuer_is_https,
+            database,
+            kek_source,
+            access_token_alg,
+            settings,
+        })
+    }
+
+    /// An absolute URL of one of our endpoints.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.issuer)
+    }
+}
+
+fn validate_issuer(raw: &str) -> Result<(String, bool), ConfigError> {
+    let url = url::Url::parse(raw)
+        .map_err(|_| invalid(format!("server.issuer {raw:?} is not an absolute URL")))?;
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid("server.issuer must not have a query or fragment"));
+    }
+    let https = match url.scheme() {
+        "https" => true,
+        "http" if is_loopback_host(&url) => false,
+        "http" => {
+            return Err(invalid(format!(
+                "server.issuer {raw:?} uses http on a non-loopback host; use https"
+            )))
+        }
+        _ => return Err(invalid("server.issuer must be an https URL")),
+    };
+    Ok((raw.trim_end_matches('/').to_string(), https))
+}
+
+/// Loopback: `localhost`, 127.0.0.0/8 or ::1.
+pub fn is_loopback_host(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+/// Sets `path` in `table` to `raw`, typed like the default at that path.
+fn set_path(
+    table: &mut toml::Table,
+    defaults: &toml::Table,
+    path: &[String],
+    raw: &str,
+) -> Result<(), String> {
+    let (last, parents) = path.split_last().ok_or("empty setting name")?;
+    let mut target = table;
+    let mut default = defaults;
+    for part in parents {
+        default = default
+            .get(part)
+            .and_then(|v| v.as_table())
+            .ok_or("unknown setting")?;
+        target = target
+            .entry(part.clone())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+            .as_table_mut()
+            .ok_or("not a section in the file")?;
+    }
+    let value = match default.get(last).ok_or("unknown setting")? {
+        toml::Value::Integer(_) => toml::Value::Integer(
+            raw.trim()
+                .parse()
+                .map_err(|_| "must be a whole number".to_string())?,
+        ),
+        toml::Value::Boolean(_) => toml::Value::Boolean(
+            raw.trim()
+                .parse()
+                .map_err(|_| "must be true or false".to_string())?,
+        ),
+        toml::Value::Table(_) => return Err("is a section, not a setting".into()),
+        _ => toml::Value::String(raw.to_string()),
+    };
+    target.insert(last.clone(), value);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::load(
+            None,
+            env.iter().map(|(k, v)| (k.to_string(), v.to_string())),
+        )
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        let config = load(&[]).unwrap();
+        assert_eq!(config.issuer, "http://127.0.0.1:8080");
+        assert!(matches!(config.database, DatabaseLocation::Sqlite(_)));
+    }
+
+    #[test]
+    fn environment_overrides() {
+        let config = load(&[
+            ("IDP_SERVER__ISSUER", "https://id.example.com/"),
+            ("IDP_DATABASE__POOL_SIZE", "3"),
+            ("IDP_PASSWORD__ARGON2__MEMORY_KIB", "47104"),
+            ("PATH", "/bin"),
+        ])
+        .unwrap();
+        assert_eq!(config.issuer, "https://id.example.com");
+        assert!(config.issuer_is_https);
+        assert_eq!(config.settings.database.pool_size, 3);
+        assert_eq!(config.settings.password.argon2.memory_kib, 47104);
+    }
+
+    #[test]
+    fn bad_settings_are_refused() {
+        for env in [
+            ("IDP_SERVER__ISSUER", "not a url"),
+            ("IDP_SERVER__ISSUER", "http://id.example.com"),
+            ("IDP_SERVER__ISSUER", "https://id.example.com/?x=1"),
+            ("IDP_DATABASE__POOL_SIZE", "many"),
+            ("IDP_NO_SUCH", "1"),
+            ("IDP_PASSWORD__ARGON2__MEMORY_KIB", "1024"),
+            ("IDP_KEYS__ENCRYPTION_KEY_FILE", "/nonexistent/kek"),
+            ("IDP_TOKENS__ACCESS_TOKEN_ALG", "HS256"),
+        ] {
+            assert!(load(&[env]).is_err(), "{env:?} accepted");
+        }
+    }
+
+    #[test]
+    fn loopback_http_issuer_allowed() {
+        for issuer in ["http://localhost:9000", "http://127.0.0.2", "http://[::1]:80"] {
+            let config = load(&[("IDP_SERVER__ISSUER", issuer)]).unwrap();
+            assert!(!config.issuer_is_https);
+        }
+    }
+}

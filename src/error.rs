@@ -1,0 +1,136 @@
+//! The one error type of the HTTP layer, and the one place that turns errors into responses:
+//! OAuth error bodies on protocol endpoints, a readable page in the browser, never internals.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+
+use crate::crypto::CryptoError;
+use crate::store::StoreError;
+
+/// An OAuth 2.0 error (RFC 6749 §5.2) as a protocol endpoint returns it.
+#[derive(Debug, Clone)]
+pub struct OAuthError {
+    pub code: &'static str,
+    pub description: String,
+    pub status: StatusCode,
+}
+
+impl OAuthError {
+    pub fn new(code: &'static str, description: impl Into<String>) -> OAuthError {
+        let status = match code {
+            "invalid_client" => StatusCode::UNAUTHORIZED,
+            "temporarily_unavailable" => StatusCode::SERVICE_UNAVAILABLE,
+            "server_error" => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        OAuthError {
+            code,
+            description: description.into(),
+            status,
+        }
+    }
+
+    pub fn invalid_request(description: impl Into<String>) -> OAuthError {
+        OAuthError::new("invalid_request", description)
+    }
+
+    /// Deliberately the same words whether the client is unknown or its secret is wrong.
+    pub fn invalid_client() -> OAuthError {
+        OAuthError::new("invalid_client", "client authentication failed")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("oauth error {}", .0.code)]
+    OAuth(OAuthError),
+    #[error("not found")]
+    NotFound,
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<OAuthError> for AppError {
+    fn from(err: OAuthError) -> Self {
+        AppError::OAuth(err)
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Unavailable(msg) => AppError::Unavailable(msg),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<CryptoError> for AppError {
+    fn from(err: CryptoError) -> Self {
+        AppError::Internal(err.to_string())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    title: &'a str,
+    message: &'a str,
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::OAuth(e) => e.status,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        match self {
+            AppError::OAuth(e) => {
+                let mut response = HttpResponse::build(status);
+                response
+                    .insert_header((header::CACHE_CONTROL, "no-store"))
+                    .insert_header((header::PRAGMA, "no-cache"));
+                if e.status == StatusCode::UNAUTHORIZED {
+                    response.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"idp\""));
+                }
+                response.json(serde_json::json!({
+                    "error": e.code,
+                    "error_description": e.description,
+                }))
+            }
+            AppError::Unavailable(cause) => {
+                tracing::warn!(%cause, "service unavailable");
+                let mut response = page(status, "Temporarily unavailable", "Please try again shortly.");
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+                response
+            }
+            AppError::Internal(cause) => {
+                tracing::error!(%cause, "internal error");
+                page(status, "Something went wrong", "The request could not be completed.")
+            }
+            AppError::NotFound => page(status, "Not found", "There is nothing at this address."),
+        }
+    }
+}
+
+/// A small HTML error page; the text is escaped by the template.
+pub fn page(status: StatusCode, title: &str, message: &str) -> HttpResponse {
+    let body = ErrorPage { title, message }
+        .render()
+        .unwrap_or_else(|_| title.to_string());
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body)
+}

@@ -1,0 +1,40 @@
+//! A standalone OpenID Connect / OAuth 2.0 identity provider.
+
+pub mod accounts;
+pub mod app;
+pub mod bootstrap;
+pub mod cli;
+pub mod client_registry;
+pub mod config;
+pub mod crypto;
+pub mod error;
+pub mod health;
+pub mod oidc;
+pub mod security;
+pub mod serve;
+pub mod store;
+pub mod telemetry;
+
+/// A command failed; the message is one line for the operator.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct CommandError(pub String);
+
+macro_rules! command_error_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for CommandError {
+            fn from(err: $t) -> Self {
+                CommandError(err.to_string())
+            }
+        }
+    )*};
+}
+
+command_error_from!(
+    store::StoreError,
+    crypto::CryptoError,
+    crypto::rotation::KeyError,
+    config::ConfigError,
+    accounts::AccountError,
+    client_registry::ClientError
+);

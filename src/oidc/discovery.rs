@@ -1,0 +1,37 @@
+//! OpenID Provider Metadata (OpenID Connect Discovery 1.0 §3) and the same document as OAuth
+//! Authorization Server Metadata (RFC 8414). It advertises only what this build serves.
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+
+use super::client_auth;
+use super::token::GRANT_TYPES_SUPPORTED;
+use crate::app::{AppState, JWKS_PATH, TOKEN_PATH};
+use crate::config::Config;
+use crate::crypto::keys::SigningAlg;
+
+pub fn document(config: &Config, algorithms: &[SigningAlg]) -> String {
+    let algs: Vec<&str> = algorithms.iter().map(|a| a.name()).collect();
+    json!({
+        "issuer": config.issuer,
+        "jwks_uri": config.url(JWKS_PATH),
+        "token_endpoint": config.url(TOKEN_PATH),
+        "grant_types_supported": GRANT_TYPES_SUPPORTED,
+        "token_endpoint_auth_methods_supported": client_auth::METHODS_SUPPORTED,
+        "response_types_supported": ["code"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": algs,
+        "claims_parameter_supported": false,
+        "request_parameter_supported": false,
+        "request_uri_parameter_supported": false,
+    })
+    .to_string()
+}
+
+pub async fn metadata(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .content_type("application/json")
+        .body(state.discovery())
+}

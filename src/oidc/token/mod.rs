@@ -1,0 +1,59 @@
+//! The token endpoint (RFC 6749 §3.2): parse, authenticate the client, hand over to the grant.
+
+mod client_credentials;
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::Value;
+
+use super::client_auth;
+use super::form::Form;
+use crate::app::AppState;
+use crate::error::{AppError, OAuthError};
+
+pub const GRANT_TYPES_SUPPORTED: [&str; 1] = [client_credentials::GRANT_TYPE];
+
+pub async fn token(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let form = Form::parse(content_type, &body)?;
+    let grant_type = form.required("grant_type")?.to_string();
+    let presented = client_auth::presented(&req, &form)?;
+    let client = state
+        .store
+        .run(move |conn| client_auth::authenticate(conn, &presented))
+        .await?;
+    let body = match grant_type.as_str() {
+        client_credentials::GRANT_TYPE => client_credentials::grant(&state, &client, &form)?,
+        _ => {
+            return Err(OAuthError::new(
+                "unsupported_grant_type",
+                "this grant type is not supported",
+            )
+            .into())
+        }
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .json(body))
+}
+
+/// The successful response members every grant shares (RFC 6749 §5.1).
+fn bearer_response(access_token: String, expires_in: i64, scope: &str) -> Value {
+    let mut body = serde_json::json!({
+        "access_token": access_token,
+        "token_type": "Bearer",
+        "expires_in": expires_in,
+    });
+    if !scope.is_empty() {
+        body["scope"] = Value::String(scope.to_string());
+    }
+    body
+}

@@ -1,0 +1,3 @@
+//! Protections every response gets.
+
+pub mod headers;

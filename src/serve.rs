@@ -1,0 +1,79 @@
+//! `idp serve`: prepare the store, keys and first admin, then run the HTTP server.
+
+use std::net::TcpListener;
+use std::os::unix::fs::DirBuilderExt;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::app::{self, AppState};
+use crate::config::Config;
+use crate::crypto::kek::{KekSource, KeyEncryptionKey};
+use crate::crypto::password::PasswordHasher;
+use crate::crypto::rotation;
+use crate::store::{unix_now, DatabaseLocation, Store};
+use crate::{bootstrap, telemetry, CommandError};
+
+pub fn run(config: Config) -> Result<(), CommandError> {
+    telemetry::init(&config.settings.log);
+    let store = open_store(&config)?;
+    let kek = load_kek(&config)?;
+    let now = unix_now();
+    let mut conn = store.conn()?;
+    let created_keys = rotation::ensure_keys(&mut conn, &kek, now)?;
+    let hasher = PasswordHasher::new(config.settings.password.argon2)?;
+    let admin = bootstrap::first_admin(&mut conn, &hasher, now)?;
+    let keys = rotation::reload(&mut conn, &kek, None, now)?
+        .ok_or_else(|| CommandError("no signing keys could be loaded".into()))?;
+    drop(conn);
+
+    let listener = TcpListener::bind(config.bind)
+        .map_err(|e| CommandError(format!("cannot listen on {}: {e}", config.bind)))?;
+    bootstrap::print_banner(&config, &created_keys, admin.as_ref());
+    let refresh = Duration::from_secs(config.settings.keys.refresh_secs);
+    let state = Arc::new(AppState::new(config, store, kek, keys));
+
+    actix_web::rt::System::new().block_on(async move {
+        let (server, port) = app::build(Arc::clone(&state), listener)
+            .map_err(|e| CommandError(format!("cannot start the server: {e}")))?;
+        tracing::info!(port, issuer = %state.config.issuer, "listening");
+        actix_web::rt::spawn(async move {
+            loop {
+                actix_web::rt::time::sleep(refresh).await;
+                if let Err(e) = state.refresh_keys().await {
+                    tracing::warn!(error = %e, "could not refresh signing keys");
+                }
+            }
+        });
+        server
+            .await
+            .map_err(|e| CommandError(format!("server stopped: {e}")))
+    })
+}
+
+/// Opens the store (creating the data directory for the embedded default) and migrates it.
+pub fn open_store(config: &Config) -> Result<Store, CommandError> {
+    let needs_data_dir = matches!(config.database, DatabaseLocation::Sqlite(_))
+        || matches!(config.kek_source, KekSource::Generated(_));
+    if needs_data_dir {
+        create_private_dir(&config.settings.data_dir)?;
+    }
+    let store = Store::open(&config.database, config.settings.database.pool_size)?;
+    store.migrate()?;
+    Ok(store)
+}
+
+pub fn load_kek(config: &Config) -> Result<KeyEncryptionKey, CommandError> {
+    if let KekSource::Generated(_) = config.kek_source {
+        create_private_dir(&config.settings.data_dir)?;
+    }
+    Ok(KeyEncryptionKey::load(&config.kek_source)?)
+}
+
+fn create_private_dir(dir: &Path) -> Result<(), CommandError> {
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| CommandError(format!("cannot create data directory {}: {e}", dir.display())))
+}

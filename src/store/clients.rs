@@ -1,0 +1,72 @@
+use diesel::prelude::*;
+
+use super::schema::clients;
+use super::users::expect_one;
+use super::{AnyConnection, StoreError};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = clients)]
+pub struct Client {
+    pub id: String,
+    pub name: String,
+    /// `None` for a public client (PKCE, no secret). Otherwise a fast keyed hash: client
+    /// secrets are high-entropy random values, so a slow password hash would only cost capacity.
+    pub secret_hash: Option<String>,
+    /// JSON array of exact absolute redirect URIs.
+    pub redirect_uris: String,
+    /// Space-separated grant types the client may use.
+    pub grant_types: String,
+    /// Space-separated scopes the client may request.
+    pub scopes: String,
+    /// Space-separated audiences (resource indicators) the client may obtain tokens for.
+    pub audiences: String,
+    pub created_at: i64,
+}
+
+impl Client {
+    pub fn is_public(&self) -> bool {
+        self.secret_hash.is_none()
+    }
+
+    pub fn redirect_uri_list(&self) -> Result<Vec<String>, StoreError> {
+        serde_json::from_str(&self.redirect_uris)
+            .map_err(|e| StoreError::Corrupt(format!("client {} redirect_uris: {e}", self.id)))
+    }
+
+    pub fn allows_grant(&self, grant: &str) -> bool {
+        self.grant_types.split_whitespace().any(|g| g == grant)
+    }
+
+    pub fn scope_list(&self) -> Vec<&str> {
+        self.scopes.split_whitespace().collect()
+    }
+
+    pub fn audience_list(&self) -> Vec<&str> {
+        self.audiences.split_whitespace().collect()
+    }
+}
+
+pub fn insert(conn: &mut AnyConnection, client: &Client) -> Result<(), StoreError> {
+    diesel::insert_into(clients::table)
+        .values(client)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut AnyConnection, id: &str) -> Result<Client, StoreError> {
+    Ok(clients::table
+        .find(id)
+        .select(Client::as_select())
+        .first(conn)?)
+}
+
+pub fn list(conn: &mut AnyConnection) -> Result<Vec<Client>, StoreError> {
+    Ok(clients::table
+        .select(Client::as_select())
+        .order(clients::id.asc())
+        .load(conn)?)
+}
+
+pub fn remove(conn: &mut AnyConnection, id: &str) -> Result<(), StoreError> {
+    expect_one(diesel::delete(clients::table.find(id)).execute(conn)?)
+}

@@ -1,0 +1,209 @@
+//! Storage: one diesel connection type over SQLite (embedded default) and PostgreSQL (production),
+//! an r2d2 pool, embedded migrations per backend, and one file per aggregate.
+
+pub mod clients;
+pub mod keys;
+mod schema;
+pub mod users;
+
+use std::fs::OpenOptions;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::sqlite::SqliteConnection;
+use diesel::RunQueryDsl;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Serialises concurrent `migrate` runs of several nodes starting on one PostgreSQL.
+const MIGRATION_LOCK_ID: i64 = 0x1D9_0001;
+
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("already exists")]
+    Conflict,
+    #[error("not found")]
+    NotFound,
+    #[error("database error: {0}")]
+    Database(DieselError),
+    #[error("migration failed: {0}")]
+    Migration(String),
+    #[error("invalid stored data: {0}")]
+    Corrupt(String),
+}
+
+impl From<DieselError> for StoreError {
+    fn from(err: DieselError) -> Self {
+        match err {
+            DieselError::NotFound => StoreError::NotFound,
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => StoreError::Conflict,
+            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+                StoreError::Unavailable(info.message().to_string())
+            }
+            other => StoreError::Database(other),
+        }
+    }
+}
+
+/// Where the data lives, parsed from the configured database URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseLocation {
+    Sqlite(std::path::PathBuf),
+    Postgres(String),
+}
+
+impl DatabaseLocation {
+    pub fn parse(url: &str) -> DatabaseLocation {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            DatabaseLocation::Postgres(url.to_string())
+        } else {
+            let path = url.strip_prefix("sqlite://").unwrap_or(url);
+            DatabaseLocation::Sqlite(path.into())
+        }
+    }
+
+    /// A description safe to print: never the PostgreSQL password.
+    pub fn describe(&self) -> String {
+        match self {
+            DatabaseLocation::Sqlite(path) => format!("SQLite file {}", path.display()),
+            DatabaseLocation::Postgres(url) => match url::Url::parse(url) {
+                Ok(u) => format!(
+                    "PostgreSQL database {} on {}",
+                    u.path().trim_start_matches('/'),
+                    u.host_str().unwrap_or("localhost")
+                ),
+                Err(_) => "PostgreSQL".to_string(),
+            },
+        }
+    }
+}
+
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<AnyConnection, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut AnyConnection) -> Result<(), diesel::r2d2::Error> {
+        if let AnyConnection::Sqlite(c) = conn {
+            // WAL lets readers proceed beside the one writer; the busy timeout makes writers
+            // queue instead of failing with SQLITE_BUSY under concurrent requests.
+            c.batch_execute(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+            )
+            .map_err(diesel::r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool<ConnectionManager<AnyConnection>>,
+}
+
+pub type Conn = PooledConnection<ConnectionManager<AnyConnection>>;
+
+impl Store {
+    pub fn open(location: &DatabaseLocation, pool_size: u32) -> Result<Store, StoreError> {
+        let url = match location {
+            DatabaseLocation::Sqlite(path) => {
+                create_private_file(path)?;
+                path.to_string_lossy().into_owned()
+            }
+            DatabaseLocation::Postgres(url) => url.clone(),
+        };
+        let pool = Pool::builder()
+            .max_size(pool_size)
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(5))
+            .connection_customizer(Box::new(SqlitePragmas))
+            .build(ConnectionManager::<AnyConnection>::new(url))
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        Ok(Store { pool })
+    }
+
+    pub fn conn(&self) -> Result<Conn, StoreError> {
+        self.pool.get().map_err(|e| StoreError::Unavailable(e.to_string()))
+    }
+
+    /// Runs blocking database work on the blocking thread pool, never on an executor thread.
+    pub async fn run<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
+    {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = store.conn()?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|e| StoreError::Unavailable(format!("database task failed: {e}")))?
+    }
+
+    pub fn migrate(&self) -> Result<usize, StoreError> {
+        let mut conn = self.conn()?;
+        let applied = match &mut *conn {
+            AnyConnection::Sqlite(c) => run_migrations(c, SQLITE_MIGRATIONS)?,
+            AnyConnection::Postgresql(c) => {
+                diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_ID})"))
+                    .execute(c)?;
+                let result = run_migrations(c, POSTGRES_MIGRATIONS);
+                diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_ID})"))
+                    .execute(c)?;
+                result?
+            }
+        };
+        Ok(applied)
+    }
+
+    pub fn ping(&self) -> Result<(), StoreError> {
+        let mut conn = self.conn()?;
+        diesel::sql_query("SELECT 1").execute(&mut *conn)?;
+        Ok(())
+    }
+}
+
+fn run_migrations<C>(conn: &mut C, migrations: EmbeddedMigrations) -> Result<usize, StoreError>
+where
+    C: MigrationHarness<<C as diesel::Connection>::Backend> + diesel::Connection,
+{
+    conn.run_pending_migrations(migrations)
+        .map(|applied| applied.len())
+        .map_err(|e| StoreError::Migration(e.to_string()))
+}
+
+/// Creates the SQLite file readable only by its owner before SQLite opens it; SQLite gives its
+/// WAL and shared-memory files the same mode.
+fn create_private_file(path: &Path) -> Result<(), StoreError> {
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)
+        .map(|_| ())
+        .map_err(|e| StoreError::Unavailable(format!("cannot open {}: {e}", path.display())))
+}
+
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
