@@ -1,7 +1,7 @@
 //! People's accounts: validation and creation rules shared by the CLI and, later, the console.
 
 use crate::crypto::password::PasswordHasher;
-use crate::crypto::secrets::random_token;
+use crate::crypto::secrets::random_id;
 use crate::store::users::{self, User};
 use crate::store::{AnyConnection, StoreError};
 
@@ -92,7 +92,9 @@ pub fn normalize_email(raw: &str) -> Result<String, AccountError> {
     if valid {
         Ok(email)
     } else {
-        Err(AccountError::Invalid(format!("{raw:?} is not an email address")))
+        Err(AccountError::Invalid(format!(
+            "{raw:?} is not an email address"
+        )))
     }
 }
 
@@ -106,7 +108,7 @@ pub fn create(
 ) -> Result<User, AccountError> {
     check_password(password, min_length, &new.username, new.email.as_deref())?;
     let user = User {
-        id: random_token::<16>(),
+        id: random_id::<16>(),
         username: new.username,
         email: new.email,
         name: new.name,

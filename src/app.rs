@@ -122,10 +122,9 @@ pub fn build(state: Arc<AppState>, listener: TcpListener) -> std::io::Result<(Se
                 async move {
                     let mut response = response.await?;
                     if let Some(value) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
-                        response.headers_mut().insert(
-                            header::HeaderName::from_static("x-request-id"),
-                            value,
-                        );
+                        response
+                            .headers_mut()
+                            .insert(header::HeaderName::from_static("x-request-id"), value);
                     }
                     Ok(response)
                 }

@@ -1,7 +1,7 @@
 //! Registering relying parties and machine clients: the rules a client must meet.
 
 use crate::config::is_loopback_host;
-use crate::crypto::secrets::{hash_secret, random_token};
+use crate::crypto::secrets::{hash_secret, random_id, random_token};
 use crate::store::clients::{self, Client};
 use crate::store::{AnyConnection, StoreError};
 
@@ -69,8 +69,14 @@ fn check_id(id: &str) -> Result<(), ClientError> {
 }
 
 fn check_token(kind: &str, value: &str) -> Result<(), ClientError> {
-    if value.is_empty() || value.chars().any(|c| c.is_whitespace() || c == '"' || c == '\\') {
-        return Err(ClientError::Invalid(format!("{kind} {value:?} is not valid")));
+    if value.is_empty()
+        || value
+            .chars()
+            .any(|c| c.is_whitespace() || c == '"' || c == '\\')
+    {
+        return Err(ClientError::Invalid(format!(
+            "{kind} {value:?} is not valid"
+        )));
     }
     Ok(())
 }
@@ -86,17 +92,21 @@ pub fn register(
             check_id(&id)?;
             id
         }
-        None => random_token::<12>(),
+        None => random_id::<12>(),
     };
     if new.name.trim().is_empty() || new.name.len() > 200 {
-        return Err(ClientError::Invalid("a client needs a name (up to 200 characters)".into()));
+        return Err(ClientError::Invalid(
+            "a client needs a name (up to 200 characters)".into(),
+        ));
     }
     for uri in &new.redirect_uris {
         check_redirect_uri(uri)?;
     }
     for grant in &new.grant_types {
         if !KNOWN_GRANTS.contains(&grant.as_str()) {
-            return Err(ClientError::Invalid(format!("unknown grant type {grant:?}")));
+            return Err(ClientError::Invalid(format!(
+                "unknown grant type {grant:?}"
+            )));
         }
     }
     let uses = |g: &str| new.grant_types.iter().any(|x| x == g);

@@ -210,7 +210,9 @@ impl Config {
         }
         let (issuer, issuer_is_https) = validate_issuer(&settings.server.issuer)?;
         if !(1024..=10 * 1024 * 1024).contains(&settings.server.max_body_bytes) {
-            return Err(invalid("server.max_body_bytes must be between 1 KiB and 10 MiB"));
+            return Err(invalid(
+                "server.max_body_bytes must be between 1 KiB and 10 MiB",
+            ));
         }
         if settings.database.pool_size == 0 {
             return Err(invalid("database.pool_size must be at least 1"));
@@ -247,10 +249,7 @@ impl Config {
         } else if !settings.keys.encryption_key_file.is_empty() {
             let path = PathBuf::from(&settings.keys.encryption_key_file);
             std::fs::metadata(&path).map_err(|e| {
-                invalid(format!(
-                    "keys.encryption_key_file {}: {e}",
-                    path.display()
-                ))
+                invalid(format!("keys.encryption_key_file {}: {e}", path.display()))
             })?;
             KekSource::File(path)
         } else {
@@ -397,7 +396,11 @@ mod tests {
 
     #[test]
     fn loopback_http_issuer_allowed() {
-        for issuer in ["http://localhost:9000", "http://127.0.0.2", "http://[::1]:80"] {
+        for issuer in [
+            "http://localhost:9000",
+            "http://127.0.0.2",
+            "http://[::1]:80",
+        ] {
             let config = load(&[("IDP_SERVER__ISSUER", issuer)]).unwrap();
             assert!(!config.issuer_is_https);
         }

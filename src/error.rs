@@ -110,7 +110,11 @@ impl ResponseError for AppError {
             }
             AppError::Unavailable(cause) => {
                 tracing::warn!(%cause, "service unavailable");
-                let mut response = page(status, "Temporarily unavailable", "Please try again shortly.");
+                let mut response = page(
+                    status,
+                    "Temporarily unavailable",
+                    "Please try again shortly.",
+                );
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
@@ -118,7 +122,11 @@ impl ResponseError for AppError {
             }
             AppError::Internal(cause) => {
                 tracing::error!(%cause, "internal error");
-                page(status, "Something went wrong", "The request could not be completed.")
+                page(
+                    status,
+                    "Something went wrong",
+                    "The request could not be completed.",
+                )
             }
             AppError::NotFound => page(status, "Not found", "There is nothing at this address."),
         }

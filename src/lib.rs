@@ -1,5 +1,8 @@
 //! A standalone OpenID Connect / OAuth 2.0 identity provider.
 
+// A panic in a request is a denial of service and a 500: library code handles every error.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
 pub mod accounts;
 pub mod app;
 pub mod bootstrap;

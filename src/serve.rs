@@ -52,15 +52,21 @@ pub fn run(config: Config) -> Result<(), CommandError> {
 }
 
 /// Opens the store (creating the data directory for the embedded default) and migrates it.
-pub fn open_store(config: &Config) -> Result<Store, CommandError> {
+fn open_store(config: &Config) -> Result<Store, CommandError> {
+    prepare_data_dir(config)?;
+    let store = Store::open(&config.database, config.settings.database.pool_size)?;
+    store.migrate()?;
+    Ok(store)
+}
+
+/// The data directory, mode 0700, when the embedded store or the default KEK file lives there.
+pub fn prepare_data_dir(config: &Config) -> Result<(), CommandError> {
     let needs_data_dir = matches!(config.database, DatabaseLocation::Sqlite(_))
         || matches!(config.kek_source, KekSource::Generated(_));
     if needs_data_dir {
         create_private_dir(&config.settings.data_dir)?;
     }
-    let store = Store::open(&config.database, config.settings.database.pool_size)?;
-    store.migrate()?;
-    Ok(store)
+    Ok(())
 }
 
 pub fn load_kek(config: &Config) -> Result<KeyEncryptionKey, CommandError> {
@@ -75,5 +81,10 @@ fn create_private_dir(dir: &Path) -> Result<(), CommandError> {
         .recursive(true)
         .mode(0o700)
         .create(dir)
-        .map_err(|e| CommandError(format!("cannot create data directory {}: {e}", dir.display())))
+        .map_err(|e| {
+            CommandError(format!(
+                "cannot create data directory {}: {e}",
+                dir.display()
+            ))
+        })
 }

@@ -39,8 +39,7 @@ pub enum ClientCommand {
 }
 
 pub fn run(config: &Config, cmd: ClientCommand) -> Result<(), CommandError> {
-    let store = open(config)?;
-    let mut conn = store.conn()?;
+    let mut conn = open(config)?;
     match cmd {
         ClientCommand::Add {
             name,
@@ -71,9 +70,16 @@ pub fn run(config: &Config, cmd: ClientCommand) -> Result<(), CommandError> {
             }
         }
         ClientCommand::List => {
-            println!("{:<20} {:<24} {:<12} {:<40} CREATED", "ID", "NAME", "TYPE", "GRANTS");
+            println!(
+                "{:<20} {:<24} {:<12} {:<40} CREATED",
+                "ID", "NAME", "TYPE", "GRANTS"
+            );
             for c in clients::list(&mut conn)? {
-                let kind = if c.is_public() { "public" } else { "confidential" };
+                let kind = if c.is_public() {
+                    "public"
+                } else {
+                    "confidential"
+                };
                 println!(
                     "{:<20} {:<24} {:<12} {:<40} {}",
                     c.id,

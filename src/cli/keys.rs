@@ -21,8 +21,7 @@ pub enum KeysCommand {
 }
 
 pub fn run(config: &Config, cmd: KeysCommand) -> Result<(), CommandError> {
-    let store = open(config)?;
-    let mut conn = store.conn()?;
+    let mut conn = open(config)?;
     let now = unix_now();
     match cmd {
         KeysCommand::List => {
@@ -44,7 +43,9 @@ pub fn run(config: &Config, cmd: KeysCommand) -> Result<(), CommandError> {
         KeysCommand::Rotate { alg } => {
             let algs = match alg {
                 Some(name) => vec![SigningAlg::parse(&name).ok_or_else(|| {
-                    CommandError(format!("unknown algorithm {name:?}: use RS256, ES256 or EdDSA"))
+                    CommandError(format!(
+                        "unknown algorithm {name:?}: use RS256, ES256 or EdDSA"
+                    ))
                 })?],
                 None => SigningAlg::ALL.to_vec(),
             };

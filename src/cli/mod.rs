@@ -10,11 +10,15 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::config::Config;
-use crate::store::Store;
+use crate::store::{self, AnyConnection};
 use crate::CommandError;
 
 #[derive(Parser)]
-#[command(name = "idp", version, about = "OpenID Connect / OAuth 2.0 identity provider")]
+#[command(
+    name = "idp",
+    version,
+    about = "OpenID Connect / OAuth 2.0 identity provider"
+)]
 pub struct Cli {
     /// A TOML configuration file (also IDP_CONFIG); IDP_* environment variables override it.
     #[arg(long, global = true, env = "IDP_CONFIG")]
@@ -45,9 +49,12 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
     match cli.command {
         Command::Serve => crate::serve::run(config),
         Command::Migrate => {
-            let store = Store::open(&config.database, 1)?;
-            let applied = store.migrate()?;
-            println!("{applied} migration(s) applied to {}", config.database.describe());
+            crate::serve::prepare_data_dir(&config)?;
+            let applied = store::migrate(&mut store::connect(&config.database)?)?;
+            println!(
+                "{applied} migration(s) applied to {}",
+                config.database.describe()
+            );
             Ok(())
         }
         Command::User(cmd) => users::run(&config, cmd),
@@ -56,8 +63,12 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
     }
 }
 
-fn open(config: &Config) -> Result<Store, CommandError> {
-    crate::serve::open_store(config)
+/// One migrated connection for a command.
+fn open(config: &Config) -> Result<AnyConnection, CommandError> {
+    crate::serve::prepare_data_dir(config)?;
+    let mut conn = store::connect(&config.database)?;
+    store::migrate(&mut conn)?;
+    Ok(conn)
 }
 
 /// Reads a secret from a prompt on a terminal, or one line of standard input otherwise; never

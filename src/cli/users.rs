@@ -42,22 +42,27 @@ pub fn run(config: &Config, cmd: UserCommand) -> Result<(), CommandError> {
             // Validate everything before asking for the password.
             let new = NewUser {
                 username: accounts::normalize_username(&username)?,
-                email: email.as_deref().map(accounts::normalize_email).transpose()?,
+                email: email
+                    .as_deref()
+                    .map(accounts::normalize_email)
+                    .transpose()?,
                 name,
                 roles,
                 must_change_password: false,
             };
-            let store = open(config)?;
+            let mut conn = open(config)?;
             let password = read_secret("Password: ")?;
             let hasher = PasswordHasher::new(config.settings.password.argon2)?;
-            let mut conn = store.conn()?;
-            let user = accounts::create(&mut conn, &hasher, min_length, new, &password, unix_now())?;
+            let user =
+                accounts::create(&mut conn, &hasher, min_length, new, &password, unix_now())?;
             println!("created user {} (id {})", user.username, user.id);
         }
         UserCommand::List => {
-            let store = open(config)?;
-            let mut conn = store.conn()?;
-            println!("{:<24} {:<24} {:<32} {:<12} STATUS", "ID", "USERNAME", "EMAIL", "ROLES");
+            let mut conn = open(config)?;
+            println!(
+                "{:<24} {:<24} {:<32} {:<12} STATUS",
+                "ID", "USERNAME", "EMAIL", "ROLES"
+            );
             for u in users::list(&mut conn)? {
                 println!(
                     "{:<24} {:<24} {:<32} {:<12} {}",
@@ -70,8 +75,7 @@ pub fn run(config: &Config, cmd: UserCommand) -> Result<(), CommandError> {
             }
         }
         UserCommand::SetPassword { user } => {
-            let store = open(config)?;
-            let mut conn = store.conn()?;
+            let mut conn = open(config)?;
             let user = users::find(&mut conn, &user).map_err(accounts::AccountError::from)?;
             let password = read_secret("New password: ")?;
             let hasher = PasswordHasher::new(config.settings.password.argon2)?;
@@ -88,8 +92,7 @@ pub fn run(config: &Config, cmd: UserCommand) -> Result<(), CommandError> {
 }
 
 fn set_disabled(config: &Config, key: &str, disabled: bool) -> Result<(), CommandError> {
-    let store = open(config)?;
-    let mut conn = store.conn()?;
+    let mut conn = open(config)?;
     let user = users::find(&mut conn, key).map_err(accounts::AccountError::from)?;
     users::set_disabled(&mut conn, &user.id, disabled, unix_now())?;
     let state = if disabled { "disabled" } else { "enabled" };

@@ -75,7 +75,15 @@ impl KeyEncryptionKey {
         }
         let (nonce, rest) = raw.split_at(NONCE_LEN);
         let (ciphertext, tag) = rest.split_at(rest.len() - TAG_LEN);
-        decrypt_aead(Cipher::aes_256_gcm(), &self.0, Some(nonce), aad, ciphertext, tag).ok()
+        decrypt_aead(
+            Cipher::aes_256_gcm(),
+            &self.0,
+            Some(nonce),
+            aad,
+            ciphertext,
+            tag,
+        )
+        .ok()
     }
 }
 

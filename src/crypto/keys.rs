@@ -1,12 +1,12 @@
 //! Signing keys: generation, sealing at rest, the published JWKS, and JWT signing.
 
 use josekit::jwk::{Jwk, KeyPair};
-use josekit::jws::{JwsHeader, JwsSigner, EdDSA, ES256, RS256};
+use josekit::jws::{EdDSA, JwsHeader, JwsSigner, ES256, RS256};
 use josekit::jwt::{self, JwtPayload};
 use serde_json::{Map, Value};
 
 use super::kek::KeyEncryptionKey;
-use super::secrets::{random_token, sha256_hex};
+use super::secrets::{random_id, sha256_hex};
 use super::CryptoError;
 use crate::store::keys::StoredKey;
 
@@ -42,7 +42,7 @@ pub fn generate(
     kek: &KeyEncryptionKey,
     now: i64,
 ) -> Result<StoredKey, CryptoError> {
-    let kid = random_token::<12>();
+    let kid = random_id::<8>();
     let (pem, mut jwk): (Vec<u8>, Jwk) = match alg {
         SigningAlg::Rs256 => {
             let pair = RS256.generate_key_pair(2048)?;
@@ -116,10 +116,12 @@ impl KeySet {
             };
             let jwk: Value = serde_json::from_str(&key.public_jwk)
                 .map_err(|e| CryptoError::Key(format!("key {} public JWK: {e}", key.kid)))?;
-            published.push(match Jwk::from_map(jwk.as_object().cloned().unwrap_or_default()) {
-                Ok(jwk) => public_members(&jwk),
-                Err(e) => return Err(CryptoError::Key(format!("key {}: {e}", key.kid))),
-            });
+            published.push(
+                match Jwk::from_map(jwk.as_object().cloned().unwrap_or_default()) {
+                    Ok(jwk) => public_members(&jwk),
+                    Err(e) => return Err(CryptoError::Key(format!("key {}: {e}", key.kid))),
+                },
+            );
             keys.push(LoadedKey {
                 kid: key.kid.clone(),
                 alg,

@@ -10,7 +10,7 @@ use super::secrets::{random_bytes, random_token};
 use super::CryptoError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct Argon2Settings {
     pub memory_kib: u32,
     pub iterations: u32,

@@ -16,8 +16,17 @@ pub fn random_token<const N: usize>() -> String {
     URL_SAFE_NO_PAD.encode(random_bytes::<N>())
 }
 
+/// An identifier safe in URLs and on command lines (hex never starts with '-').
+pub fn random_id<const N: usize>() -> String {
+    hex(&random_bytes::<N>())
+}
+
 pub fn sha256_hex(data: &[u8]) -> String {
-    sha256(data).iter().map(|b| format!("{b:02x}")).collect()
+    hex(&sha256(data))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -52,7 +52,9 @@ pub fn presented(req: &HttpRequest, form: &Form) -> Result<Presented, OAuthError
 
 /// `Authorization: Basic base64(urlencode(id) ":" urlencode(secret))` per RFC 6749 §2.3.1.
 fn parse_basic(value: &str) -> Result<(String, String), OAuthError> {
-    let (scheme, encoded) = value.split_once(' ').ok_or_else(OAuthError::invalid_client)?;
+    let (scheme, encoded) = value
+        .split_once(' ')
+        .ok_or_else(OAuthError::invalid_client)?;
     if !scheme.eq_ignore_ascii_case("basic") {
         return Err(OAuthError::invalid_client());
     }
@@ -61,7 +63,9 @@ fn parse_basic(value: &str) -> Result<(String, String), OAuthError> {
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .ok_or_else(OAuthError::invalid_client)?;
-    let (id, secret) = decoded.split_once(':').ok_or_else(OAuthError::invalid_client)?;
+    let (id, secret) = decoded
+        .split_once(':')
+        .ok_or_else(OAuthError::invalid_client)?;
     Ok((form_decode(id)?, form_decode(secret)?))
 }
 

@@ -3,7 +3,8 @@
 use actix_web::middleware::DefaultHeaders;
 
 /// Pages load only our own stylesheet and images, run no script, and can never be framed.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
+const CONTENT_SECURITY_POLICY: &str =
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; \
      base-uri 'none'; frame-ancestors 'none'";
 
 pub fn security_headers(https: bool) -> DefaultHeaders {
@@ -14,7 +15,10 @@ pub fn security_headers(https: bool) -> DefaultHeaders {
         .add(("Referrer-Policy", "no-referrer"))
         .add(("Cross-Origin-Opener-Policy", "same-origin"));
     if https {
-        headers.add(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+        headers.add((
+            "Strict-Transport-Security",
+            "max-age=31536000; includeSubDomains",
+        ))
     } else {
         headers
     }

@@ -51,7 +51,9 @@ impl From<DieselError> for StoreError {
     fn from(err: DieselError) -> Self {
         match err {
             DieselError::NotFound => StoreError::NotFound,
-            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => StoreError::Conflict,
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                StoreError::Conflict
+            }
             DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
                 StoreError::Unavailable(info.message().to_string())
             }
@@ -120,13 +122,7 @@ pub type Conn = PooledConnection<ConnectionManager<AnyConnection>>;
 
 impl Store {
     pub fn open(location: &DatabaseLocation, pool_size: u32) -> Result<Store, StoreError> {
-        let url = match location {
-            DatabaseLocation::Sqlite(path) => {
-                create_private_file(path)?;
-                path.to_string_lossy().into_owned()
-            }
-            DatabaseLocation::Postgres(url) => url.clone(),
-        };
+        let url = connection_url(location)?;
         let pool = Pool::builder()
             .max_size(pool_size)
             .min_idle(Some(1))
@@ -138,7 +134,9 @@ impl Store {
     }
 
     pub fn conn(&self) -> Result<Conn, StoreError> {
-        self.pool.get().map_err(|e| StoreError::Unavailable(e.to_string()))
+        self.pool
+            .get()
+            .map_err(|e| StoreError::Unavailable(e.to_string()))
     }
 
     /// Runs blocking database work on the blocking thread pool, never on an executor thread.
@@ -158,25 +156,50 @@ impl Store {
     }
 
     pub fn migrate(&self) -> Result<usize, StoreError> {
-        let mut conn = self.conn()?;
-        let applied = match &mut *conn {
-            AnyConnection::Sqlite(c) => run_migrations(c, SQLITE_MIGRATIONS)?,
-            AnyConnection::Postgresql(c) => {
-                diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_ID})"))
-                    .execute(c)?;
-                let result = run_migrations(c, POSTGRES_MIGRATIONS);
-                diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_ID})"))
-                    .execute(c)?;
-                result?
-            }
-        };
-        Ok(applied)
+        migrate(&mut *self.conn()?)
     }
 
     pub fn ping(&self) -> Result<(), StoreError> {
         let mut conn = self.conn()?;
         diesel::sql_query("SELECT 1").execute(&mut *conn)?;
         Ok(())
+    }
+}
+
+/// One connection without a pool, for short-lived commands: a pool's background threads could
+/// still be connecting when the process exits.
+pub fn connect(location: &DatabaseLocation) -> Result<AnyConnection, StoreError> {
+    let url = connection_url(location)?;
+    let mut conn = <AnyConnection as diesel::Connection>::establish(&url)
+        .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    SqlitePragmas
+        .on_acquire(&mut conn)
+        .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    Ok(conn)
+}
+
+fn connection_url(location: &DatabaseLocation) -> Result<String, StoreError> {
+    Ok(match location {
+        DatabaseLocation::Sqlite(path) => {
+            create_private_file(path)?;
+            path.to_string_lossy().into_owned()
+        }
+        DatabaseLocation::Postgres(url) => url.clone(),
+    })
+}
+
+/// Applies pending migrations; several nodes starting at once on PostgreSQL take turns.
+pub fn migrate(conn: &mut AnyConnection) -> Result<usize, StoreError> {
+    match conn {
+        AnyConnection::Sqlite(c) => run_migrations(c, SQLITE_MIGRATIONS),
+        AnyConnection::Postgresql(c) => {
+            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_ID})"))
+                .execute(c)?;
+            let result = run_migrations(c, POSTGRES_MIGRATIONS);
+            diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_ID})"))
+                .execute(c)?;
+            result
+        }
     }
 }
 

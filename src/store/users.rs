@@ -27,7 +27,9 @@ impl User {
 }
 
 pub fn insert(conn: &mut AnyConnection, user: &User) -> Result<(), StoreError> {
-    diesel::insert_into(users::table).values(user).execute(conn)?;
+    diesel::insert_into(users::table)
+        .values(user)
+        .execute(conn)?;
     Ok(())
 }
 

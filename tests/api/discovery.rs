@@ -1,0 +1,133 @@
+use crate::on_both_backends;
+use crate::support::{Backend, TestEnv};
+
+on_both_backends!(
+    discovery_document_is_correct,
+    as_metadata_matches_discovery,
+    jwks_publishes_only_public_keys,
+    health_and_readiness
+);
+
+async fn discovery_document_is_correct(backend: Backend) {
+    let env = TestEnv::new(backend);
+    let server = env.start().await;
+    let doc = server.get_json("/.well-known/openid-configuration").await;
+    let issuer = env.issuer();
+    assert_eq!(doc["issuer"], issuer.as_str());
+    for endpoint in ["jwks_uri", "token_endpoint"] {
+        let url = doc[endpoint]
+            .as_str()
+            .unwrap_or_else(|| panic!("{endpoint} missing"));
+        assert!(
+            url.starts_with(&format!("{issuer}/")),
+            "{endpoint} {url} not absolute"
+        );
+    }
+    assert_eq!(doc["jwks_uri"], format!("{issuer}/jwks.json"));
+    let algs = doc["id_token_signing_alg_values_supported"]
+        .as_array()
+        .unwrap();
+    assert!(algs.iter().any(|a| a == "RS256"), "RS256 is mandatory");
+    assert!(algs.iter().any(|a| a == "ES256" || a == "EdDSA"));
+    assert_eq!(
+        doc["subject_types_supported"],
+        serde_json::json!(["public"])
+    );
+    assert!(doc["response_types_supported"].is_array());
+    assert_eq!(
+        doc["grant_types_supported"],
+        serde_json::json!(["client_credentials"])
+    );
+    assert_eq!(
+        doc["token_endpoint_auth_methods_supported"],
+        serde_json::json!(["client_secret_basic", "client_secret_post"])
+    );
+    // Not served at this commit, so not advertised.
+    for absent in [
+        "authorization_endpoint",
+        "userinfo_endpoint",
+        "introspection_endpoint",
+    ] {
+        assert!(
+            doc.get(absent).is_none(),
+            "{absent} advertised but not served"
+        );
+    }
+    // Every advertised endpoint answers (not 404).
+    let jwks = server
+        .http
+        .get(doc["jwks_uri"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(jwks.status(), 200);
+    let token = server
+        .http
+        .post(doc["token_endpoint"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(token.status(), 404);
+}
+
+async fn as_metadata_matches_discovery(backend: Backend) {
+    let env = TestEnv::new(backend);
+    let server = env.start().await;
+    let oidc = server.get_json("/.well-known/openid-configuration").await;
+    let oauth = server
+        .get_json("/.well-known/oauth-authorization-server")
+        .await;
+    assert_eq!(oidc, oauth);
+}
+
+async fn jwks_publishes_only_public_keys(backend: Backend) {
+    let env = TestEnv::new(backend);
+    let server = env.start().await;
+    let response = server
+        .http
+        .get(server.url("/jwks.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let headers = response.headers().clone();
+    let cache = headers["cache-control"].to_str().unwrap();
+    assert!(cache.contains("max-age="), "cacheable: {cache}");
+    let etag = headers["etag"].to_str().unwrap().to_string();
+    let jwks: serde_json::Value = response.json().await.unwrap();
+    let keys = jwks["keys"].as_array().unwrap();
+    assert!(keys.len() >= 2);
+    for key in keys {
+        for member in ["kid", "kty", "alg"] {
+            assert!(key[member].is_string(), "{member} missing in {key}");
+        }
+        assert_eq!(key["use"], "sig");
+        for private in ["d", "p", "q", "dp", "dq", "qi", "k", "oth"] {
+            assert!(
+                key.get(private).is_none(),
+                "private member {private} published"
+            );
+        }
+    }
+    let mut kids: Vec<&str> = keys.iter().map(|k| k["kid"].as_str().unwrap()).collect();
+    kids.sort();
+    kids.dedup();
+    assert_eq!(kids.len(), keys.len(), "kids are unique");
+
+    let revalidated = server
+        .http
+        .get(server.url("/jwks.json"))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revalidated.status(), 304);
+    assert_eq!(revalidated.headers()["etag"].to_str().unwrap(), etag);
+}
+
+async fn health_and_readiness(backend: Backend) {
+    let env = TestEnv::new(backend);
+    let server = env.start().await;
+    assert_eq!(server.get_json("/healthz").await["status"], "ok");
+    assert_eq!(server.get_json("/readyz").await["database"], "ok");
+}

@@ -1,0 +1,11 @@
+//! Integration tests: each starts the real `idp` binary on a free loopback port with a fresh
+//! database (SQLite always; PostgreSQL when TEST_DATABASE_URL is set) and talks HTTP to it.
+
+mod support;
+
+mod bootstrap;
+mod cli;
+mod discovery;
+mod headers;
+mod keys;
+mod token;
