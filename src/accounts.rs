@@ -38,6 +38,7 @@ pub struct NewUser {
     pub name: Option<String>,
     pub roles: Vec<String>,
     pub must_change_password: bool,
+    pub email_verified: bool,
 }
 
 /// NIST SP 800-63B: a minimum length, a generous maximum, any characters, no composition rules.
@@ -108,6 +109,7 @@ pub fn create(
 ) -> Result<User, AccountError> {
     check_password(password, min_length, &new.username, new.email.as_deref())?;
     let user = User {
+        email_verified: new.email_verified && new.email.is_some(),
         id: random_id::<16>(),
         username: new.username,
         email: new.email,

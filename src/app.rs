@@ -12,17 +12,22 @@ use tracing_actix_web::{RequestId, TracingLogger};
 use crate::config::Config;
 use crate::crypto::kek::KeyEncryptionKey;
 use crate::crypto::keys::KeySet;
+use crate::crypto::password::PasswordHasher;
 use crate::crypto::rotation;
 use crate::error::AppError;
-use crate::oidc::{discovery, jwks, token};
+use crate::oidc::{authorize, discovery, end_session, jwks, token, userinfo};
 use crate::security::headers::security_headers;
 use crate::store::{unix_now, Store};
 use crate::telemetry::RedactedRootSpan;
+use crate::web::{consent, login};
 
 pub const DISCOVERY_PATH: &str = "/.well-known/openid-configuration";
 pub const AS_METADATA_PATH: &str = "/.well-known/oauth-authorization-server";
 pub const JWKS_PATH: &str = "/jwks.json";
 pub const TOKEN_PATH: &str = "/token";
+pub const AUTHORIZE_PATH: &str = "/authorize";
+pub const USERINFO_PATH: &str = "/userinfo";
+pub const END_SESSION_PATH: &str = "/logout";
 
 pub struct AppState {
     pub config: Config,
@@ -30,12 +35,23 @@ pub struct AppState {
     kek: KeyEncryptionKey,
     keys: RwLock<Arc<KeySet>>,
     discovery: String,
+    /// Keys the CSRF tokens and login tickets; derived from the KEK so every node agrees.
+    pub csrf_key: [u8; 32],
+    pub hasher: PasswordHasher,
 }
 
 impl AppState {
-    pub fn new(config: Config, store: Store, kek: KeyEncryptionKey, keys: KeySet) -> AppState {
+    pub fn new(
+        config: Config,
+        store: Store,
+        kek: KeyEncryptionKey,
+        keys: KeySet,
+        hasher: PasswordHasher,
+    ) -> AppState {
         let discovery = discovery::document(&config, &keys.algorithms());
         AppState {
+            csrf_key: kek.derive("idp csrf v1"),
+            hasher,
             config,
             store,
             kek,
@@ -83,6 +99,23 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route(AS_METADATA_PATH, web::get().to(discovery::metadata))
         .route(JWKS_PATH, web::get().to(jwks::jwks))
         .route(TOKEN_PATH, web::post().to(token::token))
+        .route(AUTHORIZE_PATH, web::get().to(authorize::authorize_get))
+        .route(AUTHORIZE_PATH, web::post().to(authorize::authorize_post))
+        .route("/authorize/resume", web::get().to(authorize::resume))
+        .route("/login", web::get().to(login::show))
+        .route("/login", web::post().to(login::submit))
+        .route("/login/password", web::post().to(login::change_password))
+        .route("/consent", web::post().to(consent::decide))
+        .route(USERINFO_PATH, web::get().to(userinfo::userinfo))
+        .route(USERINFO_PATH, web::post().to(userinfo::userinfo))
+        .route(
+            END_SESSION_PATH,
+            web::get().to(end_session::end_session_get),
+        )
+        .route(
+            END_SESSION_PATH,
+            web::post().to(end_session::end_session_post),
+        )
         .route("/healthz", web::get().to(crate::health::alive))
         .route("/readyz", web::get().to(crate::health::ready))
         .route("/static/style.css", web::get().to(stylesheet));
@@ -113,7 +146,26 @@ pub fn build(state: Arc<AppState>, listener: TcpListener) -> std::io::Result<(Se
         App::new()
             .app_data(data.clone())
             .app_data(web::PayloadConfig::new(body_limit))
-            .app_data(web::FormConfig::default().limit(body_limit))
+            .app_data(
+                web::FormConfig::default()
+                    .limit(body_limit)
+                    .error_handler(|_, _| {
+                        AppError::page(
+                            actix_web::http::StatusCode::BAD_REQUEST,
+                            "Invalid form",
+                            "The form was incomplete. Go back and try again.",
+                        )
+                        .into()
+                    }),
+            )
+            .app_data(web::QueryConfig::default().error_handler(|_, _| {
+                AppError::page(
+                    actix_web::http::StatusCode::BAD_REQUEST,
+                    "Invalid address",
+                    "This address is incomplete. Go back to the application and try again.",
+                )
+                .into()
+            }))
             .app_data(web::JsonConfig::default().limit(body_limit))
             .wrap(security_headers(https))
             .wrap_fn(|req, srv| {

@@ -33,6 +33,7 @@ pub fn first_admin(
         name: Some("Administrator".into()),
         roles: vec!["admin".into()],
         must_change_password: true,
+        email_verified: false,
     };
     match accounts::create(conn, hasher, 12, new, &password, now) {
         Ok(_) => Ok(Some(FirstAdmin {

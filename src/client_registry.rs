@@ -34,6 +34,8 @@ pub struct NewClient {
     pub name: String,
     pub public: bool,
     pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub first_party: bool,
     pub grant_types: Vec<String>,
     pub scopes: Vec<String>,
     pub audiences: Vec<String>,
@@ -99,7 +101,11 @@ pub fn register(
             "a client needs a name (up to 200 characters)".into(),
         ));
     }
-    for uri in &new.redirect_uris {
+    for uri in new
+        .redirect_uris
+        .iter()
+        .chain(&new.post_logout_redirect_uris)
+    {
         check_redirect_uri(uri)?;
     }
     for grant in &new.grant_types {
@@ -142,6 +148,9 @@ pub fn register(
         secret_hash: secret.as_deref().map(hash_secret),
         redirect_uris: serde_json::to_string(&new.redirect_uris)
             .map_err(|e| ClientError::Invalid(e.to_string()))?,
+        post_logout_redirect_uris: serde_json::to_string(&new.post_logout_redirect_uris)
+            .map_err(|e| ClientError::Invalid(e.to_string()))?,
+        first_party: new.first_party,
         grant_types: new.grant_types.join(" "),
         scopes: new.scopes.join(" "),
         audiences: new.audiences.join(" "),

@@ -20,6 +20,7 @@ pub struct Settings {
     pub keys: KeySettings,
     pub password: PasswordSettings,
     pub tokens: TokenSettings,
+    pub session: SessionSettings,
     pub log: LogSettings,
 }
 
@@ -68,6 +69,31 @@ pub struct PasswordSettings {
 pub struct TokenSettings {
     pub access_token_ttl_secs: i64,
     pub access_token_alg: String,
+    pub id_token_ttl_secs: i64,
+    /// Authorization codes live at most this long (RFC 6749 §4.1.2 recommends ≤ 10 minutes).
+    pub code_ttl_secs: i64,
+    /// A refresh token unused this long expires; every rotation starts the period again.
+    pub refresh_idle_secs: i64,
+    /// No refresh beyond this long after sign-in.
+    pub refresh_absolute_secs: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SessionSettings {
+    /// A browser session unused this long ends.
+    pub idle_secs: i64,
+    /// A browser session ends this long after sign-in, however active.
+    pub absolute_secs: i64,
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        SessionSettings {
+            idle_secs: 3_600,
+            absolute_secs: 43_200,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -124,6 +150,10 @@ impl Default for TokenSettings {
         TokenSettings {
             access_token_ttl_secs: 300,
             access_token_alg: "ES256".into(),
+            id_token_ttl_secs: 300,
+            code_ttl_secs: 60,
+            refresh_idle_secs: 14 * 86_400,
+            refresh_absolute_secs: 30 * 86_400,
         }
     }
 }
@@ -231,11 +261,49 @@ impl Config {
                 "tokens.access_token_ttl_secs must be between 10 and 86400",
             ));
         }
+        for (name, value, range) in [
+            (
+                "tokens.id_token_ttl_secs",
+                tokens.id_token_ttl_secs,
+                10..=86_400,
+            ),
+            ("tokens.code_ttl_secs", tokens.code_ttl_secs, 5..=600),
+            (
+                "tokens.refresh_idle_secs",
+                tokens.refresh_idle_secs,
+                60..=365 * 86_400,
+            ),
+            (
+                "tokens.refresh_absolute_secs",
+                tokens.refresh_absolute_secs,
+                60..=365 * 86_400,
+            ),
+            (
+                "session.idle_secs",
+                settings.session.idle_secs,
+                60..=30 * 86_400,
+            ),
+            (
+                "session.absolute_secs",
+                settings.session.absolute_secs,
+                60..=90 * 86_400,
+            ),
+        ] {
+            if !range.contains(&value) {
+                return Err(invalid(format!(
+                    "{name} must be between {} and {}",
+                    range.start(),
+                    range.end()
+                )));
+            }
+        }
         let access_token_alg = SigningAlg::parse(&tokens.access_token_alg)
             .ok_or_else(|| invalid("tokens.access_token_alg must be RS256, ES256 or EdDSA"))?;
-        if settings.keys.retire_after_secs < tokens.access_token_ttl_secs {
+        if settings.keys.retire_after_secs
+            < tokens.access_token_ttl_secs.max(tokens.id_token_ttl_secs)
+        {
             return Err(invalid(
-                "keys.retire_after_secs must be at least tokens.access_token_ttl_secs",
+                "keys.retire_after_secs must be at least the access and ID token lifetimes",
             ));
         }
         if settings.keys.refresh_secs == 0 {

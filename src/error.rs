@@ -42,12 +42,70 @@ impl OAuthError {
     }
 }
 
+/// A refusal at a resource protected by bearer tokens (RFC 6750 §3).
+#[derive(Debug, Clone)]
+pub struct BearerError {
+    pub status: StatusCode,
+    /// `None` when no token was presented at all (§3.1: then no error code is given).
+    pub code: Option<&'static str>,
+    pub description: &'static str,
+}
+
+impl BearerError {
+    pub fn missing() -> BearerError {
+        BearerError {
+            status: StatusCode::UNAUTHORIZED,
+            code: None,
+            description: "an access token is required",
+        }
+    }
+
+    pub fn invalid_token() -> BearerError {
+        BearerError {
+            status: StatusCode::UNAUTHORIZED,
+            code: Some("invalid_token"),
+            description: "the access token is invalid, expired or revoked",
+        }
+    }
+
+    pub fn invalid_request() -> BearerError {
+        BearerError {
+            status: StatusCode::BAD_REQUEST,
+            code: Some("invalid_request"),
+            description: "send the access token once, in the Authorization header",
+        }
+    }
+
+    pub fn insufficient_scope() -> BearerError {
+        BearerError {
+            status: StatusCode::FORBIDDEN,
+            code: Some("insufficient_scope"),
+            description: "the access token lacks the openid scope",
+        }
+    }
+}
+
+impl From<BearerError> for AppError {
+    fn from(err: BearerError) -> Self {
+        AppError::Bearer(err)
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
+    #[error("bearer error")]
+    Bearer(BearerError),
     #[error("oauth error {}", .0.code)]
     OAuth(OAuthError),
     #[error("not found")]
     NotFound,
+    /// A refusal shown to a person in the browser.
+    #[error("{title}")]
+    Page {
+        status: StatusCode,
+        title: &'static str,
+        message: String,
+    },
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -86,7 +144,9 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::OAuth(e) => e.status,
+            AppError::Bearer(e) => e.status,
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Page { status, .. } => *status,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -107,6 +167,26 @@ impl ResponseError for AppError {
                     "error": e.code,
                     "error_description": e.description,
                 }))
+            }
+            AppError::Bearer(e) => {
+                let challenge = match e.code {
+                    Some(code) => format!(
+                        "Bearer realm=\"idp\", error=\"{code}\", error_description=\"{}\"",
+                        e.description
+                    ),
+                    None => "Bearer realm=\"idp\"".to_string(),
+                };
+                let mut response = HttpResponse::build(status);
+                response
+                    .insert_header((header::WWW_AUTHENTICATE, challenge))
+                    .insert_header((header::CACHE_CONTROL, "no-store"));
+                match e.code {
+                    Some(code) => response.json(serde_json::json!({
+                        "error": code,
+                        "error_description": e.description,
+                    })),
+                    None => response.finish(),
+                }
             }
             AppError::Unavailable(cause) => {
                 tracing::warn!(%cause, "service unavailable");
@@ -129,6 +209,17 @@ impl ResponseError for AppError {
                 )
             }
             AppError::NotFound => page(status, "Not found", "There is nothing at this address."),
+            AppError::Page { title, message, .. } => page(status, title, message),
+        }
+    }
+}
+
+impl AppError {
+    pub fn page(status: StatusCode, title: &'static str, message: impl Into<String>) -> AppError {
+        AppError::Page {
+            status,
+            title,
+            message: message.into(),
         }
     }
 }
@@ -140,5 +231,6 @@ pub fn page(status: StatusCode, title: &str, message: &str) -> HttpResponse {
         .unwrap_or_else(|_| title.to_string());
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(body)
 }

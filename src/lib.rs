@@ -1,7 +1,10 @@
 //! A standalone OpenID Connect / OAuth 2.0 identity provider.
 
 // A panic in a request is a denial of service and a 500: library code handles every error.
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod accounts;
 pub mod app;
@@ -17,6 +20,7 @@ pub mod security;
 pub mod serve;
 pub mod store;
 pub mod telemetry;
+pub mod web;
 
 /// A command failed; the message is one line for the operator.
 #[derive(Debug, thiserror::Error)]

@@ -31,7 +31,7 @@ pub fn run(config: Config) -> Result<(), CommandError> {
         .map_err(|e| CommandError(format!("cannot listen on {}: {e}", config.bind)))?;
     bootstrap::print_banner(&config, &created_keys, admin.as_ref());
     let refresh = Duration::from_secs(config.settings.keys.refresh_secs);
-    let state = Arc::new(AppState::new(config, store, kek, keys));
+    let state = Arc::new(AppState::new(config, store, kek, keys, hasher));
 
     actix_web::rt::System::new().block_on(async move {
         let (server, port) = app::build(Arc::clone(&state), listener)

@@ -22,6 +22,12 @@ pub enum ClientCommand {
         /// An exact redirect URI (repeatable): absolute, https unless loopback.
         #[arg(long = "redirect-uri")]
         redirect_uris: Vec<String>,
+        /// An exact URI people may be sent to after logout (repeatable).
+        #[arg(long = "post-logout-redirect-uri")]
+        post_logout_redirect_uris: Vec<String>,
+        /// A client of this operator's own: people are not asked for consent.
+        #[arg(long)]
+        first_party: bool,
         /// A grant type (repeatable): authorization_code, refresh_token, client_credentials.
         #[arg(long = "grant", default_values_t = ["authorization_code".to_string(), "refresh_token".to_string()])]
         grant_types: Vec<String>,
@@ -46,6 +52,8 @@ pub fn run(config: &Config, cmd: ClientCommand) -> Result<(), CommandError> {
             id,
             public,
             redirect_uris,
+            post_logout_redirect_uris,
+            first_party,
             grant_types,
             scopes,
             audiences,
@@ -55,6 +63,8 @@ pub fn run(config: &Config, cmd: ClientCommand) -> Result<(), CommandError> {
                 name,
                 public,
                 redirect_uris,
+                post_logout_redirect_uris,
+                first_party,
                 grant_types,
                 scopes,
                 audiences,

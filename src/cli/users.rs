@@ -19,6 +19,9 @@ pub enum UserCommand {
         /// A role to grant (repeatable), e.g. admin.
         #[arg(long = "role")]
         roles: Vec<String>,
+        /// The email address is known to belong to the person.
+        #[arg(long)]
+        email_verified: bool,
     },
     /// List accounts.
     List,
@@ -38,6 +41,7 @@ pub fn run(config: &Config, cmd: UserCommand) -> Result<(), CommandError> {
             email,
             name,
             roles,
+            email_verified,
         } => {
             // Validate everything before asking for the password.
             let new = NewUser {
@@ -49,6 +53,7 @@ pub fn run(config: &Config, cmd: UserCommand) -> Result<(), CommandError> {
                 name,
                 roles,
                 must_change_password: false,
+                email_verified,
             };
             let mut conn = open(config)?;
             let password = read_secret("Password: ")?;

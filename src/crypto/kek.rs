@@ -48,6 +48,12 @@ impl KeyEncryptionKey {
         }
     }
 
+    /// A key for another purpose (CSRF tokens, tickets), the same on every node that shares
+    /// this KEK and useless for unsealing.
+    pub fn derive(&self, label: &str) -> [u8; 32] {
+        super::secrets::hmac_sha256(&self.0, label.as_bytes())
+    }
+
     /// Returns base64(nonce || ciphertext || tag).
     pub fn seal(&self, plaintext: &[u8], aad: &[u8]) -> Result<String, CryptoError> {
         let nonce = random_bytes::<NONCE_LEN>();

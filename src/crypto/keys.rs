@@ -1,7 +1,7 @@
 //! Signing keys: generation, sealing at rest, the published JWKS, and JWT signing.
 
 use josekit::jwk::{Jwk, KeyPair};
-use josekit::jws::{EdDSA, JwsHeader, JwsSigner, ES256, RS256};
+use josekit::jws::{EdDSA, JwsHeader, JwsSigner, JwsVerifier, ES256, RS256};
 use josekit::jwt::{self, JwtPayload};
 use serde_json::{Map, Value};
 
@@ -86,6 +86,7 @@ struct LoadedKey {
     /// Keys on their way out are still published but sign nothing new.
     retiring: bool,
     signer: Box<dyn JwsSigner>,
+    verifier: Box<dyn JwsVerifier>,
 }
 
 /// The keys in force: what the JWKS publishes and what signs.
@@ -116,17 +117,20 @@ impl KeySet {
             };
             let jwk: Value = serde_json::from_str(&key.public_jwk)
                 .map_err(|e| CryptoError::Key(format!("key {} public JWK: {e}", key.kid)))?;
-            published.push(
-                match Jwk::from_map(jwk.as_object().cloned().unwrap_or_default()) {
-                    Ok(jwk) => public_members(&jwk),
-                    Err(e) => return Err(CryptoError::Key(format!("key {}: {e}", key.kid))),
-                },
-            );
+            let jwk = Jwk::from_map(jwk.as_object().cloned().unwrap_or_default())
+                .map_err(|e| CryptoError::Key(format!("key {}: {e}", key.kid)))?;
+            let verifier: Box<dyn JwsVerifier> = match alg {
+                SigningAlg::Rs256 => Box::new(RS256.verifier_from_jwk(&jwk)?),
+                SigningAlg::Es256 => Box::new(ES256.verifier_from_jwk(&jwk)?),
+                SigningAlg::EdDsa => Box::new(EdDSA.verifier_from_jwk(&jwk)?),
+            };
+            published.push(public_members(&jwk));
             keys.push(LoadedKey {
                 kid: key.kid.clone(),
                 alg,
                 retiring: key.retired_at.is_some(),
                 signer,
+                verifier,
             });
         }
         let jwks_body = serde_json::json!({ "keys": published }).to_string();
@@ -177,6 +181,29 @@ impl KeySet {
         header.set_key_id(&key.kid);
         let payload = JwtPayload::from_map(claims)?;
         Ok(jwt::encode_with_signer(&payload, &header, &*key.signer)?)
+    }
+}
+
+impl KeySet {
+    /// Verifies a compact JWS signed by one of our published keys and returns its claims.
+    /// The header is trusted for nothing but choosing among our own keys by `kid`: its `alg`
+    /// must be that key's algorithm (no `none`, no HMAC with a public key), and `jku`, `x5u`
+    /// or an embedded `jwk` are never followed. `typ`, when given, must be `expected_typ`.
+    pub fn verify(&self, token: &str, expected_typ: &str) -> Option<Map<String, Value>> {
+        let header = jwt::decode_header(token).ok()?;
+        let kid = header.claim("kid")?.as_str()?;
+        let alg = header.claim("alg")?.as_str()?;
+        let key = self.keys.iter().find(|k| k.kid == kid)?;
+        if key.alg.name() != alg {
+            return None;
+        }
+        let typ = header.claim("typ").and_then(|t| t.as_str()).unwrap_or("");
+        let typ = typ.strip_prefix("application/").unwrap_or(typ);
+        if !typ.eq_ignore_ascii_case(expected_typ) {
+            return None;
+        }
+        let (payload, _) = jwt::decode_with_verifier(token, &*key.verifier).ok()?;
+        Some(payload.claims_set().clone())
     }
 }
 

@@ -1,8 +1,6 @@
 //! The life of signing keys in the store: created on first start, rotated on demand, kept
 //! published after rotation until every token they signed has expired.
 
-use diesel::Connection;
-
 use super::kek::KeyEncryptionKey;
 use super::keys::{generate, KeySet, SigningAlg};
 use super::CryptoError;
@@ -23,7 +21,7 @@ pub fn ensure_keys(
     kek: &KeyEncryptionKey,
     now: i64,
 ) -> Result<Vec<SigningAlg>, KeyError> {
-    conn.transaction(|conn| {
+    crate::store::write_transaction(conn, |conn| {
         let existing = stored_keys::published(conn, now)?;
         let mut created = Vec::new();
         for alg in SigningAlg::ALL {
@@ -48,7 +46,7 @@ pub fn rotate(
     now: i64,
     retire_after: i64,
 ) -> Result<Vec<StoredKey>, KeyError> {
-    conn.transaction(|conn| {
+    crate::store::write_transaction(conn, |conn| {
         let mut created = Vec::new();
         for alg in algs {
             stored_keys::schedule_retirement(conn, alg.name(), now + retire_after)?;

@@ -29,6 +29,27 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    // HMAC-SHA256 with an in-memory key cannot fail short of memory exhaustion; an all-zero
+    // result then fails every comparison rather than passing one.
+    if let Ok(pkey) = openssl::pkey::PKey::hmac(key) {
+        if let Ok(mut signer) =
+            openssl::sign::Signer::new(openssl::hash::MessageDigest::sha256(), &pkey)
+        {
+            if let Ok(mac) = signer.sign_oneshot_to_vec(data) {
+                out.copy_from_slice(&mac[..32]);
+            }
+        }
+    }
+    out
+}
+
+/// Base64url without padding, as JOSE and PKCE use it.
+pub fn b64url(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && openssl::memcmp::eq(a, b)
 }

@@ -1,17 +1,22 @@
-//! JWT access tokens per RFC 9068.
+//! JWT access tokens per RFC 9068, and their verification where we are the resource server.
 
 use serde_json::{json, Map, Value};
 
-use crate::app::AppState;
+use crate::app::{AppState, USERINFO_PATH};
 use crate::crypto::secrets::random_token;
 use crate::error::AppError;
 use crate::store::unix_now;
+
+pub const TYP: &str = "at+jwt";
 
 pub struct AccessTokenRequest<'a> {
     pub subject: &'a str,
     pub client_id: &'a str,
     pub audiences: &'a [String],
     pub scope: &'a str,
+    /// The grant (sign-in) it was issued under: revoking the grant makes userinfo refuse it.
+    pub grant_id: Option<&'a str>,
+    pub auth_time: Option<i64>,
 }
 
 pub struct IssuedAccessToken {
@@ -37,14 +42,43 @@ pub fn issue(
     if !request.scope.is_empty() {
         claims.insert("scope".into(), json!(request.scope));
     }
+    if let Some(grant_id) = request.grant_id {
+        claims.insert("gid".into(), json!(grant_id));
+    }
+    if let Some(auth_time) = request.auth_time {
+        claims.insert("auth_time".into(), json!(auth_time));
+    }
     claims.insert("jti".into(), Value::String(random_token::<16>()));
     claims.insert("iat".into(), json!(now));
     claims.insert("exp".into(), json!(now + ttl));
     let token = state
         .keys()
-        .sign(state.config.access_token_alg, "at+jwt", claims)?;
+        .sign(state.config.access_token_alg, TYP, claims)?;
     Ok(IssuedAccessToken {
         token,
         expires_in: ttl,
     })
+}
+
+/// The audience of access tokens meant for our own userinfo endpoint.
+pub fn userinfo_audience(state: &AppState) -> String {
+    state.config.url(USERINFO_PATH)
+}
+
+/// Claims of an access token that we signed, that has not expired, and that was issued for
+/// `audience`. Revocation is the caller's to check.
+pub fn verify(state: &AppState, token: &str, audience: &str) -> Option<Map<String, Value>> {
+    let claims = state.keys().verify(token, TYP)?;
+    let now = unix_now();
+    let issuer_ok = claims.get("iss").and_then(Value::as_str) == Some(&state.config.issuer);
+    let live = claims
+        .get("exp")
+        .and_then(Value::as_i64)
+        .is_some_and(|exp| exp > now);
+    let for_us = match claims.get("aud") {
+        Some(Value::String(aud)) => aud == audience,
+        Some(Value::Array(auds)) => auds.iter().any(|a| a.as_str() == Some(audience)),
+        _ => false,
+    };
+    (issuer_ok && live && for_us).then_some(claims)
 }

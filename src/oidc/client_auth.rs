@@ -12,7 +12,7 @@ use crate::error::{AppError, OAuthError};
 use crate::store::clients::{self, Client};
 use crate::store::{AnyConnection, StoreError};
 
-pub const METHODS_SUPPORTED: [&str; 2] = ["client_secret_basic", "client_secret_post"];
+pub const METHODS_SUPPORTED: [&str; 3] = ["client_secret_basic", "client_secret_post", "none"];
 
 #[derive(Debug)]
 pub enum Presented {

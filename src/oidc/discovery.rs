@@ -5,9 +5,13 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
+use super::authorize::checks::SCOPES_SUPPORTED;
+use super::claims::CLAIMS_SUPPORTED;
 use super::client_auth;
 use super::token::GRANT_TYPES_SUPPORTED;
-use crate::app::{AppState, JWKS_PATH, TOKEN_PATH};
+use crate::app::{
+    AppState, AUTHORIZE_PATH, END_SESSION_PATH, JWKS_PATH, TOKEN_PATH, USERINFO_PATH,
+};
 use crate::config::Config;
 use crate::crypto::keys::SigningAlg;
 
@@ -15,13 +19,24 @@ pub fn document(config: &Config, algorithms: &[SigningAlg]) -> String {
     let algs: Vec<&str> = algorithms.iter().map(|a| a.name()).collect();
     json!({
         "issuer": config.issuer,
-        "jwks_uri": config.url(JWKS_PATH),
+        "authorization_endpoint": config.url(AUTHORIZE_PATH),
         "token_endpoint": config.url(TOKEN_PATH),
-        "grant_types_supported": GRANT_TYPES_SUPPORTED,
-        "token_endpoint_auth_methods_supported": client_auth::METHODS_SUPPORTED,
+        "userinfo_endpoint": config.url(USERINFO_PATH),
+        "jwks_uri": config.url(JWKS_PATH),
+        "end_session_endpoint": config.url(END_SESSION_PATH),
+        "scopes_supported": SCOPES_SUPPORTED,
+        "claims_supported": CLAIMS_SUPPORTED,
         "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": GRANT_TYPES_SUPPORTED,
+        "code_challenge_methods_supported": ["S256"],
+        "token_endpoint_auth_methods_supported": client_auth::METHODS_SUPPORTED,
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": algs,
+        "userinfo_signing_alg_values_supported": [],
+        "access_token_signing_alg_values_supported": [config.access_token_alg.name()],
+        "authorization_response_iss_parameter_supported": true,
+        "prompt_values_supported": ["none", "login", "consent", "select_account"],
         "claims_parameter_supported": false,
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,

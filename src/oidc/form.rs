@@ -16,12 +16,21 @@ impl Form {
                 "the body must be application/x-www-form-urlencoded",
             ));
         }
-        let params = url::form_urlencoded::parse(body)
+        Ok(Form::from_pairs(body))
+    }
+
+    /// The parameters of a query string.
+    pub fn from_query(query: &str) -> Form {
+        Form::from_pairs(query.as_bytes())
+    }
+
+    fn from_pairs(encoded: &[u8]) -> Form {
+        let params = url::form_urlencoded::parse(encoded)
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             // §3.1: a parameter sent without a value is treated as omitted.
             .filter(|(_, v)| !v.is_empty())
             .collect();
-        Ok(Form { params })
+        Form { params }
     }
 
     /// A parameter that may appear at most once (RFC 6749 §3.1, §3.2).

@@ -2,8 +2,13 @@
 //! grant), and client authentication.
 
 pub mod access_token;
+pub mod authorize;
+pub mod claims;
 pub mod client_auth;
 pub mod discovery;
+pub mod end_session;
 pub mod form;
+pub mod id_token;
 pub mod jwks;
 pub mod token;
+pub mod userinfo;

@@ -21,6 +21,10 @@ pub struct Client {
     /// Space-separated audiences (resource indicators) the client may obtain tokens for.
     pub audiences: String,
     pub created_at: i64,
+    /// JSON array of exact URIs a relying party may send people to after logout.
+    pub post_logout_redirect_uris: String,
+    /// Trusted clients of the same operator: people are not asked for consent.
+    pub first_party: bool,
 }
 
 impl Client {
@@ -29,8 +33,11 @@ impl Client {
     }
 
     pub fn redirect_uri_list(&self) -> Result<Vec<String>, StoreError> {
-        serde_json::from_str(&self.redirect_uris)
-            .map_err(|e| StoreError::Corrupt(format!("client {} redirect_uris: {e}", self.id)))
+        json_list(&self.id, &self.redirect_uris)
+    }
+
+    pub fn post_logout_redirect_uri_list(&self) -> Result<Vec<String>, StoreError> {
+        json_list(&self.id, &self.post_logout_redirect_uris)
     }
 
     pub fn allows_grant(&self, grant: &str) -> bool {
@@ -44,6 +51,11 @@ impl Client {
     pub fn audience_list(&self) -> Vec<&str> {
         self.audiences.split_whitespace().collect()
     }
+}
+
+fn json_list(client_id: &str, json: &str) -> Result<Vec<String>, StoreError> {
+    serde_json::from_str(json)
+        .map_err(|e| StoreError::Corrupt(format!("client {client_id} URI list: {e}")))
 }
 
 pub fn insert(conn: &mut AnyConnection, client: &Client) -> Result<(), StoreError> {

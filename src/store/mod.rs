@@ -1,9 +1,14 @@
 //! Storage: one diesel connection type over SQLite (embedded default) and PostgreSQL (production),
 //! an r2d2 pool, embedded migrations per backend, and one file per aggregate.
 
+pub mod auth_requests;
 pub mod clients;
+pub mod consents;
+pub mod grants;
 pub mod keys;
+
 mod schema;
+pub mod sessions;
 pub mod users;
 
 use std::fs::OpenOptions;
@@ -222,6 +227,38 @@ fn create_private_file(path: &Path) -> Result<(), StoreError> {
         .open(path)
         .map(|_| ())
         .map_err(|e| StoreError::Unavailable(format!("cannot open {}: {e}", path.display())))
+}
+
+/// A transaction that will write. On SQLite it takes the write lock at `BEGIN IMMEDIATE`, so
+/// that concurrent writers queue on the busy timeout instead of failing when a read transaction
+/// tries to become a write one; on PostgreSQL it is an ordinary transaction.
+pub fn write_transaction<T, E, F>(conn: &mut AnyConnection, work: F) -> Result<T, E>
+where
+    E: From<DieselError>,
+    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    use diesel::Connection;
+    match conn {
+        AnyConnection::Postgresql(_) => conn.transaction(work),
+        AnyConnection::Sqlite(sqlite) => {
+            AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+            let result = work(conn);
+            let AnyConnection::Sqlite(sqlite) = conn else {
+                unreachable!("the connection kind does not change")
+            };
+            match result {
+                Ok(value) => {
+                    <AnsiTransactionManager as TransactionManager<SqliteConnection>>::commit_transaction(sqlite)?;
+                    Ok(value)
+                }
+                Err(err) => {
+                    let _ = <AnsiTransactionManager as TransactionManager<SqliteConnection>>::rollback_transaction(sqlite);
+                    Err(err)
+                }
+            }
+        }
+    }
 }
 
 pub fn unix_now() -> i64 {

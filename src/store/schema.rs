@@ -12,6 +12,7 @@ diesel::table! {
         must_change_password -> Bool,
         created_at -> BigInt,
         updated_at -> BigInt,
+        email_verified -> Bool,
     }
 }
 
@@ -25,6 +26,8 @@ diesel::table! {
         scopes -> Text,
         audiences -> Text,
         created_at -> BigInt,
+        post_logout_redirect_uris -> Text,
+        first_party -> Bool,
     }
 }
 
@@ -39,4 +42,94 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(users, clients, signing_keys);
+diesel::table! {
+    sessions (id_hash) {
+        id_hash -> Text,
+        sid -> Text,
+        user_id -> Text,
+        auth_time -> BigInt,
+        amr -> Text,
+        created_at -> BigInt,
+        last_seen_at -> BigInt,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    authorization_requests (id) {
+        id -> Text,
+        client_id -> Text,
+        redirect_uri -> Text,
+        scope -> Text,
+        state -> Nullable<Text>,
+        nonce -> Nullable<Text>,
+        code_challenge -> Nullable<Text>,
+        prompt -> Text,
+        max_age -> Nullable<BigInt>,
+        login_hint -> Nullable<Text>,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    grants (id) {
+        id -> Text,
+        user_id -> Text,
+        client_id -> Text,
+        sid -> Text,
+        scope -> Text,
+        auth_time -> BigInt,
+        amr -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    authorization_codes (code_hash) {
+        code_hash -> Text,
+        grant_id -> Text,
+        redirect_uri -> Text,
+        nonce -> Nullable<Text>,
+        code_challenge -> Nullable<Text>,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (token_hash) {
+        token_hash -> Text,
+        grant_id -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    consents (user_id, client_id) {
+        user_id -> Text,
+        client_id -> Text,
+        scope -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::joinable!(grants -> users (user_id));
+diesel::joinable!(authorization_codes -> grants (grant_id));
+diesel::joinable!(refresh_tokens -> grants (grant_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    clients,
+    signing_keys,
+    sessions,
+    authorization_requests,
+    grants,
+    authorization_codes,
+    refresh_tokens,
+    consents,
+);

@@ -18,6 +18,7 @@ pub struct User {
     pub must_change_password: bool,
     pub created_at: i64,
     pub updated_at: i64,
+    pub email_verified: bool,
 }
 
 impl User {
@@ -44,18 +45,41 @@ pub fn list(conn: &mut AnyConnection) -> Result<Vec<User>, StoreError> {
         .load(conn)?)
 }
 
-/// Finds a user by id, username or email (usernames and emails are stored lower-cased).
-pub fn find(conn: &mut AnyConnection, key: &str) -> Result<User, StoreError> {
-    let lowered = key.to_lowercase();
+pub fn get(conn: &mut AnyConnection, id: &str) -> Result<Option<User>, StoreError> {
+    Ok(users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Finds a user by what a person types to sign in: username or email (both stored lower-cased).
+pub fn find_by_login(conn: &mut AnyConnection, login: &str) -> Result<Option<User>, StoreError> {
+    let lowered = login.trim().to_lowercase();
     Ok(users::table
         .select(User::as_select())
-        .filter(
-            users::id
-                .eq(key)
-                .or(users::username.eq(&lowered))
-                .or(users::email.eq(&lowered)),
-        )
-        .first(conn)?)
+        .filter(users::username.eq(&lowered).or(users::email.eq(&lowered)))
+        .first(conn)
+        .optional()?)
+}
+
+/// Finds a user by username, email or id, for operators.
+pub fn find(conn: &mut AnyConnection, key: &str) -> Result<User, StoreError> {
+    match find_by_login(conn, key)? {
+        Some(user) => Ok(user),
+        None => get(conn, key)?.ok_or(StoreError::NotFound),
+    }
+}
+
+pub fn update_password_hash(
+    conn: &mut AnyConnection,
+    id: &str,
+    password_hash: &str,
+) -> Result<(), StoreError> {
+    diesel::update(users::table.find(id))
+        .set(users::password_hash.eq(password_hash))
+        .execute(conn)?;
+    Ok(())
 }
 
 pub fn set_password(

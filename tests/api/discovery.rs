@@ -14,7 +14,13 @@ async fn discovery_document_is_correct(backend: Backend) {
     let doc = server.get_json("/.well-known/openid-configuration").await;
     let issuer = env.issuer();
     assert_eq!(doc["issuer"], issuer.as_str());
-    for endpoint in ["jwks_uri", "token_endpoint"] {
+    for endpoint in [
+        "authorization_endpoint",
+        "token_endpoint",
+        "userinfo_endpoint",
+        "jwks_uri",
+        "end_session_endpoint",
+    ] {
         let url = doc[endpoint]
             .as_str()
             .unwrap_or_else(|| panic!("{endpoint} missing"));
@@ -33,20 +39,44 @@ async fn discovery_document_is_correct(backend: Backend) {
         doc["subject_types_supported"],
         serde_json::json!(["public"])
     );
-    assert!(doc["response_types_supported"].is_array());
+    assert_eq!(doc["response_types_supported"], serde_json::json!(["code"]));
+    assert_eq!(
+        doc["code_challenge_methods_supported"],
+        serde_json::json!(["S256"])
+    );
     assert_eq!(
         doc["grant_types_supported"],
-        serde_json::json!(["client_credentials"])
+        serde_json::json!(["authorization_code", "refresh_token", "client_credentials"])
     );
     assert_eq!(
         doc["token_endpoint_auth_methods_supported"],
-        serde_json::json!(["client_secret_basic", "client_secret_post"])
+        serde_json::json!(["client_secret_basic", "client_secret_post", "none"])
     );
+    for scope in ["openid", "profile", "email", "offline_access"] {
+        assert!(doc["scopes_supported"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s == scope));
+    }
+    for claim in [
+        "sub",
+        "name",
+        "email",
+        "email_verified",
+        "preferred_username",
+    ] {
+        assert!(doc["claims_supported"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == claim));
+    }
     // Not served at this commit, so not advertised.
     for absent in [
-        "authorization_endpoint",
-        "userinfo_endpoint",
         "introspection_endpoint",
+        "revocation_endpoint",
+        "registration_endpoint",
     ] {
         assert!(
             doc.get(absent).is_none(),
@@ -61,13 +91,22 @@ async fn discovery_document_is_correct(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(jwks.status(), 200);
-    let token = server
-        .http
-        .post(doc["token_endpoint"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert_ne!(token.status(), 404);
+    for endpoint in ["token_endpoint", "userinfo_endpoint"] {
+        let url = doc[endpoint].as_str().unwrap();
+        assert_ne!(
+            server.http.post(url).send().await.unwrap().status(),
+            404,
+            "{endpoint}"
+        );
+    }
+    for endpoint in ["authorization_endpoint", "end_session_endpoint"] {
+        let url = doc[endpoint].as_str().unwrap();
+        assert_ne!(
+            server.http.get(url).send().await.unwrap().status(),
+            404,
+            "{endpoint}"
+        );
+    }
 }
 
 async fn as_metadata_matches_discovery(backend: Backend) {

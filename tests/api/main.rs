@@ -8,4 +8,6 @@ mod cli;
 mod discovery;
 mod headers;
 mod keys;
+mod refresh;
+mod signin;
 mod token;

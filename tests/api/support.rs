@@ -380,3 +380,470 @@ pub fn jwt_header(token: &str) -> serde_json::Value {
         .unwrap();
     serde_json::from_slice(&bytes).unwrap()
 }
+
+// ---------------------------------------------------------------------------------------------
+// Sign-in helpers: people, web clients, and a cookie-keeping browser that drives the login and
+// consent pages the way a person would.
+
+/// Every test person's password.
+pub const PASSWORD: &str = "correct horse battery staple";
+/// The redirect URI every web client registers. Nothing listens there: the browser never
+/// follows a redirect that leaves the provider.
+pub const REDIRECT_URI: &str = "https://app.example.com/cb";
+/// Scopes to register for a client that may receive refresh tokens.
+pub const OFFLINE_SCOPES: &[&str] = &[
+    "--scope",
+    "openid",
+    "--scope",
+    "profile",
+    "--scope",
+    "email",
+    "--scope",
+    "offline_access",
+];
+
+impl TestEnv {
+    /// `idp user add USERNAME --email USERNAME@example.com --name NAME`, password [`PASSWORD`].
+    pub fn add_user(&self, username: &str, name: &str) {
+        let email = format!("{username}@example.com");
+        self.cli_ok(
+            &["user", "add", username, "--email", &email, "--name", name],
+            &format!("{PASSWORD}\n"),
+        );
+    }
+
+    /// `idp client add --name NAME --id ID --redirect-uri REDIRECT_URI EXTRA...`; the client is
+    /// public when `extra` holds `--public`.
+    pub fn add_web_client(&self, id: &str, name: &str, extra: &[&str]) -> WebClient {
+        let mut args = vec![
+            "client",
+            "add",
+            "--name",
+            name,
+            "--id",
+            id,
+            "--redirect-uri",
+            REDIRECT_URI,
+        ];
+        args.extend_from_slice(extra);
+        let out = self.cli_ok(&args, "");
+        let secret = out
+            .lines()
+            .find_map(|l| l.strip_prefix("client_secret: "))
+            .map(|s| s.trim().to_string());
+        assert_eq!(
+            secret.is_none(),
+            extra.contains(&"--public"),
+            "a secret is printed exactly for confidential clients: {out}"
+        );
+        WebClient {
+            id: id.to_string(),
+            secret,
+            redirect_uri: REDIRECT_URI.to_string(),
+        }
+    }
+}
+
+/// A client registered for the authorization code flow.
+#[derive(Debug, Clone)]
+pub struct WebClient {
+    pub id: String,
+    /// `None` for a public client.
+    pub secret: Option<String>,
+    pub redirect_uri: String,
+}
+
+impl WebClient {
+    /// POSTs to the token endpoint as this client: HTTP Basic when confidential, `client_id` in
+    /// the body when public.
+    pub async fn token_request(
+        &self,
+        server: &TestServer,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        match &self.secret {
+            Some(secret) => token_request(server, Some((&self.id, secret)), form).await,
+            None => {
+                let mut form = form.to_vec();
+                form.push(("client_id", &self.id));
+                token_request(server, None, &form).await
+            }
+        }
+    }
+
+    /// Exchanges an authorization code, with this client's redirect URI.
+    pub async fn redeem(
+        &self,
+        server: &TestServer,
+        code: &str,
+        code_verifier: &str,
+    ) -> reqwest::Response {
+        self.token_request(
+            server,
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", code),
+                ("redirect_uri", &self.redirect_uri),
+                ("code_verifier", code_verifier),
+            ],
+        )
+        .await
+    }
+
+    /// Exchanges a refresh token.
+    pub async fn refresh(&self, server: &TestServer, refresh_token: &str) -> reqwest::Response {
+        self.token_request(
+            server,
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh_token),
+            ],
+        )
+        .await
+    }
+}
+
+/// The parameters of one authorization request, with fresh state, nonce and PKCE (S256).
+#[derive(Debug, Clone)]
+pub struct AuthRequest {
+    pub params: Vec<(String, String)>,
+    pub state: String,
+    pub nonce: String,
+    pub verifier: String,
+}
+
+impl AuthRequest {
+    pub fn new(client: &WebClient, scope: &str) -> AuthRequest {
+        let (challenge, verifier) = openidconnect::PkceCodeChallenge::new_random_sha256();
+        let state = openidconnect::CsrfToken::new_random().secret().clone();
+        let nonce = openidconnect::Nonce::new_random().secret().clone();
+        let params = [
+            ("response_type", "code"),
+            ("client_id", &client.id),
+            ("redirect_uri", &client.redirect_uri),
+            ("scope", scope),
+            ("state", &state),
+            ("nonce", &nonce),
+            ("code_challenge", challenge.as_str()),
+            ("code_challenge_method", "S256"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        AuthRequest {
+            params,
+            state,
+            nonce,
+            verifier: verifier.secret().clone(),
+        }
+    }
+
+    /// Sets a parameter, replacing any value it had.
+    pub fn set(mut self, name: &str, value: &str) -> AuthRequest {
+        self = self.remove(name);
+        self.params.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    pub fn remove(mut self, name: &str) -> AuthRequest {
+        self.params.retain(|(k, _)| k != name);
+        self
+    }
+
+    /// The `GET {issuer}/authorize?...` URL.
+    pub fn url(&self, issuer: &str) -> String {
+        url::Url::parse_with_params(&format!("{issuer}/authorize"), &self.params)
+            .unwrap()
+            .to_string()
+    }
+}
+
+/// The `Location` header of a response, if any.
+pub fn location(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string())
+}
+
+/// The whole `Set-Cookie` header that sets cookie `name`, if the response sets it.
+pub fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+    let prefix = format!("{name}=");
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|v| v.starts_with(&prefix))
+}
+
+/// The query parameters of a URL (the last value wins).
+pub fn query_params(url: &url::Url) -> std::collections::HashMap<String, String> {
+    url.query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// The `value` of the `<input>` named `name` in an HTML page.
+pub fn input_value(html: &str, name: &str) -> Option<String> {
+    let needle = format!("name=\"{name}\"");
+    html.split('<')
+        .filter(|tag| tag.starts_with("input"))
+        .map(|tag| tag.split('>').next().unwrap_or(tag))
+        .find(|tag| tag.contains(&needle))
+        .and_then(|tag| tag.split(" value=\"").nth(1))
+        .and_then(|rest| rest.split('"').next())
+        .map(|value| {
+            value
+                .replace("&quot;", "\"")
+                .replace("&#34;", "\"")
+                .replace("&#39;", "'")
+                .replace("&#x27;", "'")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&amp;", "&")
+        })
+}
+
+/// The hidden fields of a login or consent form.
+#[derive(Debug, Clone)]
+pub struct Form {
+    pub req: String,
+    pub csrf: String,
+}
+
+impl Form {
+    pub fn parse(html: &str) -> Form {
+        Form {
+            req: input_value(html, "req").unwrap_or_else(|| panic!("no req field: {html}")),
+            csrf: input_value(html, "csrf").unwrap_or_else(|| panic!("no csrf field: {html}")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    Deny,
+}
+
+/// Where a sign-in left the browser: the first redirect that leaves the provider.
+#[derive(Debug)]
+pub struct Landing {
+    pub url: url::Url,
+    pub params: std::collections::HashMap<String, String>,
+    /// Whether the login page was shown on the way.
+    pub saw_login: bool,
+    /// Whether the consent page was shown on the way.
+    pub saw_consent: bool,
+}
+
+impl Landing {
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params.get(name).map(String::as_str)
+    }
+
+    /// Asserts a successful authorization response to `request`'s redirect URI (state echoed,
+    /// `iss` the issuer) and returns the code.
+    pub fn code(&self, request: &AuthRequest, issuer: &str) -> String {
+        let redirect_uri = &request
+            .params
+            .iter()
+            .find(|(k, _)| k == "redirect_uri")
+            .unwrap()
+            .1;
+        let mut bare = self.url.clone();
+        bare.set_query(None);
+        assert_eq!(bare.as_str(), redirect_uri, "landed at {}", self.url);
+        assert_eq!(self.param("error"), None, "landed at {}", self.url);
+        assert_eq!(self.param("state"), Some(request.state.as_str()));
+        assert_eq!(self.param("iss"), Some(issuer));
+        let code = self.param("code").expect("code in the redirect");
+        assert!(!code.is_empty());
+        code.to_string()
+    }
+}
+
+/// A person's browser: keeps cookies, never follows redirects by itself.
+pub struct Browser {
+    pub http: reqwest::Client,
+    jar: Arc<reqwest::cookie::Jar>,
+    issuer: url::Url,
+}
+
+impl Browser {
+    pub fn new(issuer: &str) -> Browser {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        Browser {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .cookie_provider(Arc::clone(&jar))
+                .build()
+                .unwrap(),
+            jar,
+            issuer: url::Url::parse(issuer).unwrap(),
+        }
+    }
+
+    /// Resolves a `Location` (relative ones against the issuer).
+    pub fn resolve(&self, location: &str) -> url::Url {
+        self.issuer.join(location).unwrap()
+    }
+
+    /// Whether the browser would send cookie `name` with a request to `path` on the provider.
+    pub fn has_cookie(&self, name: &str, path: &str) -> bool {
+        use reqwest::cookie::CookieStore;
+        let prefix = format!("{name}=");
+        self.jar
+            .cookies(&self.resolve(path))
+            .map(|header| {
+                header
+                    .to_str()
+                    .unwrap()
+                    .split("; ")
+                    .any(|c| c.starts_with(&prefix))
+            })
+            .unwrap_or(false)
+    }
+
+    pub async fn get(&self, url: &str) -> reqwest::Response {
+        self.http.get(self.resolve(url)).send().await.unwrap()
+    }
+
+    /// Sends `request` to the authorization endpoint.
+    pub async fn authorize(&self, request: &AuthRequest) -> reqwest::Response {
+        self.get(&request.url(self.issuer.as_str().trim_end_matches('/')))
+            .await
+    }
+
+    pub async fn post_login(
+        &self,
+        form: &Form,
+        username: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        self.http
+            .post(self.resolve("/login"))
+            .form(&[
+                ("username", username),
+                ("password", password),
+                ("req", &form.req),
+                ("csrf", &form.csrf),
+            ])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn post_consent(&self, form: &Form, decision: Decision) -> reqwest::Response {
+        let decision = match decision {
+            Decision::Allow => "allow",
+            Decision::Deny => "deny",
+        };
+        self.http
+            .post(self.resolve("/consent"))
+            .form(&[
+                ("req", form.req.as_str()),
+                ("csrf", &form.csrf),
+                ("decision", decision),
+            ])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Carries on from `response` as a person would: follows redirects within the provider,
+    /// fills in the login page and answers the consent page, until a redirect leaves the
+    /// provider.
+    pub async fn follow(
+        &self,
+        mut response: reqwest::Response,
+        username: &str,
+        password: &str,
+        decision: Decision,
+    ) -> Landing {
+        let (mut saw_login, mut saw_consent) = (false, false);
+        for _ in 0..10 {
+            let status = response.status();
+            if status.is_redirection() {
+                let url = self.resolve(&location(&response).expect("redirect without Location"));
+                if url.origin() != self.issuer.origin() {
+                    return Landing {
+                        params: query_params(&url),
+                        url,
+                        saw_login,
+                        saw_consent,
+                    };
+                }
+                response = self.get(url.as_str()).await;
+                continue;
+            }
+            let html = response.text().await.unwrap();
+            assert_eq!(status, 200, "unexpected page: {html}");
+            let form = Form::parse(&html);
+            if html.contains("action=\"/login\"") {
+                assert!(!saw_login, "the login page came back: {html}");
+                saw_login = true;
+                response = self.post_login(&form, username, password).await;
+            } else if html.contains("action=\"/consent\"") {
+                assert!(!saw_consent, "the consent page came back: {html}");
+                saw_consent = true;
+                response = self.post_consent(&form, decision).await;
+            } else {
+                panic!("neither a login nor a consent page: {html}");
+            }
+        }
+        panic!("the sign-in never left the provider");
+    }
+
+    /// Sends `request` and signs in as `username` (password [`PASSWORD`]) if asked, answering
+    /// any consent page with `decision`.
+    pub async fn sign_in(
+        &self,
+        request: &AuthRequest,
+        username: &str,
+        decision: Decision,
+    ) -> Landing {
+        let response = self.authorize(request).await;
+        self.follow(response, username, PASSWORD, decision).await
+    }
+
+    /// Signs in with a fresh request for `scope`, consents, and exchanges the code: returns the
+    /// token response.
+    pub async fn tokens(
+        &self,
+        server: &TestServer,
+        client: &WebClient,
+        scope: &str,
+        username: &str,
+    ) -> serde_json::Value {
+        let request = AuthRequest::new(client, scope);
+        let landing = self.sign_in(&request, username, Decision::Allow).await;
+        let code = landing.code(&request, self.issuer.as_str().trim_end_matches('/'));
+        let response = client.redeem(server, &code, &request.verifier).await;
+        let status = response.status();
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(status, 200, "code exchange failed: {body}");
+        body
+    }
+}
+
+/// GET /userinfo with a bearer token.
+pub async fn userinfo(server: &TestServer, access_token: &str) -> reqwest::Response {
+    server
+        .http
+        .get(server.url("/userinfo"))
+        .bearer_auth(access_token)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Asserts a token endpoint error response: status 400 and `error` = `expected`.
+pub async fn assert_token_error(response: reqwest::Response, expected: &str) {
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    assert_eq!(status, 400, "expected {expected}, got: {text}");
+    let body: serde_json::Value = serde_json::from_str(&text).expect("a JSON error body");
+    assert_eq!(body["error"], expected, "{body}");
+}

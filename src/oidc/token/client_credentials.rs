@@ -32,6 +32,8 @@ pub fn grant(state: &AppState, client: &Client, form: &Form) -> Result<Value, Ap
             client_id: &client.id,
             audiences: &audiences,
             scope: &scope,
+            grant_id: None,
+            auth_time: None,
         },
     )?;
     Ok(bearer_response(issued.token, issued.expires_in, &scope))

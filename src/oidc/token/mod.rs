@@ -1,6 +1,9 @@
 //! The token endpoint (RFC 6749 §3.2): parse, authenticate the client, hand over to the grant.
 
+mod authorization_code;
 mod client_credentials;
+mod issue;
+mod refresh_token;
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -11,7 +14,11 @@ use super::form::Form;
 use crate::app::AppState;
 use crate::error::{AppError, OAuthError};
 
-pub const GRANT_TYPES_SUPPORTED: [&str; 1] = [client_credentials::GRANT_TYPE];
+pub const GRANT_TYPES_SUPPORTED: [&str; 3] = [
+    authorization_code::GRANT_TYPE,
+    refresh_token::GRANT_TYPE,
+    client_credentials::GRANT_TYPE,
+];
 
 pub async fn token(
     req: HttpRequest,
@@ -30,6 +37,8 @@ pub async fn token(
         .run(move |conn| client_auth::authenticate(conn, &presented))
         .await?;
     let body = match grant_type.as_str() {
+        authorization_code::GRANT_TYPE => authorization_code::grant(&state, &client, &form).await?,
+        refresh_token::GRANT_TYPE => refresh_token::grant(&state, &client, &form).await?,
         client_credentials::GRANT_TYPE => client_credentials::grant(&state, &client, &form)?,
         _ => {
             return Err(OAuthError::new(

@@ -1,0 +1,275 @@
+//! The authorization request (OpenID Connect Core §3.1.2.1, RFC 6749 §4.1.1, RFC 7636) as a
+//! pipeline of small named checks. The first two decide whether we may redirect at all: until
+//! the client and its exact redirect URI are known, errors are shown, never redirected.
+
+use crate::oidc::form::Form;
+use crate::store::clients::{self, Client};
+use crate::store::{AnyConnection, StoreError};
+
+pub const SCOPES_SUPPORTED: [&str; 4] = ["openid", "profile", "email", "offline_access"];
+const PROMPT_VALUES: [&str; 4] = ["none", "login", "consent", "select_account"];
+const MAX_PARAM_LEN: usize = 2048;
+
+pub struct ValidRequest {
+    pub client: Client,
+    pub redirect_uri: String,
+    pub scopes: Vec<String>,
+    pub state: Option<String>,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    pub prompt: Vec<String>,
+    pub max_age: Option<i64>,
+    pub login_hint: Option<String>,
+}
+
+impl ValidRequest {
+    pub fn prompts(&self, value: &str) -> bool {
+        self.prompt.iter().any(|p| p == value)
+    }
+}
+
+pub enum Rejection {
+    /// Shown to the person: the redirect URI cannot be trusted.
+    Page(&'static str),
+    /// Sent back to the client (RFC 6749 §4.1.2.1).
+    Redirect {
+        redirect_uri: String,
+        state: Option<String>,
+        error: &'static str,
+        description: String,
+    },
+}
+
+type Refusal = (&'static str, String);
+
+fn refuse(error: &'static str, description: &str) -> Refusal {
+    (error, description.to_string())
+}
+
+pub fn validate(conn: &mut AnyConnection, form: &Form) -> Result<ValidRequest, Rejection> {
+    let client = check_client(conn, form)?;
+    let redirect_uri = check_redirect_uri(&client, form)?;
+    let state = form.single("state").ok().flatten().map(String::from);
+    let redirect = |(error, description): Refusal| Rejection::Redirect {
+        redirect_uri: redirect_uri.clone(),
+        state: state.clone(),
+        error,
+        description,
+    };
+    check_no_request_object(form).map_err(redirect)?;
+    check_response_type(form).map_err(redirect)?;
+    check_response_mode(form).map_err(redirect)?;
+    check_client_may_sign_in(&client).map_err(redirect)?;
+    let scopes = check_scope(&client, form).map_err(redirect)?;
+    let code_challenge = check_pkce(&client, form).map_err(redirect)?;
+    let prompt = check_prompt(form).map_err(redirect)?;
+    let max_age = check_max_age(form).map_err(redirect)?;
+    let nonce = check_length(form, "nonce").map_err(redirect)?;
+    let login_hint = check_length(form, "login_hint").map_err(redirect)?;
+    check_length(form, "state").map_err(redirect)?;
+    Ok(ValidRequest {
+        client,
+        redirect_uri,
+        scopes,
+        state,
+        nonce,
+        code_challenge,
+        prompt,
+        max_age,
+        login_hint,
+    })
+}
+
+fn check_client(conn: &mut AnyConnection, form: &Form) -> Result<Client, Rejection> {
+    let unknown = Rejection::Page("The application that sent you here is not registered.");
+    let Ok(Some(client_id)) = form.single("client_id") else {
+        return Err(unknown);
+    };
+    match clients::find(conn, client_id) {
+        Ok(client) => Ok(client),
+        Err(StoreError::NotFound) => Err(unknown),
+        Err(_) => Err(Rejection::Page(
+            "The sign-in service is temporarily unavailable. Please try again.",
+        )),
+    }
+}
+
+/// Exact string comparison with a registered URI (RFC 9700 §4.1.3): no prefix or pattern match.
+fn check_redirect_uri(client: &Client, form: &Form) -> Result<String, Rejection> {
+    let mismatch =
+        Rejection::Page("The application sent you here with an unregistered return address.");
+    let Ok(Some(uri)) = form.single("redirect_uri") else {
+        return Err(mismatch);
+    };
+    let registered = client.redirect_uri_list().map_err(|_| mismatch_page())?;
+    if registered.iter().any(|r| r == uri) {
+        Ok(uri.to_string())
+    } else {
+        Err(mismatch)
+    }
+}
+
+fn mismatch_page() -> Rejection {
+    Rejection::Page("The application's registration is damaged.")
+}
+
+fn check_no_request_object(form: &Form) -> Result<(), Refusal> {
+    if !form.all("request").is_empty() {
+        return Err(refuse(
+            "request_not_supported",
+            "request objects are not supported",
+        ));
+    }
+    if !form.all("request_uri").is_empty() {
+        return Err(refuse(
+            "request_uri_not_supported",
+            "request_uri is not supported",
+        ));
+    }
+    Ok(())
+}
+
+fn check_response_type(form: &Form) -> Result<(), Refusal> {
+    match form
+        .single("response_type")
+        .map_err(|e| (e.code, e.description))?
+    {
+        Some("code") => Ok(()),
+        Some(_) => Err(refuse(
+            "unsupported_response_type",
+            "only response_type=code is supported",
+        )),
+        None => Err(refuse("invalid_request", "response_type is missing")),
+    }
+}
+
+fn check_response_mode(form: &Form) -> Result<(), Refusal> {
+    match form
+        .single("response_mode")
+        .map_err(|e| (e.code, e.description))?
+    {
+        None | Some("query") => Ok(()),
+        Some(_) => Err(refuse(
+            "invalid_request",
+            "only response_mode=query is supported",
+        )),
+    }
+}
+
+fn check_client_may_sign_in(client: &Client) -> Result<(), Refusal> {
+    if client.allows_grant("authorization_code") {
+        Ok(())
+    } else {
+        Err(refuse(
+            "unauthorized_client",
+            "this client may not use the authorization code flow",
+        ))
+    }
+}
+
+fn check_scope(client: &Client, form: &Form) -> Result<Vec<String>, Refusal> {
+    let requested = form
+        .single("scope")
+        .map_err(|e| (e.code, e.description))?
+        .unwrap_or("");
+    let mut scopes: Vec<String> = Vec::new();
+    for scope in requested.split(' ').filter(|s| !s.is_empty()) {
+        if !scopes.iter().any(|s| s == scope) {
+            scopes.push(scope.to_string());
+        }
+    }
+    if !scopes.iter().any(|s| s == "openid") {
+        return Err(refuse("invalid_scope", "the openid scope is required"));
+    }
+    let allowed = client.scope_list();
+    if scopes.iter().any(|s| !allowed.contains(&s.as_str())) {
+        return Err(refuse(
+            "invalid_scope",
+            "a requested scope is not allowed for this client",
+        ));
+    }
+    Ok(scopes)
+}
+
+/// RFC 7636 with RFC 9700 §2.1.1: S256 only; required for public clients.
+fn check_pkce(client: &Client, form: &Form) -> Result<Option<String>, Refusal> {
+    let as_refusal = |e: crate::error::OAuthError| (e.code, e.description);
+    let challenge = form.single("code_challenge").map_err(as_refusal)?;
+    let method = form.single("code_challenge_method").map_err(as_refusal)?;
+    match (challenge, method) {
+        (None, None) if client.is_public() => Err(refuse(
+            "invalid_request",
+            "PKCE (code_challenge with S256) is required for this client",
+        )),
+        (None, None) => Ok(None),
+        (None, Some(_)) => Err(refuse("invalid_request", "code_challenge is missing")),
+        (Some(_), None) | (Some(_), Some("plain")) => Err(refuse(
+            "invalid_request",
+            "code_challenge_method must be S256; plain is not accepted",
+        )),
+        (Some(challenge), Some("S256")) => {
+            let well_formed = challenge.len() == 43
+                && challenge
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if well_formed {
+                Ok(Some(challenge.to_string()))
+            } else {
+                Err(refuse(
+                    "invalid_request",
+                    "code_challenge is not a base64url SHA-256 digest",
+                ))
+            }
+        }
+        (Some(_), Some(_)) => Err(refuse(
+            "invalid_request",
+            "code_challenge_method must be S256",
+        )),
+    }
+}
+
+fn check_prompt(form: &Form) -> Result<Vec<String>, Refusal> {
+    let raw = form
+        .single("prompt")
+        .map_err(|e| (e.code, e.description))?
+        .unwrap_or("");
+    let values: Vec<String> = raw
+        .split(' ')
+        .filter(|p| !p.is_empty())
+        .map(String::from)
+        .collect();
+    if values.iter().any(|p| !PROMPT_VALUES.contains(&p.as_str())) {
+        return Err(refuse("invalid_request", "unknown prompt value"));
+    }
+    if values.iter().any(|p| p == "none") && values.len() > 1 {
+        return Err(refuse(
+            "invalid_request",
+            "prompt=none cannot be combined with other values",
+        ));
+    }
+    Ok(values)
+}
+
+fn check_max_age(form: &Form) -> Result<Option<i64>, Refusal> {
+    match form
+        .single("max_age")
+        .map_err(|e| (e.code, e.description))?
+    {
+        None => Ok(None),
+        Some(raw) => raw
+            .parse::<i64>()
+            .ok()
+            .filter(|v| *v >= 0)
+            .map(Some)
+            .ok_or_else(|| refuse("invalid_request", "max_age must be a non-negative integer")),
+    }
+}
+
+fn check_length(form: &Form, name: &'static str) -> Result<Option<String>, Refusal> {
+    match form.single(name).map_err(|e| (e.code, e.description))? {
+        Some(value) if value.len() > MAX_PARAM_LEN => {
+            Err((("invalid_request"), format!("{name} is too long")))
+        }
+        value => Ok(value.map(String::from)),
+    }
+}

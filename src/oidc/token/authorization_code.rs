@@ -1,0 +1,127 @@
+//! `authorization_code` (RFC 6749 §4.1.3, RFC 7636 §4.6): the code is single-use, short-lived,
+//! and bound to its client, redirect URI, PKCE challenge and nonce. A second presentation
+//! revokes everything issued from the first (RFC 9700 §4.2.4).
+
+use openssl::sha::sha256;
+use serde_json::Value;
+
+use super::issue::{self, UserTokens};
+use crate::app::AppState;
+use crate::crypto::secrets::{b64url, constant_time_eq, sha256_hex};
+use crate::error::{AppError, OAuthError};
+use crate::oidc::form::Form;
+use crate::store::clients::Client;
+use crate::store::grants::{self, Use};
+use crate::store::{unix_now, users, StoreError};
+
+pub const GRANT_TYPE: &str = "authorization_code";
+
+enum Exchange {
+    Issued(Box<UserTokens>),
+    Refused(&'static str),
+}
+
+pub async fn grant(state: &AppState, client: &Client, form: &Form) -> Result<Value, AppError> {
+    if !client.allows_grant(GRANT_TYPE) {
+        return Err(OAuthError::new(
+            "unauthorized_client",
+            "this client may not use authorization_code",
+        )
+        .into());
+    }
+    let code_hash = sha256_hex(form.required("code")?.as_bytes());
+    let redirect_uri = form.required("redirect_uri")?.to_string();
+    let verifier = form.single("code_verifier")?.map(String::from);
+    let client_id = client.id.clone();
+    let refresh_allowed = client.allows_grant("refresh_token");
+    let idle_secs = state.config.settings.tokens.refresh_idle_secs;
+    let exchange = state
+        .store
+        .run(move |conn| {
+            crate::store::write_transaction(conn, |conn| {
+                let now = unix_now();
+                let code = match grants::consume_code(conn, &code_hash, now)? {
+                    Use::First(code) => code,
+                    Use::Replayed(code) => {
+                        grants::revoke_grant(conn, &code.grant_id, now)?;
+                        tracing::warn!(event = "code_replay", grant_id = %code.grant_id, "authorization code presented twice; grant revoked");
+                        return Ok(Exchange::Refused("the authorization code has already been used"));
+                    }
+                    Use::Unknown => return Ok(Exchange::Refused("the authorization code is invalid")),
+                };
+                let Some(grant) = grants::find_grant(conn, &code.grant_id)? else {
+                    return Ok(Exchange::Refused("the authorization code is invalid"));
+                };
+                if grant.client_id != client_id {
+                    return Ok(Exchange::Refused("the authorization code was issued to another client"));
+                }
+                if code.expires_at <= now || !grant.is_live(now) {
+                    return Ok(Exchange::Refused("the authorization code has expired"));
+                }
+                if code.redirect_uri != redirect_uri {
+                    return Ok(Exchange::Refused("redirect_uri does not match the authorization request"));
+                }
+                if let Err(why) = check_pkce(code.code_challenge.as_deref(), verifier.as_deref()) {
+                    return Ok(Exchange::Refused(why));
+                }
+                let Some(user) = users::get(conn, &grant.user_id)?.filter(|u| !u.disabled) else {
+                    return Ok(Exchange::Refused("the account can no longer sign in"));
+                };
+                let offline = grant.scope.split(' ').any(|s| s == "offline_access");
+                let refresh_token = if offline && refresh_allowed {
+                    Some(issue::new_refresh_token(conn, idle_secs, &grant, now)?)
+                } else {
+                    None
+                };
+                Ok::<_, StoreError>(Exchange::Issued(Box::new(UserTokens {
+                    scope: grant.scope.clone(),
+                    nonce: code.nonce,
+                    grant,
+                    user,
+                    refresh_token,
+                })))
+            })
+        })
+        .await?;
+    match exchange {
+        Exchange::Issued(tokens) => issue::respond(state, client, *tokens),
+        Exchange::Refused(why) => Err(OAuthError::new("invalid_grant", why).into()),
+    }
+}
+
+/// RFC 7636 §4.6, and RFC 9700 §2.1.1: a verifier without a challenge is refused too.
+fn check_pkce(challenge: Option<&str>, verifier: Option<&str>) -> Result<(), &'static str> {
+    match (challenge, verifier) {
+        (None, None) => Ok(()),
+        (None, Some(_)) => Err("code_verifier sent but no code_challenge was"),
+        (Some(_), None) => Err("code_verifier is missing"),
+        (Some(challenge), Some(verifier)) => {
+            let well_formed = (43..=128).contains(&verifier.len())
+                && verifier
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~'));
+            let computed = b64url(&sha256(verifier.as_bytes()));
+            if well_formed && constant_time_eq(computed.as_bytes(), challenge.as_bytes()) {
+                Ok(())
+            } else {
+                Err("code_verifier does not match the code_challenge")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_pkce;
+
+    #[test]
+    fn pkce_rfc7636_appendix_b() {
+        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+        assert!(check_pkce(Some(challenge), Some(verifier)).is_ok());
+        assert!(check_pkce(Some(challenge), Some(&verifier.replace('d', "e"))).is_err());
+        assert!(check_pkce(Some(challenge), None).is_err());
+        assert!(check_pkce(None, Some(verifier)).is_err());
+        assert!(check_pkce(None, None).is_ok());
+    }
+}

@@ -1,0 +1,81 @@
+//! The tokens a sign-in earns: an access token, an ID token when `openid` was granted, and the
+//! next refresh token when there is one.
+
+use serde_json::Value;
+
+use super::bearer_response;
+use crate::app::AppState;
+use crate::crypto::secrets::{random_token, sha256_hex};
+use crate::error::AppError;
+use crate::oidc::access_token::{self, AccessTokenRequest};
+use crate::oidc::id_token;
+use crate::store::clients::Client;
+use crate::store::grants::{self, Grant, RefreshToken};
+use crate::store::users::User;
+use crate::store::{AnyConnection, StoreError};
+
+pub struct UserTokens {
+    pub grant: Grant,
+    pub user: User,
+    pub scope: String,
+    pub nonce: Option<String>,
+    pub refresh_token: Option<String>,
+}
+
+/// Stores a new refresh token for `grant`; returns its value (only the digest is stored).
+pub fn new_refresh_token(
+    conn: &mut AnyConnection,
+    idle_secs: i64,
+    grant: &Grant,
+    now: i64,
+) -> Result<String, StoreError> {
+    let value = random_token::<32>();
+    let idle_end = now + idle_secs;
+    grants::insert_refresh_token(
+        conn,
+        &RefreshToken {
+            token_hash: sha256_hex(value.as_bytes()),
+            grant_id: grant.id.clone(),
+            created_at: now,
+            expires_at: idle_end.min(grant.expires_at),
+            used_at: None,
+        },
+    )?;
+    Ok(value)
+}
+
+pub fn respond(state: &AppState, client: &Client, tokens: UserTokens) -> Result<Value, AppError> {
+    let mut audiences = vec![access_token::userinfo_audience(state)];
+    audiences.extend(client.audience_list().into_iter().map(String::from));
+    let access = access_token::issue(
+        state,
+        AccessTokenRequest {
+            subject: &tokens.user.id,
+            client_id: &client.id,
+            audiences: &audiences,
+            scope: &tokens.scope,
+            grant_id: Some(&tokens.grant.id),
+            auth_time: Some(tokens.grant.auth_time),
+        },
+    )?;
+    let openid = tokens.scope.split(' ').any(|s| s == "openid");
+    let id_token = if openid {
+        Some(id_token::issue(
+            state,
+            &tokens.grant,
+            &tokens.user,
+            tokens.nonce.as_deref(),
+            &access.token,
+        )?)
+    } else {
+        None
+    };
+    let mut body = bearer_response(access.token, access.expires_in, &tokens.scope);
+    if let Some(id_token) = id_token {
+        body["id_token"] = Value::String(id_token);
+    }
+    if let Some(refresh) = tokens.refresh_token {
+        body["refresh_token"] = Value::String(refresh);
+    }
+    Ok(body)
+}

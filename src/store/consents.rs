@@ -1,0 +1,50 @@
+//! Consent remembered per user and client: the union of the scopes the person has allowed.
+
+use diesel::prelude::*;
+
+use super::schema::consents;
+use super::{AnyConnection, StoreError};
+
+pub fn granted_scopes(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    client_id: &str,
+) -> Result<Vec<String>, StoreError> {
+    let scope: Option<String> = consents::table
+        .find((user_id, client_id))
+        .select(consents::scope)
+        .first(conn)
+        .optional()?;
+    Ok(scope
+        .map(|s| s.split_whitespace().map(String::from).collect())
+        .unwrap_or_default())
+}
+
+/// Adds `scopes` to what the person has allowed this client.
+pub fn remember(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    client_id: &str,
+    scopes: &[&str],
+    now: i64,
+) -> Result<(), StoreError> {
+    super::write_transaction(conn, |conn| {
+        let mut all = granted_scopes(conn, user_id, client_id)?;
+        for scope in scopes {
+            if !all.iter().any(|s| s == scope) {
+                all.push(scope.to_string());
+            }
+        }
+        all.sort();
+        diesel::delete(consents::table.find((user_id, client_id))).execute(conn)?;
+        diesel::insert_into(consents::table)
+            .values((
+                consents::user_id.eq(user_id),
+                consents::client_id.eq(client_id),
+                consents::scope.eq(all.join(" ")),
+                consents::created_at.eq(now),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
+}

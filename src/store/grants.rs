@@ -1,0 +1,174 @@
+//! Grants: one per sign-in of a person to a client. Authorization codes and refresh tokens hang
+//! off a grant; revoking the grant kills every token issued under it.
+
+use diesel::prelude::*;
+
+use super::schema::{authorization_codes, grants, refresh_tokens};
+use super::{AnyConnection, StoreError};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = grants)]
+pub struct Grant {
+    pub id: String,
+    pub user_id: String,
+    pub client_id: String,
+    pub sid: String,
+    pub scope: String,
+    pub auth_time: i64,
+    pub amr: String,
+    pub created_at: i64,
+    /// The absolute end of the grant: no refresh beyond it.
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+impl Grant {
+    pub fn is_live(&self, now: i64) -> bool {
+        self.revoked_at.is_none() && self.expires_at > now
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = authorization_codes)]
+pub struct AuthorizationCode {
+    pub code_hash: String,
+    pub grant_id: String,
+    pub redirect_uri: String,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = refresh_tokens)]
+pub struct RefreshToken {
+    pub token_hash: String,
+    pub grant_id: String,
+    pub created_at: i64,
+    /// The idle end: each rotation moves it on, never past the grant's absolute end.
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+}
+
+/// What presenting a single-use value found.
+pub enum Use<T> {
+    /// This call consumed it.
+    First(T),
+    /// It had been consumed before: a replay.
+    Replayed(T),
+    Unknown,
+}
+
+pub fn insert_grant(conn: &mut AnyConnection, grant: &Grant) -> Result<(), StoreError> {
+    diesel::insert_into(grants::table)
+        .values(grant)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find_grant(conn: &mut AnyConnection, id: &str) -> Result<Option<Grant>, StoreError> {
+    Ok(grants::table
+        .find(id)
+        .select(Grant::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn revoke_grant(conn: &mut AnyConnection, id: &str, now: i64) -> Result<(), StoreError> {
+    diesel::update(grants::table.find(id).filter(grants::revoked_at.is_null()))
+        .set(grants::revoked_at.eq(now))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Revokes the grants made in one browser session, except those meant to outlive it
+/// (`offline_access`).
+pub fn revoke_session_grants(
+    conn: &mut AnyConnection,
+    sid: &str,
+    now: i64,
+) -> Result<usize, StoreError> {
+    Ok(diesel::update(
+        grants::table
+            .filter(grants::sid.eq(sid))
+            .filter(grants::revoked_at.is_null())
+            .filter(grants::scope.not_like("%offline_access%")),
+    )
+    .set(grants::revoked_at.eq(now))
+    .execute(conn)?)
+}
+
+pub fn insert_code(conn: &mut AnyConnection, code: &AuthorizationCode) -> Result<(), StoreError> {
+    diesel::insert_into(authorization_codes::table)
+        .values(code)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Marks the code used. The conditional update is atomic on both backends, so of two
+/// simultaneous presentations exactly one sees `First`.
+pub fn consume_code(
+    conn: &mut AnyConnection,
+    code_hash: &str,
+    now: i64,
+) -> Result<Use<AuthorizationCode>, StoreError> {
+    let Some(code) = authorization_codes::table
+        .find(code_hash)
+        .select(AuthorizationCode::as_select())
+        .first(conn)
+        .optional()?
+    else {
+        return Ok(Use::Unknown);
+    };
+    let claimed = diesel::update(
+        authorization_codes::table
+            .find(code_hash)
+            .filter(authorization_codes::used_at.is_null()),
+    )
+    .set(authorization_codes::used_at.eq(now))
+    .execute(conn)?;
+    Ok(if claimed == 1 {
+        Use::First(code)
+    } else {
+        Use::Replayed(code)
+    })
+}
+
+pub fn insert_refresh_token(
+    conn: &mut AnyConnection,
+    token: &RefreshToken,
+) -> Result<(), StoreError> {
+    diesel::insert_into(refresh_tokens::table)
+        .values(token)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Marks the refresh token used (rotated); see `consume_code`.
+pub fn consume_refresh_token(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    now: i64,
+) -> Result<Use<RefreshToken>, StoreError> {
+    let Some(token) = refresh_tokens::table
+        .find(token_hash)
+        .select(RefreshToken::as_select())
+        .first(conn)
+        .optional()?
+    else {
+        return Ok(Use::Unknown);
+    };
+    let claimed = diesel::update(
+        refresh_tokens::table
+            .find(token_hash)
+            .filter(refresh_tokens::used_at.is_null()),
+    )
+    .set(refresh_tokens::used_at.eq(now))
+    .execute(conn)?;
+    Ok(if claimed == 1 {
+        Use::First(token)
+    } else {
+        Use::Replayed(token)
+    })
+}

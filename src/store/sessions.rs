@@ -1,0 +1,50 @@
+//! Browser sessions. The cookie carries a random id; only its SHA-256 digest is stored.
+
+use diesel::prelude::*;
+
+use super::schema::sessions;
+use super::{AnyConnection, StoreError};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = sessions)]
+pub struct Session {
+    pub id_hash: String,
+    /// The public session id put in ID tokens (`sid`); not a credential.
+    pub sid: String,
+    pub user_id: String,
+    pub auth_time: i64,
+    /// Space-separated authentication methods (RFC 8176), e.g. `pwd`.
+    pub amr: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    /// The absolute end of the session.
+    pub expires_at: i64,
+}
+
+pub fn insert(conn: &mut AnyConnection, session: &Session) -> Result<(), StoreError> {
+    diesel::insert_into(sessions::table)
+        .values(session)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut AnyConnection, id_hash: &str) -> Result<Option<Session>, StoreError> {
+    Ok(sessions::table
+        .find(id_hash)
+        .select(Session::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn touch(conn: &mut AnyConnection, id_hash: &str, now: i64) -> Result<(), StoreError> {
+    diesel::update(sessions::table.find(id_hash))
+        .set(sessions::last_seen_at.eq(now))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn delete(conn: &mut AnyConnection, id_hash: &str) -> Result<Option<Session>, StoreError> {
+    let session = find(conn, id_hash)?;
+    diesel::delete(sessions::table.find(id_hash)).execute(conn)?;
+    Ok(session)
+}
