@@ -11,7 +11,10 @@ use crate::config::Config;
 use crate::crypto::kek::{KekSource, KeyEncryptionKey};
 use crate::crypto::password::PasswordHasher;
 use crate::crypto::rotation;
-use crate::store::{unix_now, DatabaseLocation, Store};
+use crate::store::{purge, unix_now, DatabaseLocation, Store};
+
+/// How often expired sessions, requests, codes and tokens are removed.
+const PURGE_INTERVAL: Duration = Duration::from_secs(600);
 use crate::{bootstrap, telemetry, CommandError};
 
 pub fn run(config: Config) -> Result<(), CommandError> {
@@ -38,10 +41,22 @@ pub fn run(config: Config) -> Result<(), CommandError> {
             .map_err(|e| CommandError(format!("cannot start the server: {e}")))?;
         tracing::info!(port, issuer = %state.config.issuer, "listening");
         actix_web::rt::spawn(async move {
+            let mut last_purge = std::time::Instant::now();
             loop {
                 actix_web::rt::time::sleep(refresh).await;
                 if let Err(e) = state.refresh_keys().await {
                     tracing::warn!(error = %e, "could not refresh signing keys");
+                }
+                if last_purge.elapsed() >= PURGE_INTERVAL {
+                    last_purge = std::time::Instant::now();
+                    match state
+                        .store
+                        .run(|conn| purge::expired(conn, unix_now()))
+                        .await
+                    {
+                        Ok(removed) => tracing::debug!(removed, "expired rows purged"),
+                        Err(e) => tracing::warn!(error = %e, "could not purge expired rows"),
+                    }
                 }
             }
         });

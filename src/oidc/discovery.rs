@@ -33,8 +33,6 @@ pub fn document(config: &Config, algorithms: &[SigningAlg]) -> String {
         "token_endpoint_auth_methods_supported": client_auth::METHODS_SUPPORTED,
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": algs,
-        "userinfo_signing_alg_values_supported": [],
-        "access_token_signing_alg_values_supported": [config.access_token_alg.name()],
         "authorization_response_iss_parameter_supported": true,
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
         "claims_parameter_supported": false,

@@ -49,10 +49,3 @@ pub fn delete(conn: &mut AnyConnection, id: &str) -> Result<(), StoreError> {
     diesel::delete(authorization_requests::table.find(id)).execute(conn)?;
     Ok(())
 }
-
-pub fn delete_expired(conn: &mut AnyConnection, now: i64) -> Result<usize, StoreError> {
-    Ok(diesel::delete(
-        authorization_requests::table.filter(authorization_requests::expires_at.le(now)),
-    )
-    .execute(conn)?)
-}

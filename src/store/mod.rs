@@ -6,6 +6,7 @@ pub mod clients;
 pub mod consents;
 pub mod grants;
 pub mod keys;
+pub mod purge;
 
 mod schema;
 pub mod sessions;

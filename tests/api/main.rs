@@ -10,4 +10,5 @@ mod headers;
 mod keys;
 mod refresh;
 mod signin;
+mod store;
 mod token;

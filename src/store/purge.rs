@@ -1,0 +1,32 @@
+//! Removes what has expired, so that tables hold only what can still be used or checked.
+
+use diesel::prelude::*;
+
+use super::schema::{
+    authorization_codes, authorization_requests, grants, refresh_tokens, sessions,
+};
+use super::{AnyConnection, StoreError};
+
+/// Used codes and rotated refresh tokens are kept until they expire: until then a second
+/// presentation is recognised as a replay and revokes its grant.
+pub fn expired(conn: &mut AnyConnection, now: i64) -> Result<usize, StoreError> {
+    super::write_transaction(conn, |conn| {
+        let mut removed = 0;
+        removed += diesel::delete(
+            authorization_requests::table.filter(authorization_requests::expires_at.le(now)),
+        )
+        .execute(conn)?;
+        removed += diesel::delete(
+            authorization_codes::table.filter(authorization_codes::expires_at.le(now)),
+        )
+        .execute(conn)?;
+        removed += diesel::delete(refresh_tokens::table.filter(refresh_tokens::expires_at.le(now)))
+            .execute(conn)?;
+        removed +=
+            diesel::delete(sessions::table.filter(sessions::expires_at.le(now))).execute(conn)?;
+        // Grants end absolutely; their codes and refresh tokens go with them (ON DELETE CASCADE).
+        removed +=
+            diesel::delete(grants::table.filter(grants::expires_at.le(now))).execute(conn)?;
+        Ok(removed)
+    })
+}
