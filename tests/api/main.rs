@@ -4,6 +4,7 @@
 mod support;
 
 mod bootstrap;
+mod browser;
 mod cli;
 mod discovery;
 mod headers;
@@ -12,3 +13,4 @@ mod refresh;
 mod signin;
 mod store;
 mod token;
+mod webdriver;

@@ -1,0 +1,168 @@
+//! A real browser (headless Chromium over WebDriver) signs a person in to a relying party built
+//! on the `openidconnect` crate; the relying party then exchanges the code and refreshes.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::sync::mpsc;
+
+use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
+use openidconnect::{
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, OAuth2TokenResponse,
+    PkceCodeChallenge, RedirectUrl, Scope, TokenResponse,
+};
+
+use crate::support::{Backend, TestEnv, PASSWORD};
+use crate::webdriver;
+
+/// A relying party's callback on loopback: answers one request and hands over its URL.
+fn callback_listener() -> (String, mpsc::Receiver<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let uri = format!(
+        "http://127.0.0.1:{}/callback",
+        listener.local_addr().unwrap().port()
+    );
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut stream = stream;
+            let mut line = String::new();
+            BufReader::new(&stream).read_line(&mut line).unwrap_or(0);
+            let target = line.split_whitespace().nth(1).unwrap_or("").to_string();
+            let _ = stream.write_all(
+                b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\nconnection: close\r\n\r\n<h1>Signed in</h1>",
+            );
+            if target.starts_with("/callback") {
+                let _ = sender.send(target);
+                return;
+            }
+        }
+    });
+    (uri, receiver)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_signs_in_through_a_stock_relying_party() {
+    if !webdriver::available() {
+        return;
+    }
+    let env = TestEnv::new(Backend::Sqlite);
+    env.add_user("alice", "Alice Example");
+    let (redirect_uri, callbacks) = callback_listener();
+    let out = env.cli_ok(
+        &[
+            "client",
+            "add",
+            "--name",
+            "Example Web App",
+            "--id",
+            "webapp",
+            "--redirect-uri",
+            &redirect_uri,
+            "--scope",
+            "openid",
+            "--scope",
+            "profile",
+            "--scope",
+            "email",
+            "--scope",
+            "offline_access",
+        ],
+        "",
+    );
+    let secret = out
+        .lines()
+        .find_map(|l| l.strip_prefix("client_secret: "))
+        .unwrap()
+        .to_string();
+    let server = env.start().await;
+
+    let http = openidconnect::reqwest::ClientBuilder::new()
+        .redirect(openidconnect::reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let metadata =
+        CoreProviderMetadata::discover_async(IssuerUrl::new(env.issuer()).unwrap(), &http)
+            .await
+            .expect("discovery");
+    let client = CoreClient::from_provider_metadata(
+        metadata,
+        ClientId::new("webapp".into()),
+        Some(ClientSecret::new(secret)),
+    )
+    .set_redirect_uri(RedirectUrl::new(redirect_uri.clone()).unwrap());
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (auth_url, state, nonce) = client
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
+        .add_scope(Scope::new("profile".into()))
+        .add_scope(Scope::new("offline_access".into()))
+        .set_pkce_challenge(challenge)
+        .url();
+
+    let browser = webdriver::Browser::start().await;
+    browser.goto(auth_url.as_str()).await;
+    browser.wait_for_url(|u| u.contains("/login?")).await;
+    browser.screenshot("01-login").await;
+    browser.type_into("#username", "alice").await;
+    browser.type_into("#password", PASSWORD).await;
+    browser.click("button[type=submit]").await;
+
+    browser
+        .wait_for_url(|u| u.contains("/authorize/resume"))
+        .await;
+    let consent = browser.page_source().await;
+    assert!(consent.contains("Example Web App"), "{consent}");
+    browser.screenshot("02-consent").await;
+    browser.click("button[value=allow]").await;
+
+    let landed = browser.wait_for_url(|u| u.starts_with(&redirect_uri)).await;
+    let target = callbacks
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("callback reached");
+    assert!(landed.ends_with(&target), "{landed} vs {target}");
+    browser.screenshot("03-back-at-the-app").await;
+    let landed = url::Url::parse(&landed).unwrap();
+    let params: std::collections::HashMap<_, _> = landed.query_pairs().into_owned().collect();
+    assert_eq!(params.get("state"), Some(state.secret()));
+    assert_eq!(params.get("iss"), Some(&env.issuer()));
+
+    let tokens = client
+        .exchange_code(AuthorizationCode::new(params["code"].clone()))
+        .unwrap()
+        .set_pkce_verifier(verifier)
+        .request_async(&http)
+        .await
+        .expect("code exchange");
+    let claims = tokens
+        .id_token()
+        .expect("id token")
+        .claims(&client.id_token_verifier(), &nonce)
+        .expect("ID token verifies");
+    assert_eq!(
+        claims.preferred_username().map(|u| u.as_str()),
+        Some("alice")
+    );
+
+    let refresh = tokens
+        .refresh_token()
+        .expect("offline_access gives a refresh token");
+    let refreshed = client
+        .exchange_refresh_token(refresh)
+        .unwrap()
+        .request_async(&http)
+        .await
+        .expect("refresh");
+    assert_ne!(
+        refreshed.refresh_token().unwrap().secret(),
+        refresh.secret(),
+        "rotated"
+    );
+    assert_ne!(
+        refreshed.access_token().secret(),
+        tokens.access_token().secret()
+    );
+    drop(server);
+}
