@@ -15,8 +15,9 @@ use crate::crypto::keys::KeySet;
 use crate::crypto::password::PasswordHasher;
 use crate::crypto::rotation;
 use crate::error::AppError;
-use crate::oidc::{authorize, discovery, end_session, jwks, token, userinfo};
+use crate::oidc::{authorize, discovery, end_session, introspect, jwks, revoke, token, userinfo};
 use crate::security::headers::security_headers;
+use crate::security::replay::ReplayCache;
 use crate::store::{unix_now, Store};
 use crate::telemetry::RedactedRootSpan;
 use crate::web::{consent, login};
@@ -28,6 +29,8 @@ pub const TOKEN_PATH: &str = "/token";
 pub const AUTHORIZE_PATH: &str = "/authorize";
 pub const USERINFO_PATH: &str = "/userinfo";
 pub const END_SESSION_PATH: &str = "/logout";
+pub const INTROSPECT_PATH: &str = "/introspect";
+pub const REVOKE_PATH: &str = "/revoke";
 
 pub struct AppState {
     pub config: Config,
@@ -38,6 +41,8 @@ pub struct AppState {
     /// Keys the CSRF tokens and login tickets; derived from the KEK so every node agrees.
     pub csrf_key: [u8; 32],
     pub hasher: PasswordHasher,
+    /// Where one-time values (assertion `jti`s) are remembered: memory or Redis.
+    pub replay: ReplayCache,
 }
 
 impl AppState {
@@ -47,11 +52,13 @@ impl AppState {
         kek: KeyEncryptionKey,
         keys: KeySet,
         hasher: PasswordHasher,
+        replay: ReplayCache,
     ) -> AppState {
         let discovery = discovery::document(&config, &keys.algorithms());
         AppState {
             csrf_key: kek.derive("idp csrf v1"),
             hasher,
+            replay,
             config,
             store,
             kek,
@@ -70,6 +77,27 @@ impl AppState {
 
     pub fn discovery(&self) -> String {
         self.discovery.clone()
+    }
+
+    /// Automatic rotation: any node may find keys due; one rotates (see `rotation::rotate_due`).
+    pub async fn rotate_keys_when_due(self: &Arc<Self>) -> Result<(), AppError> {
+        let period = self.config.settings.keys.rotate_after_secs;
+        if period == 0 {
+            return Ok(());
+        }
+        let state = Arc::clone(self);
+        let timing = self.config.rotation_timing();
+        let rotated = self
+            .store
+            .run(move |conn| {
+                rotation::rotate_due(conn, &state.kek, period, unix_now(), timing)
+                    .map_err(|e| AppError::Internal(e.to_string()))
+            })
+            .await?;
+        for key in rotated {
+            tracing::info!(kid = %key.kid, alg = %key.alg, "signing key rotated automatically");
+        }
+        Ok(())
     }
 
     /// Picks up keys rotated by another process or node.
@@ -106,6 +134,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/login", web::post().to(login::submit))
         .route("/login/password", web::post().to(login::change_password))
         .route("/consent", web::post().to(consent::decide))
+        .route(INTROSPECT_PATH, web::post().to(introspect::introspect))
+        .route(REVOKE_PATH, web::post().to(revoke::revoke))
         .route(USERINFO_PATH, web::get().to(userinfo::userinfo))
         .route(USERINFO_PATH, web::post().to(userinfo::userinfo))
         .route(

@@ -1,6 +1,7 @@
 //! Registering relying parties and machine clients: the rules a client must meet.
 
 use crate::config::is_loopback_host;
+use crate::crypto::keys::SigningAlg;
 use crate::crypto::secrets::{hash_secret, random_id, random_token};
 use crate::store::clients::{self, Client};
 use crate::store::{AnyConnection, StoreError};
@@ -39,6 +40,9 @@ pub struct NewClient {
     pub grant_types: Vec<String>,
     pub scopes: Vec<String>,
     pub audiences: Vec<String>,
+    /// A JWK Set of public keys: the client authenticates with `private_key_jwt` (RFC 7523).
+    pub jwks: Option<String>,
+    pub id_token_alg: String,
 }
 
 /// A redirect URI is compared as an exact string, so it must be absolute, carry no fragment,
@@ -54,6 +58,60 @@ pub fn check_redirect_uri(uri: &str) -> Result<(), ClientError> {
         "http" if is_loopback_host(&url) => Ok(()),
         _ => Err(invalid("must use https (http only on loopback)")),
     }
+}
+
+/// A client's public keys: a JWK Set of RSA, EC or OKP signing keys, with no private part.
+pub fn check_jwks(text: &str) -> Result<String, ClientError> {
+    let invalid = |why: &str| ClientError::Invalid(format!("the JWK Set {why}"));
+    let set: serde_json::Value = serde_json::from_str(text).map_err(|_| invalid("is not JSON"))?;
+    let keys = set["keys"]
+        .as_array()
+        .ok_or_else(|| invalid("has no \"keys\" array"))?;
+    if keys.is_empty() {
+        return Err(invalid("is empty"));
+    }
+    for key in keys {
+        let map = key
+            .as_object()
+            .ok_or_else(|| invalid("holds a non-object"))?;
+        if ["d", "p", "q", "dp", "dq", "qi", "k"]
+            .iter()
+            .any(|m| map.contains_key(*m))
+        {
+            return Err(invalid("holds a private or symmetric key"));
+        }
+        if !matches!(
+            map.get("kty").and_then(|v| v.as_str()),
+            Some("RSA" | "EC" | "OKP")
+        ) {
+            return Err(invalid("holds a key that is not RSA, EC or OKP"));
+        }
+        josekit::jwk::Jwk::from_map(map.clone()).map_err(|_| invalid("holds a malformed key"))?;
+    }
+    Ok(set.to_string())
+}
+
+/// Replaces a confidential client's secret; the old one is accepted for `overlap_secs` more.
+pub fn rotate_secret(
+    conn: &mut AnyConnection,
+    id: &str,
+    overlap_secs: i64,
+    now: i64,
+) -> Result<String, ClientError> {
+    let client = clients::find(conn, id)?;
+    if client.secret_hash.is_none() {
+        return Err(ClientError::Invalid(
+            "this client has no secret to rotate".into(),
+        ));
+    }
+    if !(0..=30 * 86_400).contains(&overlap_secs) {
+        return Err(ClientError::Invalid(
+            "the overlap must be between 0 and 30 days".into(),
+        ));
+    }
+    let secret = random_token::<32>();
+    clients::rotate_secret(conn, id, &hash_secret(&secret), now + overlap_secs)?;
+    Ok(secret)
 }
 
 fn check_id(id: &str) -> Result<(), ClientError> {
@@ -141,7 +199,20 @@ pub fn register(
             ClientError::Invalid(format!("audience {audience:?} is not an absolute URI"))
         })?;
     }
-    let secret = (!new.public).then(random_token::<32>);
+    if SigningAlg::parse(&new.id_token_alg).is_none() {
+        return Err(ClientError::Invalid(format!(
+            "unknown ID token algorithm {:?}: use RS256, ES256 or EdDSA",
+            new.id_token_alg
+        )));
+    }
+    let jwks = match &new.jwks {
+        Some(_) if new.public => {
+            return Err(ClientError::Invalid("a public client has no keys".into()))
+        }
+        Some(text) => check_jwks(text)?,
+        None => String::new(),
+    };
+    let secret = (!new.public && jwks.is_empty()).then(random_token::<32>);
     let client = Client {
         id,
         name: new.name.trim().to_string(),
@@ -151,6 +222,10 @@ pub fn register(
         post_logout_redirect_uris: serde_json::to_string(&new.post_logout_redirect_uris)
             .map_err(|e| ClientError::Invalid(e.to_string()))?,
         first_party: new.first_party,
+        jwks,
+        previous_secret_hash: None,
+        previous_secret_expires_at: None,
+        id_token_alg: new.id_token_alg,
         grant_types: new.grant_types.join(" "),
         scopes: new.scopes.join(" "),
         audiences: new.audiences.join(" "),

@@ -21,7 +21,16 @@ pub struct Settings {
     pub password: PasswordSettings,
     pub tokens: TokenSettings,
     pub session: SessionSettings,
+    pub redis: RedisSettings,
     pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RedisSettings {
+    /// `redis://host:port/db`. Empty: one-time-use caches live in this process's memory, which
+    /// is right for one node only.
+    pub url: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -55,6 +64,10 @@ pub struct KeySettings {
     pub refresh_secs: u64,
     /// How long a rotated-out key stays published; at least the longest token lifetime.
     pub retire_after_secs: i64,
+    /// How long a new key is published before it signs; at least the JWKS cache lifetime.
+    pub publish_lead_secs: i64,
+    /// Keys older than this are rotated automatically; 0 turns automatic rotation off.
+    pub rotate_after_secs: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -132,6 +145,8 @@ impl Default for KeySettings {
             encryption_key_file: String::new(),
             refresh_secs: 30,
             retire_after_secs: 86_400,
+            publish_lead_secs: 300,
+            rotate_after_secs: 90 * 86_400,
         }
     }
 }
@@ -288,6 +303,16 @@ impl Config {
                 settings.session.absolute_secs,
                 60..=90 * 86_400,
             ),
+            (
+                "keys.publish_lead_secs",
+                settings.keys.publish_lead_secs,
+                0..=86_400,
+            ),
+            (
+                "keys.rotate_after_secs",
+                settings.keys.rotate_after_secs,
+                0..=3650 * 86_400,
+            ),
         ] {
             if !range.contains(&value) {
                 return Err(invalid(format!(
@@ -308,6 +333,11 @@ impl Config {
         }
         if settings.keys.refresh_secs == 0 {
             return Err(invalid("keys.refresh_secs must be at least 1"));
+        }
+        let redis_url = &settings.redis.url;
+        let redis_scheme = redis_url.starts_with("redis://") || redis_url.starts_with("rediss://");
+        if !redis_url.is_empty() && !redis_scheme {
+            return Err(invalid("redis.url must be a redis:// or rediss:// URL"));
         }
         if !matches!(settings.log.format.as_str(), "json" | "text") {
             return Err(invalid("log.format must be json or text"));
@@ -337,6 +367,13 @@ impl Config {
             access_token_alg,
             settings,
         })
+    }
+
+    pub fn rotation_timing(&self) -> crate::crypto::rotation::RotationTiming {
+        crate::crypto::rotation::RotationTiming {
+            publish_lead: self.settings.keys.publish_lead_secs,
+            retire_after: self.settings.keys.retire_after_secs,
+        }
     }
 
     /// An absolute URL of one of our endpoints.

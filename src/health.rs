@@ -5,15 +5,28 @@ use serde_json::json;
 
 use crate::app::AppState;
 use crate::error::AppError;
+use crate::security::replay::ReplayCache;
 
 pub async fn alive() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
 }
 
+/// Ready when the database answers. Redis, when configured, is reported; the provider keeps
+/// serving without it (what needs it refuses until it is back), so it does not fail readiness.
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let store = state.store.clone();
     tokio::task::spawn_blocking(move || store.ping())
         .await
         .map_err(|e| AppError::Unavailable(e.to_string()))??;
-    Ok(HttpResponse::Ok().json(json!({ "status": "ready", "database": "ok" })))
+    let redis = match &state.replay {
+        ReplayCache::Memory(_) => "not configured",
+        ReplayCache::Redis(redis) => match redis.ping().await {
+            Ok(()) => "ok",
+            Err(e) => {
+                tracing::warn!(error = %e, "redis unavailable");
+                "unavailable"
+            }
+        },
+    };
+    Ok(HttpResponse::Ok().json(json!({ "status": "ready", "database": "ok", "redis": redis })))
 }

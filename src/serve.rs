@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::crypto::kek::{KekSource, KeyEncryptionKey};
 use crate::crypto::password::PasswordHasher;
 use crate::crypto::rotation;
+use crate::security::replay::{RedisHandle, ReplayCache};
 use crate::store::{purge, unix_now, DatabaseLocation, Store};
 
 /// How often expired sessions, requests, codes and tokens are removed.
@@ -34,7 +35,11 @@ pub fn run(config: Config) -> Result<(), CommandError> {
         .map_err(|e| CommandError(format!("cannot listen on {}: {e}", config.bind)))?;
     bootstrap::print_banner(&config, &created_keys, admin.as_ref());
     let refresh = Duration::from_secs(config.settings.keys.refresh_secs);
-    let state = Arc::new(AppState::new(config, store, kek, keys, hasher));
+    let replay = match config.settings.redis.url.as_str() {
+        "" => ReplayCache::memory(),
+        url => ReplayCache::Redis(RedisHandle::new(url).map_err(|e| CommandError(e.to_string()))?),
+    };
+    let state = Arc::new(AppState::new(config, store, kek, keys, hasher, replay));
 
     actix_web::rt::System::new().block_on(async move {
         let (server, port) = app::build(Arc::clone(&state), listener)
@@ -44,6 +49,9 @@ pub fn run(config: Config) -> Result<(), CommandError> {
             let mut last_purge = std::time::Instant::now();
             loop {
                 actix_web::rt::time::sleep(refresh).await;
+                if let Err(e) = state.rotate_keys_when_due().await {
+                    tracing::warn!(error = %e, "could not rotate signing keys");
+                }
                 if let Err(e) = state.refresh_keys().await {
                     tracing::warn!(error = %e, "could not refresh signing keys");
                 }

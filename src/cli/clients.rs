@@ -37,6 +37,20 @@ pub enum ClientCommand {
         /// An audience (resource indicator URI) the client may get tokens for (repeatable).
         #[arg(long = "audience")]
         audiences: Vec<String>,
+        /// A file with the client's JWK Set (public keys): it then authenticates with
+        /// private_key_jwt instead of a secret.
+        #[arg(long = "jwks-file")]
+        jwks_file: Option<std::path::PathBuf>,
+        /// How its ID tokens are signed: RS256, ES256 or EdDSA.
+        #[arg(long = "id-token-alg", default_value = "RS256")]
+        id_token_alg: String,
+    },
+    /// Give a confidential client a new secret; the old one keeps working for the overlap.
+    RotateSecret {
+        id: String,
+        /// Seconds the old secret stays valid.
+        #[arg(long = "overlap-secs", default_value_t = 86_400)]
+        overlap_secs: i64,
     },
     /// List clients.
     List,
@@ -57,7 +71,15 @@ pub fn run(config: &Config, cmd: ClientCommand) -> Result<(), CommandError> {
             grant_types,
             scopes,
             audiences,
+            jwks_file,
+            id_token_alg,
         } => {
+            let jwks = jwks_file
+                .map(|path| {
+                    std::fs::read_to_string(&path)
+                        .map_err(|e| CommandError(format!("cannot read {}: {e}", path.display())))
+                })
+                .transpose()?;
             let new = NewClient {
                 id,
                 name,
@@ -68,6 +90,8 @@ pub fn run(config: &Config, cmd: ClientCommand) -> Result<(), CommandError> {
                 grant_types,
                 scopes,
                 audiences,
+                jwks,
+                id_token_alg,
             };
             let (client, secret) = client_registry::register(&mut conn, new, unix_now())?;
             println!("client_id: {}", client.id);
@@ -76,7 +100,10 @@ pub fn run(config: &Config, cmd: ClientCommand) -> Result<(), CommandError> {
                     println!("client_secret: {secret}");
                     println!("(the secret is shown once; it is stored only as a hash)");
                 }
-                None => println!("public client: no secret, PKCE (S256) required"),
+                None if client.is_public() => {
+                    println!("public client: no secret, PKCE (S256) required")
+                }
+                None => println!("authenticates with private_key_jwt (RFC 7523)"),
             }
         }
         ClientCommand::List => {
@@ -99,6 +126,14 @@ pub fn run(config: &Config, cmd: ClientCommand) -> Result<(), CommandError> {
                     format_time(c.created_at)
                 );
             }
+        }
+        ClientCommand::RotateSecret { id, overlap_secs } => {
+            let secret = client_registry::rotate_secret(&mut conn, &id, overlap_secs, unix_now())?;
+            println!("client_secret: {secret}");
+            println!(
+                "(shown once; the previous secret stays valid until {})",
+                format_time(unix_now() + overlap_secs)
+            );
         }
         ClientCommand::Remove { id } => {
             clients::remove(&mut conn, &id).map_err(ClientError::from)?;

@@ -28,6 +28,9 @@ pub fn run(config: &Config, cmd: KeysCommand) -> Result<(), CommandError> {
             println!("{:<18} {:<6} {:<18} STATE", "KID", "ALG", "CREATED");
             for key in stored_keys::all(&mut conn)? {
                 let state = match key.retired_at {
+                    _ if key.activates_at > now => {
+                        format!("published, signing from {}", format_time(key.activates_at))
+                    }
                     None => "signing".to_string(),
                     Some(at) if at > now => format!("published until {}", format_time(at)),
                     Some(_) => "retired".to_string(),
@@ -50,13 +53,18 @@ pub fn run(config: &Config, cmd: KeysCommand) -> Result<(), CommandError> {
                 None => SigningAlg::ALL.to_vec(),
             };
             let kek = load_kek(config)?;
-            let retire_after = config.settings.keys.retire_after_secs;
-            for key in rotation::rotate(&mut conn, &kek, &algs, now, retire_after)? {
-                println!("new {} key {}", key.alg, key.kid);
+            let timing = config.rotation_timing();
+            for key in rotation::rotate(&mut conn, &kek, &algs, now, timing)? {
+                println!(
+                    "new {} key {} (published now, signing from {})",
+                    key.alg,
+                    key.kid,
+                    format_time(key.activates_at)
+                );
             }
             println!(
                 "previous keys stay published until {}",
-                format_time(now + retire_after)
+                format_time(now + timing.publish_lead + timing.retire_after)
             );
         }
     }

@@ -41,6 +41,7 @@ pub fn generate(
     alg: SigningAlg,
     kek: &KeyEncryptionKey,
     now: i64,
+    activates_at: i64,
 ) -> Result<StoredKey, CryptoError> {
     let kid = random_id::<8>();
     let (pem, mut jwk): (Vec<u8>, Jwk) = match alg {
@@ -67,6 +68,7 @@ pub fn generate(
         alg: alg.name().to_string(),
         created_at: now,
         retired_at: None,
+        activates_at,
     })
 }
 
@@ -84,7 +86,10 @@ struct LoadedKey {
     kid: String,
     alg: SigningAlg,
     /// Keys on their way out are still published but sign nothing new.
-    retiring: bool,
+    /// It signs only from then on, once verifiers have had time to fetch it.
+    activates_at: i64,
+    /// A newer key of the same algorithm has been created to take over from this one.
+    replaced: bool,
     signer: Box<dyn JwsSigner>,
     verifier: Box<dyn JwsVerifier>,
 }
@@ -128,7 +133,8 @@ impl KeySet {
             keys.push(LoadedKey {
                 kid: key.kid.clone(),
                 alg,
-                retiring: key.retired_at.is_some(),
+                activates_at: key.activates_at,
+                replaced: key.retired_at.is_some(),
                 signer,
                 verifier,
             });
@@ -163,19 +169,26 @@ impl KeySet {
             .collect()
     }
 
-    /// Signs `claims` as a compact JWS with the newest active key of `alg`.
+    /// Signs `claims` as a compact JWS with the newest key of `alg` that is active.
     pub fn sign(
         &self,
         alg: SigningAlg,
         typ: &str,
         claims: Map<String, Value>,
     ) -> Result<String, CryptoError> {
-        let key = self
-            .keys
-            .iter()
-            .rev()
-            .find(|k| k.alg == alg && !k.retiring)
-            .ok_or_else(|| CryptoError::Key(format!("no active {} signing key", alg.name())))?;
+        let now = crate::store::unix_now();
+        // The newest key already active; keys are loaded oldest first.
+        let active = || {
+            self.keys
+                .iter()
+                .filter(move |k| k.alg == alg && k.activates_at <= now)
+        };
+        // A replaced key signs only until its successor is active.
+        let key = active()
+            .rfind(|k| !k.replaced)
+            .or_else(|| active().next_back())
+            .or_else(|| self.keys.iter().find(|k| k.alg == alg))
+            .ok_or_else(|| CryptoError::Key(format!("no {} signing key", alg.name())))?;
         let mut header = JwsHeader::new();
         header.set_token_type(typ);
         header.set_key_id(&key.kid);

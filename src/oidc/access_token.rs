@@ -65,20 +65,26 @@ pub fn userinfo_audience(state: &AppState) -> String {
     state.config.url(USERINFO_PATH)
 }
 
-/// Claims of an access token that we signed, that has not expired, and that was issued for
-/// `audience`. Revocation is the caller's to check.
-pub fn verify(state: &AppState, token: &str, audience: &str) -> Option<Map<String, Value>> {
+/// Claims of an access token that we signed and that has not expired. Audience and revocation
+/// are the caller's to check.
+pub fn verified_claims(state: &AppState, token: &str) -> Option<Map<String, Value>> {
     let claims = state.keys().verify(token, TYP)?;
-    let now = unix_now();
     let issuer_ok = claims.get("iss").and_then(Value::as_str) == Some(&state.config.issuer);
     let live = claims
         .get("exp")
         .and_then(Value::as_i64)
-        .is_some_and(|exp| exp > now);
+        .is_some_and(|exp| exp > unix_now());
+    (issuer_ok && live).then_some(claims)
+}
+
+/// Claims of a live access token of ours issued for `audience`. Revocation is the caller's to
+/// check.
+pub fn verify(state: &AppState, token: &str, audience: &str) -> Option<Map<String, Value>> {
+    let claims = verified_claims(state, token)?;
     let for_us = match claims.get("aud") {
         Some(Value::String(aud)) => aud == audience,
         Some(Value::Array(auds)) => auds.iter().any(|a| a.as_str() == Some(audience)),
         _ => false,
     };
-    (issuer_ok && live && for_us).then_some(claims)
+    for_us.then_some(claims)
 }

@@ -1,26 +1,44 @@
-//! Client authentication at the token endpoint (RFC 6749 §2.3): `client_secret_basic`,
-//! `client_secret_post`, and `none` for public clients.
+//! Client authentication (RFC 6749 §2.3, RFC 7523 §2.2): `client_secret_basic`,
+//! `client_secret_post`, `private_key_jwt`, and `none` for public clients. Exactly one method
+//! per request; unknown client and wrong credential give the same answer.
 
 use actix_web::http::header;
 use actix_web::HttpRequest;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 
+use super::client_assertion::{self, Assertion};
 use super::form::Form;
+use crate::app::AppState;
 use crate::crypto::secrets::{hash_secret, verify_secret};
 use crate::error::{AppError, OAuthError};
-use crate::store::clients::{self, Client};
-use crate::store::{AnyConnection, StoreError};
+use crate::store::clients::{self, AuthMethod, Client};
+use crate::store::{unix_now, AnyConnection, StoreError};
 
-pub const METHODS_SUPPORTED: [&str; 3] = ["client_secret_basic", "client_secret_post", "none"];
+pub const METHODS_SUPPORTED: [&str; 4] = [
+    "client_secret_basic",
+    "client_secret_post",
+    "private_key_jwt",
+    "none",
+];
+const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 #[derive(Debug)]
 pub enum Presented {
-    Secret { client_id: String, secret: String },
-    Public { client_id: String },
+    Secret {
+        client_id: String,
+        secret: String,
+    },
+    Assertion {
+        client_id: Option<String>,
+        assertion: String,
+    },
+    Public {
+        client_id: String,
+    },
 }
 
-/// Reads the credentials the client presented; credentials in two places at once are refused.
+/// Reads the credentials the client presented; two methods at once are refused.
 pub fn presented(req: &HttpRequest, form: &Form) -> Result<Presented, OAuthError> {
     let basic = match req.headers().get(header::AUTHORIZATION) {
         Some(value) => Some(parse_basic(value.to_str().unwrap_or(""))?),
@@ -28,6 +46,25 @@ pub fn presented(req: &HttpRequest, form: &Form) -> Result<Presented, OAuthError
     };
     let body_id = form.single("client_id")?;
     let body_secret = form.single("client_secret")?;
+    let assertion = form.single("client_assertion")?;
+    let assertion_type = form.single("client_assertion_type")?;
+    let twice = || OAuthError::invalid_request("client credentials must be sent in one place only");
+    if assertion.is_some() || assertion_type.is_some() {
+        if basic.is_some() || body_secret.is_some() {
+            return Err(twice());
+        }
+        if assertion_type != Some(ASSERTION_TYPE) {
+            return Err(OAuthError::invalid_request(
+                "client_assertion_type must be jwt-bearer",
+            ));
+        }
+        let assertion =
+            assertion.ok_or_else(|| OAuthError::invalid_request("client_assertion is missing"))?;
+        return Ok(Presented::Assertion {
+            client_id: body_id.map(String::from),
+            assertion: assertion.to_string(),
+        });
+    }
     match (basic, body_id, body_secret) {
         (Some((client_id, secret)), None, None) => Ok(Presented::Secret { client_id, secret }),
         (Some((basic_id, secret)), Some(body_id), None) if basic_id == body_id => {
@@ -36,9 +73,7 @@ pub fn presented(req: &HttpRequest, form: &Form) -> Result<Presented, OAuthError
                 secret,
             })
         }
-        (Some(_), _, _) => Err(OAuthError::invalid_request(
-            "client credentials must be sent in one place only",
-        )),
+        (Some(_), _, _) => Err(twice()),
         (None, Some(id), Some(secret)) => Ok(Presented::Secret {
             client_id: id.to_string(),
             secret: secret.to_string(),
@@ -76,31 +111,98 @@ fn form_decode(part: &str) -> Result<String, OAuthError> {
         .map_err(|_| OAuthError::invalid_client())
 }
 
-/// Looks the client up and checks what it presented. Unknown client and wrong secret give the
-/// same answer and cost the same work.
-pub fn authenticate(conn: &mut AnyConnection, presented: &Presented) -> Result<Client, AppError> {
+/// Authenticates the client of a request to `endpoint` (the URL an assertion may name as its
+/// audience besides the issuer and the token endpoint).
+pub async fn authenticate(
+    state: &AppState,
+    req: &HttpRequest,
+    form: &Form,
+    endpoint: &str,
+) -> Result<Client, AppError> {
+    let presented = presented(req, form)?;
+    let audiences = vec![
+        state.config.issuer.clone(),
+        state.config.url(crate::app::TOKEN_PATH),
+        state.config.url(endpoint),
+    ];
+    let checked = state
+        .store
+        .run(move |conn| check(conn, &presented, &audiences))
+        .await?;
+    let (client, assertion) = checked.ok_or_else(OAuthError::invalid_client)?;
+    if let Some(assertion) = assertion {
+        let key = format!("assertion:{}:{}", client.id, assertion.jti);
+        let first = state
+            .replay
+            .first_use(&key, assertion.expires_at)
+            .await
+            .map_err(|e| {
+                tracing::warn!(error = %e, "replay cache unavailable: refusing client assertions");
+                AppError::from(OAuthError::new(
+                    "temporarily_unavailable",
+                    "try again shortly",
+                ))
+            })?;
+        if !first {
+            tracing::warn!(event = "assertion_replay", client_id = %client.id);
+            return Err(OAuthError::invalid_client().into());
+        }
+    }
+    Ok(client)
+}
+
+/// The client, if what it presented is right for it, with the assertion to record as used.
+fn check(
+    conn: &mut AnyConnection,
+    presented: &Presented,
+    audiences: &[String],
+) -> Result<Option<(Client, Option<Assertion>)>, StoreError> {
     let client_id = match presented {
-        Presented::Secret { client_id, .. } | Presented::Public { client_id } => client_id,
+        Presented::Secret { client_id, .. } | Presented::Public { client_id } => client_id.clone(),
+        Presented::Assertion {
+            client_id,
+            assertion,
+        } => match client_assertion::claimed_client(assertion) {
+            Some(claimed) if client_id.as_ref().is_none_or(|id| *id == claimed) => claimed,
+            _ => return Ok(None),
+        },
     };
-    let client = match clients::find(conn, client_id) {
+    let client = match clients::find(conn, &client_id) {
         Ok(client) => Some(client),
         Err(StoreError::NotFound) => None,
-        Err(other) => return Err(other.into()),
+        Err(other) => return Err(other),
     };
-    let authenticated = match (presented, &client) {
-        (Presented::Secret { secret, .. }, Some(c)) => match &c.secret_hash {
-            Some(stored) => verify_secret(secret, stored),
-            None => false,
-        },
-        (Presented::Secret { secret, .. }, None) => {
+    let now = unix_now();
+    let Some(client) = client else {
+        if let Presented::Secret { secret, .. } = presented {
+            // The same work as for a known client.
             let _ = verify_secret(secret, &hash_secret(""));
-            false
         }
-        (Presented::Public { .. }, Some(c)) => c.is_public(),
-        (Presented::Public { .. }, None) => false,
+        return Ok(None);
     };
-    match client {
-        Some(client) if authenticated => Ok(client),
-        _ => Err(OAuthError::invalid_client().into()),
-    }
+    let verified = match (presented, client.auth_method()) {
+        (Presented::Secret { secret, .. }, AuthMethod::Secret) => {
+            let current = client
+                .secret_hash
+                .as_deref()
+                .is_some_and(|h| verify_secret(secret, h));
+            let previous = client
+                .previous_secret_expires_at
+                .is_some_and(|until| until > now)
+                && client
+                    .previous_secret_hash
+                    .as_deref()
+                    .is_some_and(|h| verify_secret(secret, h));
+            current || previous
+        }
+        (Presented::Assertion { assertion, .. }, AuthMethod::PrivateKeyJwt) => {
+            match client_assertion::verify(assertion, &client, audiences, now) {
+                Some(checked) => return Ok(Some((client, Some(checked)))),
+                None => false,
+            }
+        }
+        (Presented::Public { .. }, AuthMethod::None) => true,
+        _ => false,
+    };
+    Ok(verified.then_some((client, None)))
 }

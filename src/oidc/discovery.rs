@@ -7,10 +7,11 @@ use serde_json::json;
 
 use super::authorize::checks::SCOPES_SUPPORTED;
 use super::claims::CLAIMS_SUPPORTED;
-use super::client_auth;
 use super::token::GRANT_TYPES_SUPPORTED;
+use super::{client_assertion, client_auth};
 use crate::app::{
-    AppState, AUTHORIZE_PATH, END_SESSION_PATH, JWKS_PATH, TOKEN_PATH, USERINFO_PATH,
+    AppState, AUTHORIZE_PATH, END_SESSION_PATH, INTROSPECT_PATH, JWKS_PATH, REVOKE_PATH,
+    TOKEN_PATH, USERINFO_PATH,
 };
 use crate::config::Config;
 use crate::crypto::keys::SigningAlg;
@@ -24,6 +25,8 @@ pub fn document(config: &Config, algorithms: &[SigningAlg]) -> String {
         "userinfo_endpoint": config.url(USERINFO_PATH),
         "jwks_uri": config.url(JWKS_PATH),
         "end_session_endpoint": config.url(END_SESSION_PATH),
+        "introspection_endpoint": config.url(INTROSPECT_PATH),
+        "revocation_endpoint": config.url(REVOKE_PATH),
         "scopes_supported": SCOPES_SUPPORTED,
         "claims_supported": CLAIMS_SUPPORTED,
         "response_types_supported": ["code"],
@@ -31,6 +34,11 @@ pub fn document(config: &Config, algorithms: &[SigningAlg]) -> String {
         "grant_types_supported": GRANT_TYPES_SUPPORTED,
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": client_auth::METHODS_SUPPORTED,
+        "token_endpoint_auth_signing_alg_values_supported": client_assertion::ALGS_SUPPORTED,
+        "introspection_endpoint_auth_methods_supported": &client_auth::METHODS_SUPPORTED[..3],
+        "introspection_endpoint_auth_signing_alg_values_supported": client_assertion::ALGS_SUPPORTED,
+        "revocation_endpoint_auth_methods_supported": client_auth::METHODS_SUPPORTED,
+        "revocation_endpoint_auth_signing_alg_values_supported": client_assertion::ALGS_SUPPORTED,
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": algs,
         "authorization_response_iss_parameter_supported": true,

@@ -19,6 +19,15 @@ impl Form {
         Ok(Form::from_pairs(body))
     }
 
+    /// The form body of a request, whatever its declared content type says.
+    pub fn from_request(req: &actix_web::HttpRequest, body: &[u8]) -> Result<Form, OAuthError> {
+        let content_type = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
+        Form::parse(content_type, body)
+    }
+
     /// The parameters of a query string.
     pub fn from_query(query: &str) -> Form {
         Form::from_pairs(query.as_bytes())

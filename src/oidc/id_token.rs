@@ -1,6 +1,6 @@
 //! ID tokens (OpenID Connect Core §2, §3.1.3.6).
 
-use openssl::sha::sha256;
+use openssl::sha::{sha256, sha512};
 use serde_json::{json, Map, Value};
 
 use super::claims;
@@ -12,12 +12,11 @@ use crate::store::grants::Grant;
 use crate::store::unix_now;
 use crate::store::users::User;
 
-/// ID tokens are signed with RS256, the algorithm every relying party must accept when it has
-/// registered no other.
-pub const ALG: SigningAlg = SigningAlg::Rs256;
-
+/// Signed with the client's registered algorithm; RS256, which every relying party must accept
+/// when it has registered no other, is the default.
 pub fn issue(
     state: &AppState,
+    alg: SigningAlg,
     grant: &Grant,
     user: &User,
     nonce: Option<&str>,
@@ -39,18 +38,21 @@ pub fn issue(
         ("auth_time", json!(grant.auth_time)),
         ("sid", json!(grant.sid)),
         ("amr", json!(amr)),
-        ("at_hash", json!(at_hash(access_token))),
+        ("at_hash", json!(at_hash(alg, access_token))),
     ] {
         body.insert(name.into(), value);
     }
     if let Some(nonce) = nonce {
         body.insert("nonce".into(), json!(nonce));
     }
-    Ok(state.keys().sign(ALG, "JWT", body)?)
+    Ok(state.keys().sign(alg, "JWT", body)?)
 }
 
-/// §3.1.3.6: the left half of the SHA-256 digest of the access token (RS256 uses SHA-256).
-fn at_hash(access_token: &str) -> String {
-    let digest = sha256(access_token.as_bytes());
-    b64url(&digest[..16])
+/// §3.1.3.6: the left half of the access token's digest under the hash of the signing
+/// algorithm: SHA-256 for RS256 and ES256, SHA-512 for EdDSA with Ed25519.
+fn at_hash(alg: SigningAlg, access_token: &str) -> String {
+    match alg {
+        SigningAlg::Rs256 | SigningAlg::Es256 => b64url(&sha256(access_token.as_bytes())[..16]),
+        SigningAlg::EdDsa => b64url(&sha512(access_token.as_bytes())[..32]),
+    }
 }

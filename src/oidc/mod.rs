@@ -4,11 +4,14 @@
 pub mod access_token;
 pub mod authorize;
 pub mod claims;
+pub mod client_assertion;
 pub mod client_auth;
 pub mod discovery;
 pub mod end_session;
 pub mod form;
 pub mod id_token;
+pub mod introspect;
 pub mod jwks;
+pub mod revoke;
 pub mod token;
 pub mod userinfo;

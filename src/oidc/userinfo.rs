@@ -4,6 +4,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
+use super::introspect::access_token_revoked;
 use super::{access_token, claims};
 use crate::app::AppState;
 use crate::error::{AppError, BearerError};
@@ -36,6 +37,9 @@ pub async fn userinfo(
         .store
         .run(move |conn| {
             let now = unix_now();
+            if access_token_revoked(conn, &claims, now)? {
+                return Ok::<_, StoreError>(None);
+            }
             // Only tokens issued under a grant, and only while it lives (revocation, logout).
             let Some(grant) = grant_id
                 .map(|id| grants::find_grant(conn, &id))

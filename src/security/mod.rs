@@ -1,3 +1,4 @@
 //! Protections every response gets.
 
 pub mod headers;
+pub mod replay;

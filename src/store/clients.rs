@@ -25,11 +25,38 @@ pub struct Client {
     pub post_logout_redirect_uris: String,
     /// Trusted clients of the same operator: people are not asked for consent.
     pub first_party: bool,
+    /// A JWK Set (JSON) of the client's public keys for `private_key_jwt`; empty otherwise.
+    pub jwks: String,
+    /// After a secret rotation, the old secret's digest, accepted until it expires.
+    pub previous_secret_hash: Option<String>,
+    pub previous_secret_expires_at: Option<i64>,
+    /// How this client's ID tokens are signed: RS256, ES256 or EdDSA.
+    pub id_token_alg: String,
+}
+
+/// How a client proves who it is at the token endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    /// `client_secret_basic` or `client_secret_post`.
+    Secret,
+    PrivateKeyJwt,
+    /// A public client: PKCE instead of a credential.
+    None,
 }
 
 impl Client {
     pub fn is_public(&self) -> bool {
-        self.secret_hash.is_none()
+        self.auth_method() == AuthMethod::None
+    }
+
+    pub fn auth_method(&self) -> AuthMethod {
+        if self.secret_hash.is_some() {
+            AuthMethod::Secret
+        } else if !self.jwks.is_empty() {
+            AuthMethod::PrivateKeyJwt
+        } else {
+            AuthMethod::None
+        }
     }
 
     pub fn redirect_uri_list(&self) -> Result<Vec<String>, StoreError> {
@@ -77,6 +104,26 @@ pub fn list(conn: &mut AnyConnection) -> Result<Vec<Client>, StoreError> {
         .select(Client::as_select())
         .order(clients::id.asc())
         .load(conn)?)
+}
+
+/// Replaces the secret; the old one keeps working until `previous_expires_at`.
+pub fn rotate_secret(
+    conn: &mut AnyConnection,
+    id: &str,
+    new_hash: &str,
+    previous_expires_at: i64,
+) -> Result<(), StoreError> {
+    super::write_transaction(conn, |conn| {
+        let client = find(conn, id)?;
+        let changed = diesel::update(clients::table.find(id))
+            .set((
+                clients::secret_hash.eq(new_hash),
+                clients::previous_secret_hash.eq(client.secret_hash),
+                clients::previous_secret_expires_at.eq(previous_expires_at),
+            ))
+            .execute(conn)?;
+        expect_one(changed)
+    })
 }
 
 pub fn remove(conn: &mut AnyConnection, id: &str) -> Result<(), StoreError> {

@@ -145,6 +145,17 @@ pub fn insert_refresh_token(
     Ok(())
 }
 
+pub fn find_refresh_token(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+) -> Result<Option<RefreshToken>, StoreError> {
+    Ok(refresh_tokens::table
+        .find(token_hash)
+        .select(RefreshToken::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 /// Marks the refresh token used (rotated); see `consume_code`.
 pub fn consume_refresh_token(
     conn: &mut AnyConnection,

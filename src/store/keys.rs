@@ -13,7 +13,10 @@ pub struct StoredKey {
     /// PKCS#8 PEM sealed with the key-encryption key (AES-256-GCM, kid as associated data).
     pub private_key: String,
     pub created_at: i64,
+    /// When it leaves the JWKS; set when a newer key replaces it.
     pub retired_at: Option<i64>,
+    /// When it starts signing: after it has been published long enough for verifiers to see it.
+    pub activates_at: i64,
 }
 
 pub fn insert(conn: &mut AnyConnection, key: &StoredKey) -> Result<(), StoreError> {

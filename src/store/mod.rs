@@ -7,6 +7,7 @@ pub mod consents;
 pub mod grants;
 pub mod keys;
 pub mod purge;
+pub mod revocations;
 
 mod schema;
 pub mod sessions;
@@ -228,6 +229,18 @@ fn create_private_file(path: &Path) -> Result<(), StoreError> {
         .open(path)
         .map(|_| ())
         .map_err(|e| StoreError::Unavailable(format!("cannot open {}: {e}", path.display())))
+}
+
+/// Serialises automatic key rotation between nodes until the end of the transaction (SQLite's
+/// `BEGIN IMMEDIATE` already does).
+pub fn lock_for_key_rotation(conn: &mut AnyConnection) -> Result<(), StoreError> {
+    if let AnyConnection::Postgresql(c) = conn {
+        diesel::sql_query(format!(
+            "SELECT pg_advisory_xact_lock({MIGRATION_LOCK_ID} + 1)"
+        ))
+        .execute(c)?;
+    }
+    Ok(())
 }
 
 /// A transaction that will write. On SQLite it takes the write lock at `BEGIN IMMEDIATE`, so

@@ -27,6 +27,7 @@ pub fn expired(conn: &mut AnyConnection, now: i64) -> Result<usize, StoreError> 
         // Grants end absolutely; their codes and refresh tokens go with them (ON DELETE CASCADE).
         removed +=
             diesel::delete(grants::table.filter(grants::expires_at.le(now))).execute(conn)?;
+        removed += super::revocations::purge(conn, now)?;
         Ok(removed)
     })
 }

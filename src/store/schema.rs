@@ -28,6 +28,10 @@ diesel::table! {
         created_at -> BigInt,
         post_logout_redirect_uris -> Text,
         first_party -> Bool,
+        jwks -> Text,
+        previous_secret_hash -> Nullable<Text>,
+        previous_secret_expires_at -> Nullable<BigInt>,
+        id_token_alg -> Text,
     }
 }
 
@@ -39,6 +43,7 @@ diesel::table! {
         private_key -> Text,
         created_at -> BigInt,
         retired_at -> Nullable<BigInt>,
+        activates_at -> BigInt,
     }
 }
 
@@ -118,6 +123,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    revoked_tokens (jti) {
+        jti -> Text,
+        expires_at -> BigInt,
+    }
+}
+
 diesel::joinable!(grants -> users (user_id));
 diesel::joinable!(authorization_codes -> grants (grant_id));
 diesel::joinable!(refresh_tokens -> grants (grant_id));
@@ -132,4 +144,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     authorization_codes,
     refresh_tokens,
     consents,
+    revoked_tokens,
 );

@@ -20,6 +20,8 @@ async fn discovery_document_is_correct(backend: Backend) {
         "userinfo_endpoint",
         "jwks_uri",
         "end_session_endpoint",
+        "introspection_endpoint",
+        "revocation_endpoint",
     ] {
         let url = doc[endpoint]
             .as_str()
@@ -50,7 +52,12 @@ async fn discovery_document_is_correct(backend: Backend) {
     );
     assert_eq!(
         doc["token_endpoint_auth_methods_supported"],
-        serde_json::json!(["client_secret_basic", "client_secret_post", "none"])
+        serde_json::json!([
+            "client_secret_basic",
+            "client_secret_post",
+            "private_key_jwt",
+            "none"
+        ])
     );
     for scope in ["openid", "profile", "email", "offline_access"] {
         assert!(doc["scopes_supported"]
@@ -74,9 +81,9 @@ async fn discovery_document_is_correct(backend: Backend) {
     }
     // Not served at this commit, so not advertised.
     for absent in [
-        "introspection_endpoint",
-        "revocation_endpoint",
         "registration_endpoint",
+        "device_authorization_endpoint",
+        "pushed_authorization_request_endpoint",
     ] {
         assert!(
             doc.get(absent).is_none(),
@@ -91,7 +98,12 @@ async fn discovery_document_is_correct(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(jwks.status(), 200);
-    for endpoint in ["token_endpoint", "userinfo_endpoint"] {
+    for endpoint in [
+        "token_endpoint",
+        "userinfo_endpoint",
+        "introspection_endpoint",
+        "revocation_endpoint",
+    ] {
         let url = doc[endpoint].as_str().unwrap();
         assert_ne!(
             server.http.post(url).send().await.unwrap().status(),

@@ -6,7 +6,9 @@ use crate::support::{jwt_header, token_request, verify_with_jwks, Backend, TestE
 on_both_backends!(rotation_reaches_a_running_server);
 
 async fn rotation_reaches_a_running_server(backend: Backend) {
-    let env = TestEnv::new(backend).with_env("IDP_KEYS__REFRESH_SECS", "1");
+    let env = TestEnv::new(backend)
+        .with_env("IDP_KEYS__REFRESH_SECS", "1")
+        .with_env("IDP_KEYS__PUBLISH_LEAD_SECS", "0");
     let (id, secret) = env.add_machine_client("svc", "https://api.example.com", &["a"]);
     let server = env.start().await;
     let issue = || {
@@ -24,6 +26,7 @@ async fn rotation_reaches_a_running_server(backend: Backend) {
     let new_kid = out
         .lines()
         .find_map(|l| l.strip_prefix("new ES256 key "))
+        .and_then(|rest| rest.split_whitespace().next())
         .expect("new kid printed")
         .to_string();
 

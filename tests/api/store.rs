@@ -50,6 +50,10 @@ fn setup(conn: &mut store::AnyConnection, now: i64, grant_expires: i64) -> Grant
         created_at: now,
         post_logout_redirect_uris: "[]".into(),
         first_party: false,
+        jwks: String::new(),
+        previous_secret_hash: None,
+        previous_secret_expires_at: None,
+        id_token_alg: "RS256".into(),
     };
     idp::store::clients::insert(conn, &client).unwrap();
     let grant = Grant {

@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use super::bearer_response;
 use crate::app::AppState;
+use crate::crypto::keys::SigningAlg;
 use crate::crypto::secrets::{random_token, sha256_hex};
 use crate::error::AppError;
 use crate::oidc::access_token::{self, AccessTokenRequest};
@@ -60,8 +61,10 @@ pub fn respond(state: &AppState, client: &Client, tokens: UserTokens) -> Result<
     )?;
     let openid = tokens.scope.split(' ').any(|s| s == "openid");
     let id_token = if openid {
+        let alg = SigningAlg::parse(&client.id_token_alg).unwrap_or(SigningAlg::Rs256);
         Some(id_token::issue(
             state,
+            alg,
             &tokens.grant,
             &tokens.user,
             tokens.nonce.as_deref(),

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::client_auth;
 use super::form::Form;
-use crate::app::AppState;
+use crate::app::{AppState, TOKEN_PATH};
 use crate::error::{AppError, OAuthError};
 
 pub const GRANT_TYPES_SUPPORTED: [&str; 3] = [
@@ -25,17 +25,9 @@ pub async fn token(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
-    let form = Form::parse(content_type, &body)?;
+    let form = Form::from_request(&req, &body)?;
     let grant_type = form.required("grant_type")?.to_string();
-    let presented = client_auth::presented(&req, &form)?;
-    let client = state
-        .store
-        .run(move |conn| client_auth::authenticate(conn, &presented))
-        .await?;
+    let client = client_auth::authenticate(&state, &req, &form, TOKEN_PATH).await?;
     let body = match grant_type.as_str() {
         authorization_code::GRANT_TYPE => authorization_code::grant(&state, &client, &form).await?,
         refresh_token::GRANT_TYPE => refresh_token::grant(&state, &client, &form).await?,

@@ -1,0 +1,98 @@
+//! `private_key_jwt` (RFC 7523 §3, OpenID Connect Core §9): a JWT signed with a key registered
+//! for the client, naming the client as `iss` and `sub` and us as `aud`, short-lived, with a
+//! `jti` used once.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use josekit::jwk::{Jwk, JwkSet};
+use josekit::jws::{EdDSA, JwsVerifier, ES256, PS256, RS256};
+use serde_json::{Map, Value};
+
+use crate::store::clients::Client;
+
+pub const ALGS_SUPPORTED: [&str; 4] = ["RS256", "PS256", "ES256", "EdDSA"];
+
+/// Assertions valid for longer than this are refused.
+const MAX_LIFETIME_SECS: i64 = 600;
+
+pub struct Assertion {
+    pub jti: String,
+    pub expires_at: i64,
+}
+
+fn part(token: &str, index: usize) -> Option<Map<String, Value>> {
+    let raw = token.split('.').nth(index)?;
+    let bytes = URL_SAFE_NO_PAD.decode(raw).ok()?;
+    serde_json::from_slice::<Value>(&bytes)
+        .ok()?
+        .as_object()
+        .cloned()
+}
+
+/// The client the assertion claims to come from, before anything is verified: only to find
+/// the keys to verify it with.
+pub fn claimed_client(assertion: &str) -> Option<String> {
+    part(assertion, 1)?.get("sub")?.as_str().map(String::from)
+}
+
+pub fn verify(
+    assertion: &str,
+    client: &Client,
+    audiences: &[String],
+    now: i64,
+) -> Option<Assertion> {
+    let header = part(assertion, 0)?;
+    let alg = header.get("alg")?.as_str()?;
+    if header.contains_key("jku") || header.contains_key("x5u") || header.contains_key("jwk") {
+        return None;
+    }
+    let kid = header.get("kid").and_then(Value::as_str);
+    let keys = JwkSet::from_bytes(client.jwks.as_bytes()).ok()?;
+    let claims = keys
+        .keys()
+        .into_iter()
+        .filter(|key| kid.is_none_or(|kid| key.key_id() == Some(kid)))
+        .filter(|key| key.algorithm().is_none_or(|a| a == alg))
+        .find_map(|key| {
+            let verifier = verifier_for(alg, key)?;
+            josekit::jwt::decode_with_verifier(assertion, &*verifier).ok()
+        })?
+        .0;
+    let claims = claims.claims_set();
+    let string = |name: &str| claims.get(name).and_then(Value::as_str);
+    if string("iss") != Some(&client.id) || string("sub") != Some(&client.id) {
+        return None;
+    }
+    let audience_ok = match claims.get("aud")? {
+        Value::String(aud) => audiences.contains(aud),
+        Value::Array(auds) => auds
+            .iter()
+            .filter_map(Value::as_str)
+            .any(|a| audiences.iter().any(|x| x == a)),
+        _ => false,
+    };
+    let exp = claims.get("exp")?.as_i64()?;
+    let not_before_ok = claims
+        .get("nbf")
+        .and_then(Value::as_i64)
+        .is_none_or(|nbf| nbf <= now + 60);
+    let jti = string("jti").filter(|j| !j.is_empty() && j.len() <= 256)?;
+    (audience_ok && exp > now && exp <= now + MAX_LIFETIME_SECS && not_before_ok).then(|| {
+        Assertion {
+            jti: jti.to_string(),
+            expires_at: exp,
+        }
+    })
+}
+
+/// Only asymmetric algorithms: `none` and HMAC (which would take a public key as a secret) are
+/// never accepted.
+fn verifier_for(alg: &str, key: &Jwk) -> Option<Box<dyn JwsVerifier>> {
+    Some(match alg {
+        "RS256" => Box::new(RS256.verifier_from_jwk(key).ok()?),
+        "PS256" => Box::new(PS256.verifier_from_jwk(key).ok()?),
+        "ES256" => Box::new(ES256.verifier_from_jwk(key).ok()?),
+        "EdDSA" => Box::new(EdDSA.verifier_from_jwk(key).ok()?),
+        _ => return None,
+    })
+}
