@@ -10,6 +10,7 @@ mod discovery;
 mod headers;
 mod keys;
 mod refresh;
+mod services;
 mod signin;
 mod store;
 mod token;

@@ -52,7 +52,7 @@ pub fn postgres_admin_url() -> Option<String> {
     }
 }
 
-fn random_suffix() -> String {
+pub fn random_suffix() -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -151,6 +151,13 @@ impl TestEnv {
             .env("IDP_SERVER__BIND", format!("127.0.0.1:{}", self.port))
             .env("IDP_SERVER__WORKERS", "2")
             .env("IDP_LOG__LEVEL", "warn");
+        // Production's shape: PostgreSQL with Redis for what nodes share; SQLite keeps those in
+        // memory.
+        if self.backend == Backend::Postgres {
+            if let Ok(redis) = std::env::var("TEST_REDIS_URL") {
+                cmd.env("IDP_REDIS__URL", redis);
+            }
+        }
         for (name, value) in &self.extra_env {
             cmd.env(name, value);
         }
