@@ -261,12 +261,28 @@ impl Failure {
             .map(|l| format!(" Location: {l}"))
             .unwrap_or_default();
         let body = response.text().await.unwrap_or_default();
-        let body: String = body.chars().take(300).collect();
         Failure::new(
             format!("{step}: HTTP {}", status.as_u16()),
-            format!("{status}{location} {body}"),
+            format!("{status}{location} {}", one_line(&body)),
         )
     }
+}
+
+/// A response body shown in one line: an HTML page by its title and first paragraph, anything
+/// else with its white space collapsed, at most 300 characters.
+fn one_line(body: &str) -> String {
+    let between = |open: &str, close: &str| -> Option<String> {
+        let start = body.find(open)? + open.len();
+        let len = body[start..].find(close)?;
+        Some(body[start..start + len].to_string())
+    };
+    let text = match (between("<title>", "</title>"), between("<p>", "</p>")) {
+        (Some(title), Some(p)) => format!("page {title:?}: {p}"),
+        (Some(title), None) => format!("page {title:?}"),
+        _ => body.to_string(),
+    };
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    text.chars().take(300).collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -423,8 +439,10 @@ fn require_str(body: &Value, member: &str, step: &str) -> Result<String, Failure
         .and_then(Value::as_str)
         .map(String::from)
         .ok_or_else(|| {
-            let shown: String = body.to_string().chars().take(300).collect();
-            Failure::new(format!("{step}: no {member} in the answer"), shown)
+            Failure::new(
+                format!("{step}: no {member} in the answer"),
+                one_line(&body.to_string()),
+            )
         })
 }
 
@@ -765,7 +783,7 @@ impl SignIn {
         else {
             return Err(Failure::new(
                 format!("{step}: no req/csrf inputs on the page"),
-                page.chars().take(300).collect::<String>(),
+                one_line(&page),
             ));
         };
 

@@ -65,7 +65,33 @@ pub fn check_password(
             "the password must not be the username or email".into(),
         ));
     }
+    if is_common(password) {
+        return Err(AccountError::Invalid(
+            "this password is among the most common ones; choose another".into(),
+        ));
+    }
     Ok(())
+}
+
+/// The 50,000 most common passwords of a breach corpus (Mozilla's fxa-common-password-list,
+/// MPL-2.0), compared case-insensitively, held as sorted 64-bit digests.
+fn is_common(password: &str) -> bool {
+    static COMMON: std::sync::OnceLock<Vec<u64>> = std::sync::OnceLock::new();
+    let digest = |p: &str| {
+        let d = openssl::sha::sha256(p.to_lowercase().as_bytes());
+        u64::from_be_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]])
+    };
+    let common = COMMON.get_or_init(|| {
+        let mut digests: Vec<u64> = include_str!("../static/common-passwords.txt")
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(digest)
+            .collect();
+        digests.sort_unstable();
+        digests.dedup();
+        digests
+    });
+    common.binary_search(&digest(password)).is_ok()
 }
 
 pub fn normalize_username(raw: &str) -> Result<String, AccountError> {
@@ -120,6 +146,11 @@ pub fn create(
         must_change_password: new.must_change_password,
         created_at: now,
         updated_at: now,
+        failed_logins: 0,
+        locked_until: None,
+        totp_secret: None,
+        totp_enabled: false,
+        totp_last_step: None,
     };
     users::insert(conn, &user)?;
     Ok(user)
@@ -148,6 +179,8 @@ mod tests {
         assert!(check_password("alice-the-admin", 12, "alice-the-admin", None).is_err());
         assert!(check_password("ALICE@EXAMPLE.COM", 12, "a", Some("alice@example.com")).is_err());
         assert!(check_password("correct horse battery", 12, "alice", None).is_ok());
+        assert!(check_password("password1234", 12, "alice", None).is_err());
+        assert!(check_password("QwertyUiop123", 12, "alice", None).is_err());
         assert!(check_password("ünïcødé pässwörd ✓", 12, "alice", None).is_ok());
         assert!(check_password(&"x".repeat(128), 12, "alice", None).is_ok());
     }

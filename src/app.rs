@@ -17,10 +17,15 @@ use crate::crypto::rotation;
 use crate::error::AppError;
 use crate::oidc::{authorize, discovery, end_session, introspect, jwks, revoke, token, userinfo};
 use crate::security::headers::security_headers;
+use crate::security::rate_limit::RateLimiter;
 use crate::security::replay::ReplayCache;
+use crate::store::audit;
+
+/// The label the audit MAC key is derived from the KEK with (`audit verify` derives it too).
+pub const AUDIT_KEY_LABEL: &str = "idp audit v1";
 use crate::store::{unix_now, Store};
 use crate::telemetry::RedactedRootSpan;
-use crate::web::{consent, login};
+use crate::web::{consent, login, second_factor};
 
 pub const DISCOVERY_PATH: &str = "/.well-known/openid-configuration";
 pub const AS_METADATA_PATH: &str = "/.well-known/oauth-authorization-server";
@@ -43,6 +48,9 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     /// Where one-time values (assertion `jti`s) are remembered: memory or Redis.
     pub replay: ReplayCache,
+    pub limiter: RateLimiter,
+    /// Keys the audit chain's MACs; derived from the KEK so every node (and `audit verify`) agrees.
+    audit_key: [u8; 32],
 }
 
 impl AppState {
@@ -53,10 +61,13 @@ impl AppState {
         keys: KeySet,
         hasher: PasswordHasher,
         replay: ReplayCache,
+        limiter: RateLimiter,
     ) -> AppState {
         let discovery = discovery::document(&config, &keys.algorithms());
         AppState {
             csrf_key: kek.derive("idp csrf v1"),
+            audit_key: kek.derive(AUDIT_KEY_LABEL),
+            limiter,
             hasher,
             replay,
             config,
@@ -65,6 +76,42 @@ impl AppState {
             keys: RwLock::new(Arc::new(keys)),
             discovery,
         }
+    }
+
+    /// The client's address, believing `X-Forwarded-For` only from trusted proxies.
+    pub fn client_ip(&self, req: &HttpRequest) -> Option<std::net::IpAddr> {
+        let forwarded = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
+        crate::security::client_ip::client_ip(
+            req.peer_addr().map(|a| a.ip()),
+            forwarded,
+            &self.config.trusted_proxies,
+        )
+    }
+
+    /// Records an audit event. A failure to record is logged, not shown to the person: the
+    /// request it describes has already happened.
+    pub async fn audit(&self, event: audit::Event) {
+        let key = self.audit_key;
+        let action = event.action.clone();
+        let result = self
+            .store
+            .run(move |conn| audit::append(conn, &key, &event, unix_now()))
+            .await;
+        if let Err(e) = result {
+            tracing::error!(error = %e, action, "could not record an audit event");
+        }
+    }
+
+    /// Seals a secret at rest with the KEK, bound to `context` (e.g. the user id).
+    pub fn seal(&self, plaintext: &[u8], context: &str) -> Result<String, AppError> {
+        Ok(self.kek.seal(plaintext, context.as_bytes())?)
+    }
+
+    pub fn open(&self, sealed: &str, context: &str) -> Option<Vec<u8>> {
+        self.kek.open(sealed, context.as_bytes())
     }
 
     /// The keys in force now; a rotation swaps the whole set at once.
@@ -133,7 +180,18 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/login", web::get().to(login::show))
         .route("/login", web::post().to(login::submit))
         .route("/login/password", web::post().to(login::change_password))
+        .route("/login/totp", web::post().to(login::submit_code))
+        .route("/login/second-factor", web::get().to(second_factor::step_up_page))
+        .route("/login/second-factor", web::post().to(second_factor::step_up_submit))
         .route("/consent", web::post().to(consent::decide))
+        .route("/account", web::get().to(crate::web::account::show))
+        .route("/account/password", web::post().to(crate::web::account::change_password))
+        .route("/account/totp", web::get().to(crate::web::account::totp_page))
+        .route("/account/totp", web::post().to(crate::web::account::totp_confirm))
+        .route("/account/totp/disable", web::post().to(crate::web::account::totp_disable))
+        .route("/account/backup-codes", web::post().to(crate::web::account::regenerate_backup_codes))
+        .route("/account/sessions/end", web::post().to(crate::web::account::end_session))
+        .route("/account/consents/withdraw", web::post().to(crate::web::account::withdraw_consent))
         .route(INTROSPECT_PATH, web::post().to(introspect::introspect))
         .route(REVOKE_PATH, web::post().to(revoke::revoke))
         .route(USERINFO_PATH, web::get().to(userinfo::userinfo))
@@ -148,6 +206,10 @@ fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/healthz", web::get().to(crate::health::alive))
         .route("/readyz", web::get().to(crate::health::ready))
+        .route(
+            crate::metrics::METRICS_PATH,
+            web::get().to(crate::metrics::serve),
+        )
         .route("/static/style.css", web::get().to(stylesheet));
 }
 
@@ -197,6 +259,7 @@ pub fn build(state: Arc<AppState>, listener: TcpListener) -> std::io::Result<(Se
                 .into()
             }))
             .app_data(web::JsonConfig::default().limit(body_limit))
+            .wrap(actix_web::middleware::from_fn(crate::security::rate_limit::enforce))
             .wrap(security_headers(https))
             .wrap_fn(|req, srv| {
                 let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
@@ -212,6 +275,7 @@ pub fn build(state: Arc<AppState>, listener: TcpListener) -> std::io::Result<(Se
                 }
             })
             .wrap(TracingLogger::<RedactedRootSpan>::new())
+            .wrap(crate::metrics::Metrics)
             .configure(routes)
             .default_service(web::to(not_found))
     })

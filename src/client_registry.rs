@@ -43,6 +43,7 @@ pub struct NewClient {
     /// A JWK Set of public keys: the client authenticates with `private_key_jwt` (RFC 7523).
     pub jwks: Option<String>,
     pub id_token_alg: String,
+    pub require_mfa: bool,
 }
 
 /// A redirect URI is compared as an exact string, so it must be absolute, carry no fragment,
@@ -226,6 +227,7 @@ pub fn register(
         previous_secret_hash: None,
         previous_secret_expires_at: None,
         id_token_alg: new.id_token_alg,
+        require_mfa: new.require_mfa,
         grant_types: new.grant_types.join(" "),
         scopes: new.scopes.join(" "),
         audiences: new.audiences.join(" "),

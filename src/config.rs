@@ -21,16 +21,46 @@ pub struct Settings {
     pub password: PasswordSettings,
     pub tokens: TokenSettings,
     pub session: SessionSettings,
+    pub lockout: LockoutSettings,
+    pub rate_limit: RateLimitSettings,
     pub redis: RedisSettings,
     pub log: LogSettings,
+    pub metrics: MetricsSettings,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// Address blocks (CIDR) whose peers may read `/metrics`; everyone else gets 404. In the
+    /// environment: comma-separated. Empty: nobody.
+    pub allow: Vec<String>,
+}
+
+impl Default for MetricsSettings {
+    fn default() -> Self {
+        MetricsSettings {
+            allow: vec!["127.0.0.1/32".into(), "::1/128".into()],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RedisSettings {
     /// `redis://host:port/db`. Empty: one-time-use caches live in this process's memory, which
     /// is right for one node only.
     pub url: String,
+    /// Prefix of every key, so that several providers can share one Redis.
+    pub prefix: String,
+}
+
+impl Default for RedisSettings {
+    fn default() -> Self {
+        RedisSettings {
+            url: String::new(),
+            prefix: "idp".into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -42,6 +72,51 @@ pub struct ServerSettings {
     /// HTTP worker threads; 0 means one per CPU core.
     pub workers: usize,
     pub max_body_bytes: usize,
+    /// Proxies (addresses or CIDRs) whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LockoutSettings {
+    /// Failed sign-ins in a row that lock an account.
+    pub threshold: i64,
+    /// How long a lock lasts.
+    pub lock_secs: i64,
+}
+
+impl Default for LockoutSettings {
+    fn default() -> Self {
+        LockoutSettings {
+            threshold: 5,
+            lock_secs: 900,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitSettings {
+    pub enabled: bool,
+    pub window_secs: i64,
+    /// Password and second-factor submissions per client IP per window.
+    pub login: u32,
+    /// Token, introspection and revocation requests per client IP per window.
+    pub token: u32,
+    /// Authorization requests per client IP per window.
+    pub authorize: u32,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        RateLimitSettings {
+            enabled: true,
+            window_secs: 60,
+            login: 20,
+            token: 3_000,
+            authorize: 300,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -125,6 +200,7 @@ impl Default for ServerSettings {
             issuer: String::new(),
             workers: 0,
             max_body_bytes: 64 * 1024,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -198,9 +274,12 @@ pub struct Config {
     /// No trailing slash.
     pub issuer: String,
     pub issuer_is_https: bool,
+    pub trusted_proxies: Vec<crate::security::client_ip::Cidr>,
     pub database: DatabaseLocation,
     pub kek_source: KekSource,
     pub access_token_alg: SigningAlg,
+    /// `metrics.allow`, parsed.
+    pub metrics_allow: Vec<crate::security::client_ip::Cidr>,
 }
 
 impl Config {
@@ -334,6 +413,20 @@ impl Config {
         if settings.keys.refresh_secs == 0 {
             return Err(invalid("keys.refresh_secs must be at least 1"));
         }
+        let mut trusted_proxies = Vec::new();
+        for proxy in &settings.server.trusted_proxies {
+            trusted_proxies.push(crate::security::client_ip::Cidr::parse(proxy).ok_or_else(|| {
+                invalid(format!("server.trusted_proxies: {proxy:?} is not an address or CIDR"))
+            })?);
+        }
+        let lockout = &settings.lockout;
+        if !(1..=100).contains(&lockout.threshold) || !(1..=86_400).contains(&lockout.lock_secs) {
+            return Err(invalid("lockout.threshold must be 1 to 100 and lockout.lock_secs 1 to 86400"));
+        }
+        let limits = &settings.rate_limit;
+        if !(1..=3_600).contains(&limits.window_secs) || limits.login == 0 || limits.token == 0 || limits.authorize == 0 {
+            return Err(invalid("rate_limit.window_secs must be 1 to 3600 and every limit at least 1"));
+        }
         let redis_url = &settings.redis.url;
         let redis_scheme = redis_url.starts_with("redis://") || redis_url.starts_with("rediss://");
         if !redis_url.is_empty() && !redis_scheme {
@@ -342,6 +435,18 @@ impl Config {
         if !matches!(settings.log.format.as_str(), "json" | "text") {
             return Err(invalid("log.format must be json or text"));
         }
+        let metrics_allow = settings
+            .metrics
+            .allow
+            .iter()
+            .map(|block| {
+                crate::security::client_ip::Cidr::parse(block).ok_or_else(|| {
+                    invalid(format!(
+                        "metrics.allow: {block:?} is not an address or CIDR"
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let kek_source = if !settings.keys.encryption_key.is_empty() {
             KekSource::Inline(settings.keys.encryption_key.clone())
         } else if !settings.keys.encryption_key_file.is_empty() {
@@ -359,12 +464,14 @@ impl Config {
             DatabaseLocation::parse(&settings.database.url)
         };
         Ok(Config {
+            trusted_proxies,
             bind,
             issuer,
             issuer_is_https,
             database,
             kek_source,
             access_token_alg,
+            metrics_allow,
             settings,
         })
     }
@@ -444,6 +551,14 @@ fn set_path(
                 .map_err(|_| "must be true or false".to_string())?,
         ),
         toml::Value::Table(_) => return Err("is a section, not a setting".into()),
+        // A list: comma-separated values (`IDP_METRICS__ALLOW=10.0.0.0/8,::1/128`).
+        toml::Value::Array(_) => toml::Value::Array(
+            raw.split(',')
+                .map(str::trim)
+                .filter(|item| !item.is_empty())
+                .map(|item| toml::Value::String(item.to_string()))
+                .collect(),
+        ),
         _ => toml::Value::String(raw.to_string()),
     };
     target.insert(last.clone(), value);

@@ -15,6 +15,7 @@ pub mod config;
 pub mod crypto;
 pub mod error;
 pub mod health;
+pub mod metrics;
 pub mod oidc;
 pub mod security;
 pub mod serve;

@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::crypto::kek::{KekSource, KeyEncryptionKey};
 use crate::crypto::password::PasswordHasher;
 use crate::crypto::rotation;
+use crate::security::rate_limit::RateLimiter;
 use crate::security::replay::{RedisHandle, ReplayCache};
 use crate::store::{purge, unix_now, DatabaseLocation, Store};
 
@@ -35,11 +36,14 @@ pub fn run(config: Config) -> Result<(), CommandError> {
         .map_err(|e| CommandError(format!("cannot listen on {}: {e}", config.bind)))?;
     bootstrap::print_banner(&config, &created_keys, admin.as_ref());
     let refresh = Duration::from_secs(config.settings.keys.refresh_secs);
-    let replay = match config.settings.redis.url.as_str() {
-        "" => ReplayCache::memory(),
-        url => ReplayCache::Redis(RedisHandle::new(url).map_err(|e| CommandError(e.to_string()))?),
+    let (replay, limiter) = match config.settings.redis.url.as_str() {
+        "" => (ReplayCache::memory(), RateLimiter::memory()),
+        url => {
+            let redis = Arc::new(RedisHandle::new(url, &config.settings.redis.prefix).map_err(|e| CommandError(e.to_string()))?);
+            (ReplayCache::Redis(Arc::clone(&redis)), RateLimiter::Redis(redis))
+        }
     };
-    let state = Arc::new(AppState::new(config, store, kek, keys, hasher, replay));
+    let state = Arc::new(AppState::new(config, store, kek, keys, hasher, replay, limiter));
 
     actix_web::rt::System::new().block_on(async move {
         let (server, port) = app::build(Arc::clone(&state), listener)

@@ -44,6 +44,9 @@ pub enum ClientCommand {
         /// How its ID tokens are signed: RS256, ES256 or EdDSA.
         #[arg(long = "id-token-alg", default_value = "RS256")]
         id_token_alg: String,
+        /// People must sign in with a second factor (TOTP) to use this client.
+        #[arg(long)]
+        require_mfa: bool,
     },
     /// Give a confidential client a new secret; the old one keeps working for the overlap.
     RotateSecret {
@@ -73,6 +76,7 @@ pub fn run(config: &Config, cmd: ClientCommand) -> Result<(), CommandError> {
             audiences,
             jwks_file,
             id_token_alg,
+            require_mfa,
         } => {
             let jwks = jwks_file
                 .map(|path| {
@@ -92,6 +96,7 @@ pub fn run(config: &Config, cmd: ClientCommand) -> Result<(), CommandError> {
                 audiences,
                 jwks,
                 id_token_alg,
+                require_mfa,
             };
             let (client, secret) = client_registry::register(&mut conn, new, unix_now())?;
             println!("client_id: {}", client.id);

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::config::Config;
-use crate::store::{self, AnyConnection};
+use crate::store::{self, audit, AnyConnection};
 use crate::CommandError;
 
 #[derive(Parser)]
@@ -42,6 +42,20 @@ pub enum Command {
     /// Manage signing keys.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// The tamper-evident audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Check the MAC chain; names the first entry that was altered, removed or reordered.
+    Verify,
+    /// Show the latest entries.
+    List {
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+    },
 }
 
 pub fn run(cli: Cli) -> Result<(), CommandError> {
@@ -60,7 +74,54 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::User(cmd) => users::run(&config, cmd),
         Command::Client(cmd) => clients::run(&config, cmd),
         Command::Keys(cmd) => keys::run(&config, cmd),
+        Command::Audit(cmd) => audit_command(&config, cmd),
     }
+}
+
+fn audit_key(config: &Config) -> Result<[u8; 32], CommandError> {
+    Ok(crate::serve::load_kek(config)?.derive(crate::app::AUDIT_KEY_LABEL))
+}
+
+/// Records an operator's action in the audit trail.
+fn audit_cli(config: &Config, conn: &mut AnyConnection, action: &str, target: &str) -> Result<(), CommandError> {
+    let event = audit::Event {
+        actor: "cli".into(),
+        action: action.into(),
+        target: target.into(),
+        outcome: "success".into(),
+        ..audit::Event::default()
+    };
+    audit::append(conn, &audit_key(config)?, &event, store::unix_now())?;
+    Ok(())
+}
+
+fn audit_command(config: &Config, cmd: AuditCommand) -> Result<(), CommandError> {
+    let mut conn = open(config)?;
+    match cmd {
+        AuditCommand::Verify => match audit::verify(&mut conn, &audit_key(config)?)? {
+            Ok(count) => println!("audit chain intact: {count} entries"),
+            Err(seq) => {
+                return Err(CommandError(format!(
+                    "audit chain broken at entry {seq}: it was altered, or one before it was removed"
+                )))
+            }
+        },
+        AuditCommand::List { limit } => {
+            for e in audit::recent(&mut conn, limit.clamp(1, 10_000))? {
+                println!(
+                    "{:>6} {} {:<10} {:<20} {:<24} {:<8} {}",
+                    e.seq,
+                    format_time(e.at),
+                    e.actor,
+                    e.action,
+                    e.target,
+                    e.outcome,
+                    e.client_ip
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 /// One migrated connection for a command.

@@ -31,6 +31,8 @@ pub enum UserCommand {
     Disable { user: String },
     /// Enable a disabled account.
     Enable { user: String },
+    /// Lift a lock set by repeated failed sign-ins.
+    Unlock { user: String },
 }
 
 pub fn run(config: &Config, cmd: UserCommand) -> Result<(), CommandError> {
@@ -89,6 +91,13 @@ pub fn run(config: &Config, cmd: UserCommand) -> Result<(), CommandError> {
         }
         UserCommand::Disable { user } | UserCommand::Enable { user } if user.is_empty() => {
             return Err(CommandError("no user given".into()));
+        }
+        UserCommand::Unlock { user } => {
+            let mut conn = open(config)?;
+            let user = users::find(&mut conn, &user).map_err(accounts::AccountError::from)?;
+            users::unlock(&mut conn, &user.id)?;
+            super::audit_cli(config, &mut conn, "account_unlocked", &user.id)?;
+            println!("unlocked {}", user.username);
         }
         UserCommand::Disable { user } => set_disabled(config, &user, true)?,
         UserCommand::Enable { user } => set_disabled(config, &user, false)?,

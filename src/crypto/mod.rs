@@ -6,6 +6,7 @@ pub mod keys;
 pub mod password;
 pub mod rotation;
 pub mod secrets;
+pub mod totp;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CryptoError {

@@ -89,7 +89,7 @@ pub fn rotate_due(
     timing: RotationTiming,
 ) -> Result<Vec<StoredKey>, KeyError> {
     crate::store::write_transaction(conn, |conn| {
-        crate::store::lock_for_key_rotation(conn)?;
+        crate::store::lock_for(conn, crate::store::Lock::KeyRotation)?;
         let published = stored_keys::published(conn, now)?;
         let due: Vec<SigningAlg> = SigningAlg::ALL
             .into_iter()

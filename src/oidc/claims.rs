@@ -4,7 +4,8 @@ use serde_json::{json, Map, Value};
 
 use crate::store::users::User;
 
-pub const CLAIMS_SUPPORTED: [&str; 14] = [
+pub const CLAIMS_SUPPORTED: [&str; 15] = [
+    "acr",
     "iss",
     "sub",
     "aud",

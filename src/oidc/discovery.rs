@@ -5,7 +5,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
-use super::authorize::checks::SCOPES_SUPPORTED;
+use super::authorize::checks::{ACR_MFA, ACR_PASSWORD, SCOPES_SUPPORTED};
 use super::claims::CLAIMS_SUPPORTED;
 use super::token::GRANT_TYPES_SUPPORTED;
 use super::{client_assertion, client_auth};
@@ -40,6 +40,7 @@ pub fn document(config: &Config, algorithms: &[SigningAlg]) -> String {
         "revocation_endpoint_auth_methods_supported": client_auth::METHODS_SUPPORTED,
         "revocation_endpoint_auth_signing_alg_values_supported": client_assertion::ALGS_SUPPORTED,
         "subject_types_supported": ["public"],
+        "acr_values_supported": [ACR_PASSWORD, ACR_MFA],
         "id_token_signing_alg_values_supported": algs,
         "authorization_response_iss_parameter_supported": true,
         "prompt_values_supported": ["none", "login", "consent", "select_account"],

@@ -3,6 +3,7 @@
 use openssl::sha::{sha256, sha512};
 use serde_json::{json, Map, Value};
 
+use super::authorize::checks::{ACR_MFA, ACR_PASSWORD};
 use super::claims;
 use crate::app::AppState;
 use crate::crypto::keys::SigningAlg;
@@ -38,6 +39,7 @@ pub fn issue(
         ("auth_time", json!(grant.auth_time)),
         ("sid", json!(grant.sid)),
         ("amr", json!(amr)),
+        ("acr", json!(if amr.contains(&"otp") { ACR_MFA } else { ACR_PASSWORD })),
         ("at_hash", json!(at_hash(alg, access_token))),
     ] {
         body.insert(name.into(), value);

@@ -1,4 +1,6 @@
 //! Protections every response gets.
 
+pub mod client_ip;
 pub mod headers;
+pub mod rate_limit;
 pub mod replay;

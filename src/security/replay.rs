@@ -19,7 +19,7 @@ pub struct ReplayError(String);
 
 pub enum ReplayCache {
     Memory(Mutex<HashMap<String, i64>>),
-    Redis(RedisHandle),
+    Redis(std::sync::Arc<RedisHandle>),
 }
 
 impl ReplayCache {
@@ -49,7 +49,7 @@ impl ReplayCache {
                 let reply: Option<String> = tokio::time::timeout(
                     REDIS_TIMEOUT,
                     redis::cmd("SET")
-                        .arg(format!("idp:replay:{key}"))
+                        .arg(redis.key(&format!("replay:{key}")))
                         .arg(1)
                         .arg("NX")
                         .arg("EXAT")
@@ -69,16 +69,23 @@ impl ReplayCache {
 /// and keeps serving while Redis is away.
 pub struct RedisHandle {
     client: redis::Client,
+    prefix: String,
     conn: tokio::sync::Mutex<Option<ConnectionManager>>,
 }
 
 impl RedisHandle {
-    pub fn new(url: &str) -> Result<RedisHandle, ReplayError> {
+    pub fn new(url: &str, prefix: &str) -> Result<RedisHandle, ReplayError> {
         let client = redis::Client::open(url).map_err(|e| ReplayError(e.to_string()))?;
         Ok(RedisHandle {
             client,
+            prefix: prefix.to_string(),
             conn: tokio::sync::Mutex::new(None),
         })
+    }
+
+    /// A key in this provider's namespace.
+    pub fn key(&self, rest: &str) -> String {
+        format!("{}:{rest}", self.prefix)
     }
 
     pub async fn connection(&self) -> Result<ConnectionManager, ReplayError> {

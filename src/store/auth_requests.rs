@@ -22,6 +22,7 @@ pub struct PendingRequest {
     pub login_hint: Option<String>,
     pub created_at: i64,
     pub expires_at: i64,
+    pub acr_values: Option<String>,
 }
 
 pub fn insert(conn: &mut AnyConnection, request: &PendingRequest) -> Result<(), StoreError> {

@@ -32,6 +32,8 @@ pub struct Client {
     pub previous_secret_expires_at: Option<i64>,
     /// How this client's ID tokens are signed: RS256, ES256 or EdDSA.
     pub id_token_alg: String,
+    /// People must sign in with a second factor to use this client.
+    pub require_mfa: bool,
 }
 
 /// How a client proves who it is at the token endpoint.

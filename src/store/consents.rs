@@ -48,3 +48,28 @@ pub fn remember(
         Ok(())
     })
 }
+
+/// One client's remembered consent.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = consents)]
+pub struct Consent {
+    pub user_id: String,
+    pub client_id: String,
+    /// Space-separated scopes.
+    pub scope: String,
+    pub created_at: i64,
+}
+
+/// The clients the user has consented to, by client id.
+pub fn list_for_user(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<Consent>, StoreError> {
+    Ok(consents::table
+        .filter(consents::user_id.eq(user_id))
+        .select(Consent::as_select())
+        .order(consents::client_id.asc())
+        .load(conn)?)
+}
+
+/// Forgets the user's consent to `client_id`; true if there was one.
+pub fn withdraw(conn: &mut AnyConnection, user_id: &str, client_id: &str) -> Result<bool, StoreError> {
+    Ok(diesel::delete(consents::table.find((user_id, client_id))).execute(conn)? == 1)
+}

@@ -1,7 +1,9 @@
 //! Storage: one diesel connection type over SQLite (embedded default) and PostgreSQL (production),
 //! an r2d2 pool, embedded migrations per backend, and one file per aggregate.
 
+pub mod audit;
 pub mod auth_requests;
+pub mod backup_codes;
 pub mod clients;
 pub mod consents;
 pub mod grants;
@@ -166,6 +168,16 @@ impl Store {
         migrate(&mut *self.conn()?)
     }
 
+    /// The pool's use now (for `/metrics`): open connections, idle ones, and its maximum.
+    pub fn pool_use(&self) -> crate::metrics::PoolGauges {
+        let state = self.pool.state();
+        crate::metrics::PoolGauges {
+            connections: state.connections,
+            idle: state.idle_connections,
+            max: self.pool.max_size(),
+        }
+    }
+
     pub fn ping(&self) -> Result<(), StoreError> {
         let mut conn = self.conn()?;
         diesel::sql_query("SELECT 1").execute(&mut *conn)?;
@@ -231,14 +243,19 @@ fn create_private_file(path: &Path) -> Result<(), StoreError> {
         .map_err(|e| StoreError::Unavailable(format!("cannot open {}: {e}", path.display())))
 }
 
-/// Serialises automatic key rotation between nodes until the end of the transaction (SQLite's
-/// `BEGIN IMMEDIATE` already does).
-pub fn lock_for_key_rotation(conn: &mut AnyConnection) -> Result<(), StoreError> {
+/// What a transaction-scoped lock serialises between nodes.
+#[derive(Debug, Clone, Copy)]
+pub enum Lock {
+    KeyRotation = 1,
+    Audit = 2,
+}
+
+/// Takes `lock` until the end of the transaction on PostgreSQL; SQLite's `BEGIN IMMEDIATE`
+/// (see `write_transaction`) already serialises writers.
+pub fn lock_for(conn: &mut AnyConnection, lock: Lock) -> Result<(), StoreError> {
     if let AnyConnection::Postgresql(c) = conn {
-        diesel::sql_query(format!(
-            "SELECT pg_advisory_xact_lock({MIGRATION_LOCK_ID} + 1)"
-        ))
-        .execute(c)?;
+        let id = MIGRATION_LOCK_ID + lock as i64;
+        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({id})")).execute(c)?;
     }
     Ok(())
 }

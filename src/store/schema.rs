@@ -13,6 +13,11 @@ diesel::table! {
         created_at -> BigInt,
         updated_at -> BigInt,
         email_verified -> Bool,
+        failed_logins -> BigInt,
+        locked_until -> Nullable<BigInt>,
+        totp_secret -> Nullable<Text>,
+        totp_enabled -> Bool,
+        totp_last_step -> Nullable<BigInt>,
     }
 }
 
@@ -32,6 +37,7 @@ diesel::table! {
         previous_secret_hash -> Nullable<Text>,
         previous_secret_expires_at -> Nullable<BigInt>,
         id_token_alg -> Text,
+        require_mfa -> Bool,
     }
 }
 
@@ -74,6 +80,7 @@ diesel::table! {
         login_hint -> Nullable<Text>,
         created_at -> BigInt,
         expires_at -> BigInt,
+        acr_values -> Nullable<Text>,
     }
 }
 
@@ -130,6 +137,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    backup_codes (user_id, code_hash) {
+        user_id -> Text,
+        code_hash -> Text,
+        used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    audit_events (seq) {
+        seq -> BigInt,
+        at -> BigInt,
+        actor -> Text,
+        action -> Text,
+        target -> Text,
+        outcome -> Text,
+        client_ip -> Text,
+        user_agent -> Text,
+        detail -> Text,
+        mac -> Text,
+    }
+}
+
 diesel::joinable!(grants -> users (user_id));
 diesel::joinable!(authorization_codes -> grants (grant_id));
 diesel::joinable!(refresh_tokens -> grants (grant_id));
@@ -145,4 +175,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     consents,
     revoked_tokens,
+    backup_codes,
+    audit_events,
 );

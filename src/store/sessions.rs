@@ -43,8 +43,57 @@ pub fn touch(conn: &mut AnyConnection, id_hash: &str, now: i64) -> Result<(), St
     Ok(())
 }
 
+/// Records the methods the session now rests on (a second factor passed later).
+pub fn set_amr(conn: &mut AnyConnection, id_hash: &str, amr: &str) -> Result<(), StoreError> {
+    diesel::update(sessions::table.find(id_hash))
+        .set(sessions::amr.eq(amr))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn delete(conn: &mut AnyConnection, id_hash: &str) -> Result<Option<Session>, StoreError> {
     let session = find(conn, id_hash)?;
     diesel::delete(sessions::table.find(id_hash)).execute(conn)?;
     Ok(session)
+}
+
+/// The user's sessions, newest first (expired ones included until the purge removes them).
+pub fn list_for_user(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<Session>, StoreError> {
+    Ok(sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .select(Session::as_select())
+        .order(sessions::created_at.desc())
+        .load(conn)?)
+}
+
+/// Ends the session with public id `sid` if it belongs to `user_id`; returns it if it did.
+pub fn delete_for_user(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    sid: &str,
+) -> Result<Option<Session>, StoreError> {
+    let session = sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::sid.eq(sid))
+        .select(Session::as_select())
+        .first(conn)
+        .optional()?;
+    if let Some(session) = &session {
+        diesel::delete(sessions::table.find(&session.id_hash)).execute(conn)?;
+    }
+    Ok(session)
+}
+
+/// Ends every session of `user_id` except the one stored as `keep_id_hash`; returns how many.
+pub fn delete_others(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    keep_id_hash: &str,
+) -> Result<usize, StoreError> {
+    Ok(diesel::delete(
+        sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::id_hash.ne(keep_id_hash)),
+    )
+    .execute(conn)?)
 }

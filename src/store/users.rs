@@ -19,6 +19,15 @@ pub struct User {
     pub created_at: i64,
     pub updated_at: i64,
     pub email_verified: bool,
+    /// Consecutive failed sign-ins; reset by a success.
+    pub failed_logins: i64,
+    pub locked_until: Option<i64>,
+    /// The TOTP secret sealed with the KEK (associated data: the user id).
+    pub totp_secret: Option<String>,
+    /// Set once the person has proved the authenticator works.
+    pub totp_enabled: bool,
+    /// The last TOTP time step accepted: a code is good once.
+    pub totp_last_step: Option<i64>,
 }
 
 impl User {
@@ -117,4 +126,82 @@ pub(super) fn expect_one(changed: usize) -> Result<(), StoreError> {
     } else {
         Err(StoreError::NotFound)
     }
+}
+
+/// Counts a failed sign-in; locks the account for `lock_secs` at the `threshold`-th in a row.
+/// Returns whether the account is now locked.
+pub fn record_failure(
+    conn: &mut AnyConnection,
+    id: &str,
+    threshold: i64,
+    lock_secs: i64,
+    now: i64,
+) -> Result<bool, StoreError> {
+    super::write_transaction(conn, |conn| {
+        diesel::update(users::table.find(id))
+            .set(users::failed_logins.eq(users::failed_logins + 1))
+            .execute(conn)?;
+        let failures: i64 = users::table.find(id).select(users::failed_logins).first(conn)?;
+        if failures >= threshold {
+            diesel::update(users::table.find(id))
+                .set((users::locked_until.eq(now + lock_secs), users::failed_logins.eq(0)))
+                .execute(conn)?;
+            return Ok(true);
+        }
+        Ok(false)
+    })
+}
+
+pub fn record_success(conn: &mut AnyConnection, id: &str) -> Result<(), StoreError> {
+    diesel::update(users::table.find(id).filter(users::failed_logins.ne(0)))
+        .set(users::failed_logins.eq(0))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn unlock(conn: &mut AnyConnection, id: &str) -> Result<(), StoreError> {
+    let changed = diesel::update(users::table.find(id))
+        .set((users::locked_until.eq(None::<i64>), users::failed_logins.eq(0)))
+        .execute(conn)?;
+    expect_one(changed)
+}
+
+/// Stores a new, not yet enabled TOTP secret (sealed).
+pub fn set_totp_secret(
+    conn: &mut AnyConnection,
+    id: &str,
+    sealed: Option<&str>,
+    enabled: bool,
+) -> Result<(), StoreError> {
+    let changed = diesel::update(users::table.find(id))
+        .set((
+            users::totp_secret.eq(sealed),
+            users::totp_enabled.eq(enabled),
+            users::totp_last_step.eq(None::<i64>),
+        ))
+        .execute(conn)?;
+    expect_one(changed)
+}
+
+pub fn enable_totp(conn: &mut AnyConnection, id: &str) -> Result<(), StoreError> {
+    expect_one(
+        diesel::update(users::table.find(id).filter(users::totp_secret.is_not_null()))
+            .set(users::totp_enabled.eq(true))
+            .execute(conn)?,
+    )
+}
+
+/// Records `step` as used if it is later than any used before: true exactly once per step, on
+/// every node, so a code cannot be replayed within its window.
+pub fn claim_totp_step(conn: &mut AnyConnection, id: &str, step: i64) -> Result<bool, StoreError> {
+    let claimed = diesel::update(
+        users::table.find(id).filter(
+            users::totp_last_step
+                .is_null()
+                .or(users::totp_last_step.lt(step)),
+        ),
+    )
+    .set(users::totp_last_step.eq(step))
+    .execute(conn)?;
+    Ok(claimed == 1)
 }

@@ -1,25 +1,30 @@
-//! The login page. Unknown user, wrong password and disabled account get the same words, the
-//! same status and the same work (a dummy hash is verified when the user is unknown).
+//! The login page. Unknown user, wrong password, locked and disabled accounts get the same
+//! words, status and work (a dummy hash is verified when the user is unknown). A right password
+//! alone grants no session when the account has a second factor, or must choose a new password.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::{csrf, render, see_other, session};
+use super::second_factor::{self, Proof};
+use super::{csrf, render, see_other, session, ticket, with_cookie};
 use crate::accounts::{self, AccountError};
 use crate::app::AppState;
 use crate::crypto::password::Verification;
-use crate::crypto::secrets::{b64url, constant_time_eq, hmac_sha256};
 use crate::error::AppError;
 use crate::oidc::authorize::load_pending;
+use crate::store::audit::Event;
 use crate::store::unix_now;
 use crate::store::users::{self, User};
+use crate::telemetry::mask_email;
 
 pub const LOGIN_FAILED: &str = "Incorrect username or password.";
-/// How long the forced password change after a one-time password may take.
-const TICKET_TTL_SECS: i64 = 600;
+const PASSWORD_CHANGE: &str = "password-change";
+/// Failures per login name are counted over this window to slow guessing progressively.
+const DELAY_WINDOW_SECS: i64 = 900;
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -41,8 +46,36 @@ struct PasswordChangePage<'a> {
     error: Option<&'a str>,
 }
 
+/// Where to sign in: for a pending authorization request, or for the account page.
+pub fn login_url(pending_id: &str) -> String {
+    if pending_id.is_empty() {
+        "/login".to_string()
+    } else {
+        format!("/login?req={pending_id}")
+    }
+}
+
+/// Where a finished sign-in continues.
+pub fn after_sign_in_url(pending_id: &str) -> String {
+    if pending_id.is_empty() {
+        "/account".to_string()
+    } else {
+        format!("/authorize/resume?req={pending_id}")
+    }
+}
+
+/// The name of what the person signs in to.
+async fn destination(state: &AppState, pending_id: &str) -> Result<String, AppError> {
+    if pending_id.is_empty() {
+        return Ok("your account".to_string());
+    }
+    let ((request, _), _) = load_pending(state, pending_id.to_string()).await?;
+    Ok(request.client.name)
+}
+
 #[derive(serde::Deserialize)]
 pub struct LoginQuery {
+    #[serde(default)]
     req: String,
 }
 
@@ -51,17 +84,14 @@ pub async fn show(
     query: web::Query<LoginQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let ((request, id), _) = load_pending(&state, query.into_inner().req).await?;
-    let hint = request.login_hint.as_deref().unwrap_or("");
-    login_page(
-        &req,
-        &state,
-        StatusCode::OK,
-        &request.client.name,
-        &id,
-        hint,
-        None,
-    )
+    let pending_id = query.into_inner().req;
+    let (client_name, hint) = if pending_id.is_empty() {
+        ("your account".to_string(), String::new())
+    } else {
+        let ((request, _), _) = load_pending(&state, pending_id.clone()).await?;
+        (request.client.name, request.login_hint.unwrap_or_default())
+    };
+    login_page(&req, &state, StatusCode::OK, &client_name, &pending_id, &hint, None)
 }
 
 fn login_page(
@@ -84,20 +114,9 @@ fn login_page(
     with_cookie(render(status, &page)?, token.cookie)
 }
 
-fn with_cookie(
-    mut response: HttpResponse,
-    cookie: Option<actix_web::cookie::Cookie<'static>>,
-) -> Result<HttpResponse, AppError> {
-    if let Some(cookie) = cookie {
-        response
-            .add_cookie(&cookie)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-    }
-    Ok(response)
-}
-
 #[derive(serde::Deserialize)]
 pub struct LoginForm {
+    #[serde(default)]
     req: String,
     csrf: Option<String>,
     #[serde(default)]
@@ -115,38 +134,88 @@ pub async fn submit(
     if !csrf::verify(&state, &req, form.csrf.as_deref()) {
         return Err(super::csrf_refused());
     }
-    let ((request, pending_id), _) = load_pending(&state, form.req).await?;
+    let client_name = destination(&state, &form.req).await?;
     let user = authenticate(Arc::clone(&state), form.username.clone(), form.password).await?;
     let Some(user) = user else {
-        tracing::info!(event = "login_failed", client_id = %request.client.id);
-        let name = &request.client.name;
-        return login_page(
-            &req,
-            &state,
-            StatusCode::UNAUTHORIZED,
-            name,
-            &pending_id,
-            &form.username,
-            Some(LOGIN_FAILED),
-        );
+        crate::metrics::signin(false);
+        failed(&req, &state, &form.username, None).await;
+        return login_page(&req, &state, StatusCode::UNAUTHORIZED, &client_name, &form.req, &form.username, Some(LOGIN_FAILED));
     };
-    tracing::info!(event = "login", user_id = %user.id, client_id = %request.client.id);
-    if user.must_change_password {
-        return password_change_page(&req, &state, &user, &pending_id, None);
+    if user.totp_enabled {
+        return second_factor::login_code_page(&req, &state, &user, &form.req, None);
     }
-    sign_in(&req, &state, &user.id, &pending_id).await
+    crate::metrics::signin(true);
+    finish(&req, &state, &user, "pwd", &form.req).await
 }
 
-/// The user if the password is right and the account may sign in.
-async fn authenticate(
-    state: Arc<AppState>,
-    login: String,
-    password: String,
-) -> Result<Option<User>, AppError> {
-    let user = state
-        .store
-        .run(move |conn| users::find_by_login(conn, &login))
-        .await?;
+/// What every failed attempt costs: a count towards the account's lock (when the name is an
+/// account), an audit entry, and a delay that grows with the failures for the same name —
+/// the same for names that are accounts and names that are not.
+async fn failed(req: &HttpRequest, state: &AppState, login: &str, user: Option<&User>) {
+    let name = login.trim().to_lowercase();
+    let failures = state.limiter.count("login-failures", &name, DELAY_WINDOW_SECS).await;
+    let target = match user {
+        Some(user) => Some(user.clone()),
+        None => {
+            let name = name.clone();
+            state.store.run(move |conn| users::find_by_login(conn, &name)).await.ok().flatten()
+        }
+    };
+    let mut locked = false;
+    if let Some(user) = &target {
+        let lockout = state.config.settings.lockout.clone();
+        let id = user.id.clone();
+        locked = state
+            .store
+            .run(move |conn| users::record_failure(conn, &id, lockout.threshold, lockout.lock_secs, unix_now()))
+            .await
+            .unwrap_or(false);
+    }
+    let shown = target.as_ref().map(|u| u.id.clone()).unwrap_or_else(|| mask_login(&name));
+    tracing::info!(event = "login_failed", target = %shown);
+    state.audit(event(req, state, "anonymous", "login", &shown, "failure")).await;
+    if locked {
+        state.audit(event(req, state, "system", "account_locked", &shown, "success")).await;
+    }
+    let delay_ms = match failures {
+        0..=1 => 0,
+        n => (250u64 << (n - 2).min(4)).min(3_000),
+    };
+    tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+}
+
+fn mask_login(name: &str) -> String {
+    if name.contains('@') {
+        mask_email(name)
+    } else {
+        name.chars().take(64).collect()
+    }
+}
+
+/// An audit event about this request, with the client's address and (truncated) user agent.
+pub fn event(req: &HttpRequest, state: &AppState, actor: &str, action: &str, target: &str, outcome: &str) -> Event {
+    let user_agent = req
+        .headers()
+        .get(actix_web::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .chars()
+        .take(200)
+        .collect();
+    Event {
+        actor: actor.to_string(),
+        action: action.to_string(),
+        target: target.to_string(),
+        outcome: outcome.to_string(),
+        client_ip: state.client_ip(req).map(|ip| ip.to_string()).unwrap_or_default(),
+        user_agent,
+        detail: String::new(),
+    }
+}
+
+/// The user if the password is right and the account may sign in now.
+async fn authenticate(state: Arc<AppState>, login: String, password: String) -> Result<Option<User>, AppError> {
+    let user = state.store.run(move |conn| users::find_by_login(conn, &login)).await?;
     let hasher_state = Arc::clone(&state);
     let verified = tokio::task::spawn_blocking(move || {
         let hasher = &hasher_state.hasher;
@@ -169,70 +238,113 @@ async fn authenticate(
     let Some((user, rehashed)) = verified else {
         return Ok(None);
     };
-    // Checked after the hash, so that a disabled account costs the same time as any other.
-    if user.disabled {
+    // Checked after the hash, so that disabled and locked accounts cost the same time.
+    if user.disabled || user.locked_until.is_some_and(|until| until > unix_now()) {
         return Ok(None);
     }
     if let Some(hash) = rehashed {
         let id = user.id.clone();
-        state
-            .store
-            .run(move |conn| users::update_password_hash(conn, &id, &hash))
-            .await?;
+        state.store.run(move |conn| users::update_password_hash(conn, &id, &hash)).await?;
     }
     Ok(Some(user))
 }
 
-async fn sign_in(
-    req: &HttpRequest,
-    state: &AppState,
-    user_id: &str,
-    pending_id: &str,
+#[derive(serde::Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    req: String,
+    csrf: Option<String>,
+    ticket: String,
+    #[serde(default)]
+    code: String,
+}
+
+/// The second step of a sign-in with two factors.
+pub async fn submit_code(
+    req: HttpRequest,
+    form: web::Form<CodeForm>,
+    state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let previous = req
-        .cookie(session::SESSION_COOKIE)
-        .map(|c| c.value().to_string());
-    let user_id = user_id.to_string();
+    let form = form.into_inner();
+    if !csrf::verify(&state, &req, form.csrf.as_deref()) {
+        return Err(super::csrf_refused());
+    }
+    let user = ticket_user(&state, second_factor::TICKET_PURPOSE, &form.ticket).await?;
+    if user.locked_until.is_some_and(|until| until > unix_now()) {
+        failed(&req, &state, &user.username, Some(&user)).await;
+        return Err(super::csrf_refused());
+    }
+    match second_factor::verify_code(&state, &user, &form.code).await? {
+        Some(Proof::Totp) | Some(Proof::BackupCode) => {
+            crate::metrics::signin(true);
+            finish(&req, &state, &user, "pwd otp", &form.req).await
+        }
+        None => {
+            crate::metrics::signin(false);
+            failed(&req, &state, &user.username, Some(&user)).await;
+            let user = ticket_user_by_id(&state, &user.id).await?;
+            second_factor::login_code_page(&req, &state, &user, &form.req, Some("That code is not valid."))
+        }
+    }
+}
+
+async fn ticket_user(state: &AppState, purpose: &str, text: &str) -> Result<User, AppError> {
+    let (parsed, mac) = ticket::parse(text).ok_or_else(super::csrf_refused)?;
+    let user = ticket_user_by_id(state, &parsed.user_id).await?;
+    if ticket::check(state, purpose, &parsed, &mac, &user) {
+        Ok(user)
+    } else {
+        Err(super::csrf_refused())
+    }
+}
+
+async fn ticket_user_by_id(state: &AppState, id: &str) -> Result<User, AppError> {
+    let id = id.to_string();
+    state
+        .store
+        .run(move |conn| users::get(conn, &id))
+        .await?
+        .filter(|u| !u.disabled)
+        .ok_or_else(super::csrf_refused)
+}
+
+/// Every factor is in: a one-time password is exchanged for the person's own, then the session
+/// starts.
+async fn finish(req: &HttpRequest, state: &AppState, user: &User, amr: &str, pending_id: &str) -> Result<HttpResponse, AppError> {
+    let id = user.id.clone();
+    state.store.run(move |conn| users::record_success(conn, &id)).await?;
+    state.audit(event(req, state, &user.id, "login", &user.id, "success")).await;
+    tracing::info!(event = "login", user_id = %user.id, amr);
+    if user.must_change_password {
+        return password_change_page(req, state, user, amr, pending_id, None);
+    }
+    sign_in(req, state, &user.id, amr, pending_id).await
+}
+
+async fn sign_in(req: &HttpRequest, state: &AppState, user_id: &str, amr: &str, pending_id: &str) -> Result<HttpResponse, AppError> {
+    let previous = req.cookie(session::SESSION_COOKIE).map(|c| c.value().to_string());
+    let (user_id, amr) = (user_id.to_string(), amr.to_string());
     let absolute = state.config.settings.session.absolute_secs;
     let value = state
         .store
-        .run(move |conn| {
-            session::start(
-                conn,
-                absolute,
-                previous.as_deref(),
-                &user_id,
-                "pwd",
-                unix_now(),
-            )
-        })
+        .run(move |conn| session::start(conn, absolute, previous.as_deref(), &user_id, &amr, unix_now()))
         .await?;
-    let mut response = see_other(&format!("/authorize/resume?req={pending_id}"));
+    let mut response = see_other(&after_sign_in_url(pending_id));
     response
         .add_cookie(&session::cookie(state, value))
         .map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(response)
 }
 
-fn ticket_mac(state: &AppState, user: &User, expires: i64) -> String {
-    let data = format!(
-        "password-change|{}|{expires}|{}",
-        user.id, user.password_hash
-    );
-    b64url(&hmac_sha256(&state.csrf_key, data.as_bytes()))
-}
-
-/// A one-time password is exchanged for one of the person's own before any session starts. The
-/// ticket names the user and is bound to the current password hash, so it works once.
 fn password_change_page(
     req: &HttpRequest,
     state: &AppState,
     user: &User,
+    amr: &str,
     pending_id: &str,
     error: Option<&str>,
 ) -> Result<HttpResponse, AppError> {
-    let expires = unix_now() + TICKET_TTL_SECS;
-    let ticket = format!("{}.{expires}.{}", user.id, ticket_mac(state, user, expires));
+    let ticket = ticket::issue(state, PASSWORD_CHANGE, user, amr);
     let token = csrf::issue(state, req);
     let page = PasswordChangePage {
         req: pending_id,
@@ -241,16 +353,13 @@ fn password_change_page(
         min_length: state.config.settings.password.min_length,
         error,
     };
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
+    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     with_cookie(render(status, &page)?, token.cookie)
 }
 
 #[derive(serde::Deserialize)]
 pub struct PasswordChangeForm {
+    #[serde(default)]
     req: String,
     csrf: Option<String>,
     ticket: String,
@@ -260,6 +369,7 @@ pub struct PasswordChangeForm {
     confirm_password: String,
 }
 
+/// The forced change after a one-time password.
 pub async fn change_password(
     req: HttpRequest,
     form: web::Form<PasswordChangeForm>,
@@ -269,58 +379,29 @@ pub async fn change_password(
     if !csrf::verify(&state, &req, form.csrf.as_deref()) {
         return Err(super::csrf_refused());
     }
-    let ((_, pending_id), _) = load_pending(&state, form.req).await?;
-    let mut parts = form.ticket.splitn(3, '.');
-    let (user_id, expires, mac) = match (parts.next(), parts.next(), parts.next()) {
-        (Some(u), Some(e), Some(m)) => {
-            (u.to_string(), e.parse::<i64>().unwrap_or(0), m.to_string())
-        }
-        _ => return Err(super::csrf_refused()),
-    };
-    let user = state
-        .store
-        .run(move |conn| users::get(conn, &user_id))
-        .await?
-        .filter(|u| !u.disabled && u.must_change_password)
-        .filter(|u| {
-            expires > unix_now()
-                && constant_time_eq(ticket_mac(&state, u, expires).as_bytes(), mac.as_bytes())
-        })
-        .ok_or_else(super::csrf_refused)?;
+    let amr = ticket::parse(&form.ticket).map(|(t, _)| t.amr).unwrap_or_default();
+    let user = ticket_user(&state, PASSWORD_CHANGE, &form.ticket).await?;
+    if !user.must_change_password {
+        return Err(super::csrf_refused());
+    }
     if form.new_password != form.confirm_password {
-        return password_change_page(
-            &req,
-            &state,
-            &user,
-            &pending_id,
-            Some("The two passwords differ."),
-        );
+        return password_change_page(&req, &state, &user, &amr, &form.req, Some("The two passwords differ."));
     }
     let min_length = state.config.settings.password.min_length;
-    if let Err(AccountError::Invalid(why)) = accounts::check_password(
-        &form.new_password,
-        min_length,
-        &user.username,
-        user.email.as_deref(),
-    ) {
-        return password_change_page(&req, &state, &user, &pending_id, Some(&why));
+    if let Err(AccountError::Invalid(why)) =
+        accounts::check_password(&form.new_password, min_length, &user.username, user.email.as_deref())
+    {
+        return password_change_page(&req, &state, &user, &amr, &form.req, Some(&why));
     }
     let hasher_state = Arc::clone(&state);
     let (target, password) = (user.clone(), form.new_password);
     tokio::task::spawn_blocking(move || {
         let mut conn = hasher_state.store.conn()?;
-        accounts::set_password(
-            &mut conn,
-            &hasher_state.hasher,
-            min_length,
-            &target,
-            &password,
-            unix_now(),
-        )
-        .map_err(|e| AppError::Internal(e.to_string()))
+        accounts::set_password(&mut conn, &hasher_state.hasher, min_length, &target, &password, unix_now())
+            .map_err(|e| AppError::Internal(e.to_string()))
     })
     .await
     .map_err(|e| AppError::Internal(format!("password change: {e}")))??;
-    tracing::info!(event = "password_changed", user_id = %user.id);
-    sign_in(&req, &state, &user.id, &pending_id).await
+    state.audit(event(&req, &state, &user.id, "password_changed", &user.id, "success")).await;
+    sign_in(&req, &state, &user.id, &amr, &form.req).await
 }

@@ -1,9 +1,12 @@
 //! Browser flows: the session cookie, CSRF protection, the login and consent pages.
 
+pub mod account;
 pub mod consent;
 pub mod csrf;
 pub mod login;
+pub mod second_factor;
 pub mod session;
+pub mod ticket;
 
 use actix_web::http::header;
 use actix_web::http::StatusCode;
@@ -21,6 +24,18 @@ pub fn render(status: StatusCode, page: &impl Template) -> Result<HttpResponse, 
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(body))
+}
+
+pub fn with_cookie(
+    mut response: HttpResponse,
+    cookie: Option<actix_web::cookie::Cookie<'static>>,
+) -> Result<HttpResponse, AppError> {
+    if let Some(cookie) = cookie {
+        response
+            .add_cookie(&cookie)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+    }
+    Ok(response)
 }
 
 /// A 303 that makes the browser GET `location`.

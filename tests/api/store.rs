@@ -37,6 +37,11 @@ fn setup(conn: &mut store::AnyConnection, now: i64, grant_expires: i64) -> Grant
         created_at: now,
         updated_at: now,
         email_verified: false,
+        failed_logins: 0,
+        locked_until: None,
+        totp_secret: None,
+        totp_enabled: false,
+        totp_last_step: None,
     };
     users::insert(conn, &user).unwrap();
     let client = idp::store::clients::Client {
@@ -54,6 +59,7 @@ fn setup(conn: &mut store::AnyConnection, now: i64, grant_expires: i64) -> Grant
         previous_secret_hash: None,
         previous_secret_expires_at: None,
         id_token_alg: "RS256".into(),
+        require_mfa: false,
     };
     idp::store::clients::insert(conn, &client).unwrap();
     let grant = Grant {

@@ -156,8 +156,16 @@ impl TestEnv {
         if self.backend == Backend::Postgres {
             if let Ok(redis) = std::env::var("TEST_REDIS_URL") {
                 cmd.env("IDP_REDIS__URL", redis);
+                // One namespace per test environment: its nodes share counters, other tests'
+                // servers do not.
+                let namespace = self.dir.file_name().unwrap().to_string_lossy().into_owned();
+                cmd.env("IDP_REDIS__PREFIX", namespace);
             }
         }
+        // Tests sign in many times from one address; the rate-limit tests set their own limits.
+        cmd.env("IDP_RATE_LIMIT__LOGIN", "100000")
+            .env("IDP_RATE_LIMIT__TOKEN", "100000")
+            .env("IDP_RATE_LIMIT__AUTHORIZE", "100000");
         for (name, value) in &self.extra_env {
             cmd.env(name, value);
         }
@@ -853,4 +861,103 @@ pub async fn assert_token_error(response: reqwest::Response, expected: &str) {
     assert_eq!(status, 400, "expected {expected}, got: {text}");
     let body: serde_json::Value = serde_json::from_str(&text).expect("a JSON error body");
     assert_eq!(body["error"], expected, "{body}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Several nodes and the server's lifecycle: a second `idp serve` sharing one database, the same
+// browser talking to another node, and signals.
+
+impl TestEnv {
+    /// Starts another node: `idp serve` on its own free port, with this env's database, data dir
+    /// (so the same generated key-encryption key), Redis and settings, and the same issuer, as
+    /// two nodes behind one load balancer share the public URL. Its `base` is its own address.
+    pub async fn start_node(&self) -> TestServer {
+        let issuer = self
+            .extra_env
+            .iter()
+            .find(|(name, _)| name == "IDP_SERVER__ISSUER")
+            .map_or_else(|| self.issuer(), |(_, value)| value.clone());
+        let port = free_port();
+        let mut command = self.command();
+        command
+            .env("IDP_SERVER__BIND", format!("127.0.0.1:{port}"))
+            .env("IDP_SERVER__ISSUER", issuer);
+        TestServer::spawn(command, format!("http://127.0.0.1:{port}")).await
+    }
+}
+
+impl TestServer {
+    /// Runs `command serve` and waits until it answers at `base`.
+    async fn spawn(mut command: Command, base: String) -> TestServer {
+        let mut child = command
+            .arg("serve")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start idp serve");
+        let stdout = Arc::new(Mutex::new(String::new()));
+        let sink = Arc::clone(&stdout);
+        let pipe = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                let mut text = sink.lock().unwrap();
+                text.push_str(&line);
+                text.push('\n');
+            }
+        });
+        let server = TestServer {
+            child,
+            base,
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            stdout,
+        };
+        server.wait_ready().await;
+        server
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends `signal` (`TERM`, `KILL`, …) to the server with kill(1); it may still be running
+    /// when this returns.
+    pub fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([format!("-{signal}"), self.pid().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -{signal} failed");
+    }
+
+    /// Waits up to `timeout` for the process to exit on its own: its exit status, or `None` if
+    /// it is still running (it is then killed when dropped).
+    pub async fn wait_exit(mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+impl Browser {
+    /// The same browser, cookies included, talking to the node at `base`: requests and relative
+    /// redirects go there (as a load balancer may send any request to any node).
+    pub fn via(&self, base: &str) -> Browser {
+        Browser {
+            http: self.http.clone(),
+            jar: Arc::clone(&self.jar),
+            issuer: url::Url::parse(base).unwrap(),
+        }
+    }
 }

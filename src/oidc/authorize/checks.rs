@@ -7,6 +7,9 @@ use crate::store::clients::{self, Client};
 use crate::store::{AnyConnection, StoreError};
 
 pub const SCOPES_SUPPORTED: [&str; 4] = ["openid", "profile", "email", "offline_access"];
+/// Authentication context classes: a password alone, or a password and a second factor.
+pub const ACR_PASSWORD: &str = "pwd";
+pub const ACR_MFA: &str = "mfa";
 const PROMPT_VALUES: [&str; 4] = ["none", "login", "consent", "select_account"];
 const MAX_PARAM_LEN: usize = 2048;
 
@@ -20,11 +23,18 @@ pub struct ValidRequest {
     pub prompt: Vec<String>,
     pub max_age: Option<i64>,
     pub login_hint: Option<String>,
+    /// Requested authentication context classes, in order of preference (Core §3.1.2.1).
+    pub acr_values: Vec<String>,
 }
 
 impl ValidRequest {
     pub fn prompts(&self, value: &str) -> bool {
         self.prompt.iter().any(|p| p == value)
+    }
+
+    /// A second factor is needed: the client requires it, or the request asks for `mfa`.
+    pub fn needs_second_factor(&self) -> bool {
+        self.client.require_mfa || self.acr_values.iter().any(|a| a == ACR_MFA)
     }
 }
 
@@ -66,6 +76,10 @@ pub fn validate(conn: &mut AnyConnection, form: &Form) -> Result<ValidRequest, R
     let max_age = check_max_age(form).map_err(redirect)?;
     let nonce = check_length(form, "nonce").map_err(redirect)?;
     let login_hint = check_length(form, "login_hint").map_err(redirect)?;
+    let acr_values = check_length(form, "acr_values")
+        .map_err(redirect)?
+        .map(|v| v.split(' ').filter(|a| !a.is_empty()).map(String::from).collect())
+        .unwrap_or_default();
     check_length(form, "state").map_err(redirect)?;
     Ok(ValidRequest {
         client,
@@ -77,6 +91,7 @@ pub fn validate(conn: &mut AnyConnection, form: &Form) -> Result<ValidRequest, R
         prompt,
         max_age,
         login_hint,
+        acr_values,
     })
 }
 

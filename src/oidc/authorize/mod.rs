@@ -125,6 +125,7 @@ fn from_pending(client: clients::Client, pending: PendingRequest) -> ValidReques
         prompt: split(&pending.prompt),
         max_age: pending.max_age,
         login_hint: pending.login_hint,
+        acr_values: pending.acr_values.as_deref().map(split).unwrap_or_default(),
     }
 }
 
@@ -158,6 +159,14 @@ async fn proceed(
             return Ok(see_other(&format!("/login?req={id}")));
         }
     };
+    let has_second_factor = signed_in.session.amr.split_whitespace().any(|m| m == "otp");
+    if request.needs_second_factor() && !has_second_factor {
+        if request.prompts("none") {
+            return refuse(state, &request, "interaction_required", "a second factor is required");
+        }
+        let id = save_pending(state, &request, pending_id, requested_at).await?;
+        return Ok(see_other(&format!("/login/second-factor?req={id}")));
+    }
     let needs_consent = if request.client.first_party {
         false
     } else if request.prompts("consent") {
@@ -220,6 +229,7 @@ async fn save_pending(
         prompt: request.prompt.join(" "),
         max_age: request.max_age,
         login_hint: request.login_hint.clone(),
+        acr_values: (!request.acr_values.is_empty()).then(|| request.acr_values.join(" ")),
         created_at,
         expires_at: created_at + PENDING_TTL_SECS,
     };

@@ -40,6 +40,7 @@ pub async fn token(
             .into())
         }
     };
+    crate::metrics::token_issued(&grant_type);
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))

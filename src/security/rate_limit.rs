@@ -1,0 +1,174 @@
+//! Per-client-IP rate limits in fixed windows: in memory for one node, in Redis when configured
+//! so that several nodes enforce one limit. When Redis is unreachable, limits fail open (the
+//! provider keeps serving and says so in its logs and readiness); account lockout, kept in the
+//! database, still guards passwords.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::replay::RedisHandle;
+use crate::store::unix_now;
+
+const SWEEP_AT: usize = 50_000;
+
+pub enum RateLimiter {
+    Memory(Mutex<HashMap<String, (i64, u32)>>),
+    Redis(Arc<RedisHandle>),
+}
+
+pub enum Decision {
+    Allowed,
+    Limited { retry_after: i64 },
+}
+
+impl RateLimiter {
+    pub fn memory() -> RateLimiter {
+        RateLimiter::Memory(Mutex::new(HashMap::new()))
+    }
+
+    /// Counts one event of `key` in `bucket` and returns how many there were in this window.
+    /// Fails open (0) without Redis.
+    pub async fn count(&self, bucket: &str, key: &str, window: i64) -> u32 {
+        match self.hit(bucket, key, u32::MAX, window).await {
+            Decision::Allowed => self.peek(bucket, key, window).await,
+            Decision::Limited { .. } => u32::MAX,
+        }
+    }
+
+    async fn peek(&self, bucket: &str, key: &str, window: i64) -> u32 {
+        let index = unix_now() / window;
+        match self {
+            RateLimiter::Memory(counts) => {
+                let counts = counts.lock().unwrap_or_else(|p| p.into_inner());
+                counts
+                    .get(&format!("{bucket}:{key}"))
+                    .filter(|(i, _)| *i == index)
+                    .map_or(0, |(_, n)| *n)
+            }
+            RateLimiter::Redis(redis) => {
+                let Ok(mut conn) = redis.connection().await else {
+                    return 0;
+                };
+                let key = redis.key(&format!("rl:{bucket}:{key}:{index}"));
+                redis::cmd("GET")
+                    .arg(key)
+                    .query_async::<Option<u32>>(&mut conn)
+                    .await
+                    .ok()
+                    .flatten()
+                    .unwrap_or(0)
+            }
+        }
+    }
+
+    /// Counts one request of `key` in `bucket` against `limit` per `window` seconds.
+    pub async fn hit(&self, bucket: &str, key: &str, limit: u32, window: i64) -> Decision {
+        let now = unix_now();
+        let index = now / window;
+        let retry_after = (index + 1) * window - now;
+        let count = match self {
+            RateLimiter::Memory(counts) => {
+                let mut counts = counts.lock().unwrap_or_else(|p| p.into_inner());
+                if counts.len() >= SWEEP_AT {
+                    counts.retain(|_, (i, _)| *i == index);
+                }
+                let entry = counts.entry(format!("{bucket}:{key}")).or_insert((index, 0));
+                if entry.0 != index {
+                    *entry = (index, 0);
+                }
+                entry.1 += 1;
+                entry.1
+            }
+            RateLimiter::Redis(redis) => match redis_hit(redis, &redis.key(&format!("rl:{bucket}:{key}:{index}")), window).await {
+                Ok(count) => count,
+                Err(e) => {
+                    tracing::warn!(error = %e, bucket, "redis unavailable: rate limit not enforced");
+                    return Decision::Allowed;
+                }
+            },
+        };
+        if count > limit {
+            Decision::Limited { retry_after }
+        } else {
+            Decision::Allowed
+        }
+    }
+}
+
+async fn redis_hit(redis: &RedisHandle, key: &str, window: i64) -> Result<u32, String> {
+    let mut conn = redis.connection().await.map_err(|e| e.to_string())?;
+    let (count, _): (u32, i64) = tokio::time::timeout(
+        Duration::from_secs(1),
+        redis::pipe()
+            .atomic()
+            .incr(key, 1)
+            .expire(key, window * 2)
+            .query_async(&mut conn),
+    )
+    .await
+    .map_err(|_| "timed out".to_string())?
+    .map_err(|e| e.to_string())?;
+    Ok(count)
+}
+
+/// The endpoints that are limited, by what they guard.
+fn bucket(method: &actix_web::http::Method, path: &str) -> Option<&'static str> {
+    match path {
+        "/login" | "/login/totp" | "/login/password" | "/login/second-factor" | "/account/password"
+            if method == actix_web::http::Method::POST =>
+        {
+            Some("login")
+        }
+        "/token" | "/introspect" | "/revoke" => Some("token"),
+        "/authorize" | "/authorize/resume" => Some("authorize"),
+        _ => None,
+    }
+}
+
+/// Middleware: answers 429 with `Retry-After` once a client IP exceeds its bucket's limit.
+pub async fn enforce(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    use actix_web::http::{header, StatusCode};
+    use actix_web::HttpResponse;
+
+    let limited = match (bucket(req.method(), req.path()), req.app_data::<actix_web::web::Data<crate::app::AppState>>()) {
+        (Some(bucket), Some(state)) if state.config.settings.rate_limit.enabled => {
+            let limits = &state.config.settings.rate_limit;
+            let limit = match bucket {
+                "login" => limits.login,
+                "token" => limits.token,
+                _ => limits.authorize,
+            };
+            let ip = state.client_ip(req.request()).map(|ip| ip.to_string()).unwrap_or_default();
+            match state.limiter.hit(bucket, &ip, limit, limits.window_secs).await {
+                Decision::Allowed => None,
+                Decision::Limited { retry_after } => Some((bucket, retry_after)),
+            }
+        }
+        _ => None,
+    };
+    let Some((bucket, retry_after)) = limited else {
+        return next.call(req).await.map(|res| res.map_into_boxed_body());
+    };
+    tracing::warn!(event = "rate_limited", bucket, path = %req.path());
+    let mut response = if bucket == "token" {
+        HttpResponse::build(StatusCode::TOO_MANY_REQUESTS).json(serde_json::json!({
+            "error": "temporarily_unavailable",
+            "error_description": "too many requests; retry later",
+        }))
+    } else {
+        crate::error::page(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many attempts",
+            "Wait a minute, then try again.",
+        )
+    };
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        header::HeaderValue::from(retry_after.max(1)),
+    );
+    Ok(req.into_response(response))
+}
