@@ -576,6 +576,31 @@ mod tests {
         )
     }
 
+    fn setting_paths(table: &toml::Table, prefix: &str, out: &mut Vec<String>) {
+        for (key, value) in table {
+            let path = format!("{prefix}{key}");
+            match value {
+                toml::Value::Table(inner) => setting_paths(inner, &format!("{path}."), out),
+                _ => out.push(path),
+            }
+        }
+    }
+
+    /// deploy/idp.example.toml lists every setting, and is itself a valid configuration.
+    #[test]
+    fn example_configuration_documents_every_setting() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/idp.example.toml");
+        let example: toml::Table = std::fs::read_to_string(path).unwrap().parse().unwrap();
+        let defaults = toml::Table::try_from(Settings::default()).unwrap();
+        let (mut documented, mut known) = (Vec::new(), Vec::new());
+        setting_paths(&example, "", &mut documented);
+        setting_paths(&defaults, "", &mut known);
+        documented.sort();
+        known.sort();
+        assert_eq!(documented, known);
+        Config::load(Some(std::path::Path::new(path)), Vec::new()).unwrap();
+    }
+
     #[test]
     fn defaults_are_valid() {
         let config = load(&[]).unwrap();

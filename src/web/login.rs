@@ -270,11 +270,14 @@ pub async fn submit_code(
         return Err(super::csrf_refused());
     }
     let user = ticket_user(&state, second_factor::TICKET_PURPOSE, &form.ticket).await?;
-    if user.locked_until.is_some_and(|until| until > unix_now()) {
-        failed(&req, &state, &user.username, Some(&user)).await;
-        return Err(super::csrf_refused());
-    }
-    match second_factor::verify_code(&state, &user, &form.code).await? {
+    // A lock set meanwhile refuses every code, with the same answer as a wrong one.
+    let locked = user.locked_until.is_some_and(|until| until > unix_now());
+    let proof = if locked {
+        None
+    } else {
+        second_factor::verify_code(&state, &user, &form.code).await?
+    };
+    match proof {
         Some(Proof::Totp) | Some(Proof::BackupCode) => {
             crate::metrics::signin(true);
             finish(&req, &state, &user, "pwd otp", &form.req).await
