@@ -105,6 +105,13 @@ impl AppState {
         }
     }
 
+    /// Checks the audit chain with the audit key (which stays private): `Ok(n)` when all `n`
+    /// entries fit, `Err(seq)` for the first one that does not.
+    pub async fn verify_audit(&self) -> Result<Result<i64, i64>, AppError> {
+        let key = self.audit_key;
+        Ok(self.store.run(move |conn| audit::verify(conn, &key)).await?)
+    }
+
     /// Seals a secret at rest with the KEK, bound to `context` (e.g. the user id).
     pub fn seal(&self, plaintext: &[u8], context: &str) -> Result<String, AppError> {
         Ok(self.kek.seal(plaintext, context.as_bytes())?)
@@ -210,6 +217,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
             crate::metrics::METRICS_PATH,
             web::get().to(crate::metrics::serve),
         )
+        .configure(crate::admin::configure)
         .route("/static/style.css", web::get().to(stylesheet));
 }
 

@@ -7,6 +7,7 @@
 )]
 
 pub mod accounts;
+pub mod admin;
 pub mod app;
 pub mod bootstrap;
 pub mod cli;

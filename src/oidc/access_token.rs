@@ -28,6 +28,15 @@ pub fn issue(
     state: &AppState,
     request: AccessTokenRequest<'_>,
 ) -> Result<IssuedAccessToken, AppError> {
+    issue_with(state, request, Map::new())
+}
+
+/// Like `issue`, with `extra` claims (e.g. `roles`) added to the standard ones.
+pub fn issue_with(
+    state: &AppState,
+    request: AccessTokenRequest<'_>,
+    extra: Map<String, Value>,
+) -> Result<IssuedAccessToken, AppError> {
     let now = unix_now();
     let ttl = state.config.settings.tokens.access_token_ttl_secs;
     let audience = match request.audiences {
@@ -47,6 +56,9 @@ pub fn issue(
     }
     if let Some(auth_time) = request.auth_time {
         claims.insert("auth_time".into(), json!(auth_time));
+    }
+    for (name, value) in extra {
+        claims.entry(name).or_insert(value);
     }
     claims.insert("jti".into(), Value::String(random_token::<16>()));
     claims.insert("iat".into(), json!(now));

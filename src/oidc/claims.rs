@@ -4,7 +4,7 @@ use serde_json::{json, Map, Value};
 
 use crate::store::users::User;
 
-pub const CLAIMS_SUPPORTED: [&str; 15] = [
+pub const CLAIMS_SUPPORTED: [&str; 16] = [
     "acr",
     "iss",
     "sub",
@@ -20,6 +20,7 @@ pub const CLAIMS_SUPPORTED: [&str; 15] = [
     "preferred_username",
     "email",
     "email_verified",
+    "roles",
 ];
 
 pub fn for_scopes<'a>(
@@ -42,8 +43,16 @@ pub fn for_scopes<'a>(
                     claims.insert("email_verified".into(), json!(user.email_verified));
                 }
             }
+            "roles" => {
+                claims.insert("roles".into(), json!(roles(user)));
+            }
             _ => {}
         }
     }
     claims
+}
+
+/// The user's roles as the `roles` claim carries them (an array, possibly empty).
+pub fn roles(user: &User) -> Vec<&str> {
+    user.roles.split_whitespace().collect()
 }

@@ -1,6 +1,8 @@
 //! Storage: one diesel connection type over SQLite (embedded default) and PostgreSQL (production),
 //! an r2d2 pool, embedded migrations per backend, and one file per aggregate.
 
+pub mod admin;
+pub mod api_keys;
 pub mod audit;
 pub mod auth_requests;
 pub mod backup_codes;
@@ -22,7 +24,7 @@ use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::r2d2::{CustomizeConnection, ManageConnection, Pool, PooledConnection, R2D2Connection};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sqlite::SqliteConnection;
 use diesel::RunQueryDsl;
@@ -124,20 +126,57 @@ impl CustomizeConnection<AnyConnection, diesel::r2d2::Error> for SqlitePragmas {
 
 #[derive(Clone)]
 pub struct Store {
-    pool: Pool<ConnectionManager<AnyConnection>>,
+    pool: Pool<Manager>,
 }
 
-pub type Conn = PooledConnection<ConnectionManager<AnyConnection>>;
+pub type Conn = PooledConnection<Manager>;
+
+/// Makes connections of the one backend the URL names. (The derived `AnyConnection::establish`
+/// tries every backend in turn and, when the right one fails, reports only that none worked.)
+pub struct Manager {
+    location: DatabaseLocation,
+    url: String,
+}
+
+impl Manager {
+    fn establish(&self) -> diesel::ConnectionResult<AnyConnection> {
+        use diesel::Connection;
+        match self.location {
+            DatabaseLocation::Sqlite(_) => SqliteConnection::establish(&self.url).map(AnyConnection::Sqlite),
+            DatabaseLocation::Postgres(_) => PgConnection::establish(&self.url).map(AnyConnection::Postgresql),
+        }
+    }
+}
+
+impl ManageConnection for Manager {
+    type Connection = AnyConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<AnyConnection, diesel::r2d2::Error> {
+        self.establish().map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        std::thread::panicking() || conn.is_broken()
+    }
+}
 
 impl Store {
     pub fn open(location: &DatabaseLocation, pool_size: u32) -> Result<Store, StoreError> {
-        let url = connection_url(location)?;
+        let manager = Manager {
+            url: connection_url(location)?,
+            location: location.clone(),
+        };
         let pool = Pool::builder()
             .max_size(pool_size)
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(5))
             .connection_customizer(Box::new(SqlitePragmas))
-            .build(ConnectionManager::<AnyConnection>::new(url))
+            .build(manager)
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         Ok(Store { pool })
     }
@@ -188,8 +227,12 @@ impl Store {
 /// One connection without a pool, for short-lived commands: a pool's background threads could
 /// still be connecting when the process exits.
 pub fn connect(location: &DatabaseLocation) -> Result<AnyConnection, StoreError> {
-    let url = connection_url(location)?;
-    let mut conn = <AnyConnection as diesel::Connection>::establish(&url)
+    let manager = Manager {
+        url: connection_url(location)?,
+        location: location.clone(),
+    };
+    let mut conn = manager
+        .establish()
         .map_err(|e| StoreError::Unavailable(e.to_string()))?;
     SqlitePragmas
         .on_acquire(&mut conn)

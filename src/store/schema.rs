@@ -160,6 +160,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    admin_api_keys (id) {
+        id -> Text,
+        name -> Text,
+        key_hash -> Text,
+        roles -> Text,
+        created_by -> Text,
+        created_at -> BigInt,
+        last_used_at -> Nullable<BigInt>,
+        revoked -> Bool,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(grants -> users (user_id));
 diesel::joinable!(authorization_codes -> grants (grant_id));
 diesel::joinable!(refresh_tokens -> grants (grant_id));
@@ -177,4 +191,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     revoked_tokens,
     backup_codes,
     audit_events,
+    admin_api_keys,
 );

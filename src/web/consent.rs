@@ -28,6 +28,7 @@ fn describe(scope: &str) -> &'static str {
         "profile" => "See your name and username",
         "email" => "See your email address",
         "offline_access" => "Keep access while you are not using it",
+        "roles" => "See the roles you hold here",
         _ => "Use another permission you hold",
     }
 }

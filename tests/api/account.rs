@@ -29,6 +29,42 @@ pub const OFFLINE: &str = "openid profile email offline_access";
 const NEW_PASSWORD: &str = "a brand new passphrase of mine";
 const CODE_FORM: &str = "<form method=\"post\" action=\"/login/totp\">";
 
+/// A fresh env. On PostgreSQL, per-IP limits live in the one Redis every test shares, so the
+/// env trusts 127.0.0.1 as a proxy and its browsers ([`new_browser`]) come from an address of its
+/// own; on SQLite they live in the server's memory and browsers use their real address.
+pub fn test_env(backend: Backend) -> TestEnv {
+    let env = TestEnv::new(backend);
+    match backend {
+        Backend::Postgres => env.with_env("IDP_SERVER__TRUSTED_PROXIES", "127.0.0.1"),
+        Backend::Sqlite => env,
+    }
+}
+
+/// The address the env's browsers come from, on PostgreSQL (unique to the env).
+pub fn client_ip(env: &TestEnv) -> Option<String> {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    if env.backend != Backend::Postgres {
+        return None;
+    }
+    let mut hasher = DefaultHasher::new();
+    env.dir.hash(&mut hasher);
+    let n = hasher.finish();
+    Some(format!(
+        "10.{}.{}.{}",
+        (n >> 16) as u8,
+        (n >> 8) as u8,
+        (n as u8).max(1)
+    ))
+}
+
+/// A new browser for the env (see [`test_env`]).
+pub fn new_browser(env: &TestEnv) -> Browser {
+    match client_ip(env) {
+        Some(ip) => Browser::behind_proxy(&env.issuer(), &ip),
+        None => Browser::new(&env.issuer()),
+    }
+}
+
 pub fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -86,6 +122,12 @@ impl Authenticator {
         }
     }
 
+    /// The code `code` would give next, without using it up.
+    pub fn peek(&self) -> String {
+        let step = (self.last_step + 1).max(unix_now() / 30);
+        self.code_for_step(step)
+    }
+
     /// The code given last, again (a replay).
     pub fn last_code(&self) -> String {
         self.code_for_step(self.last_step)
@@ -114,7 +156,11 @@ pub fn backup_codes(html: &str) -> Vec<String> {
 }
 
 /// POSTs a form to a path of the provider with the browser's cookies.
-pub async fn post(browser: &Browser, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+pub async fn post<T: serde::Serialize + ?Sized>(
+    browser: &Browser,
+    path: &str,
+    fields: &T,
+) -> reqwest::Response {
     browser
         .http
         .post(browser.resolve(path))
@@ -141,7 +187,10 @@ pub async fn password_step(browser: &Browser, username: &str, password: &str) ->
 
 /// Submits `code` on a code page (the second step of a sign-in).
 pub async fn code_step(browser: &Browser, code_page: &str, code: &str) -> reqwest::Response {
-    assert!(code_page.contains(CODE_FORM), "not a code page: {code_page}");
+    assert!(
+        code_page.contains(CODE_FORM),
+        "not a code page: {code_page}"
+    );
     let field = |name: &str| {
         input_value(code_page, name).unwrap_or_else(|| panic!("no {name} field: {code_page}"))
     };
@@ -150,9 +199,9 @@ pub async fn code_step(browser: &Browser, code_page: &str, code: &str) -> reqwes
         browser,
         "/login/totp",
         &[
-            ("req", &req),
-            ("csrf", &csrf),
-            ("ticket", &ticket),
+            ("req", req.as_str()),
+            ("csrf", csrf.as_str()),
+            ("ticket", ticket.as_str()),
             ("code", code),
         ],
     )
@@ -182,15 +231,26 @@ pub async fn assert_signed_out(browser: &Browser, what: &str) {
 /// backup codes shown.
 pub async fn enrol(browser: &Browser) -> (Authenticator, Vec<String>) {
     let html = account_page(browser).await;
-    assert!(html.contains("href=\"/account/totp\""), "a Set up link: {html}");
+    assert!(
+        html.contains("href=\"/account/totp\""),
+        "a Set up link: {html}"
+    );
     let html = page(browser.get("/account/totp").await, 200, "enrolment page").await;
-    assert!(html.contains("<img class=\"qr\" src=\"data:image/svg+xml;base64,"), "{html}");
+    assert!(
+        html.contains("<img class=\"qr\" src=\"data:image/svg+xml;base64,"),
+        "{html}"
+    );
     assert!(html.contains("action=\"/account/totp\""), "{html}");
     let mut authenticator = Authenticator::from_page(&html);
     let csrf = input_value(&html, "csrf").expect("csrf");
     let code = authenticator.code().await;
     let html = page(
-        post(browser, "/account/totp", &[("csrf", &csrf), ("code", &code)]).await,
+        post(
+            browser,
+            "/account/totp",
+            &[("csrf", csrf.as_str()), ("code", &code)],
+        )
+        .await,
         200,
         "enrolment with a right code",
     )
@@ -229,7 +289,9 @@ pub async fn drive(
         let html = page(response, 200, "a page on the way").await;
         if html.contains("action=\"/login\"") {
             saw_login = true;
-            response = browser.post_login(&Form::parse(&html), username, PASSWORD).await;
+            response = browser
+                .post_login(&Form::parse(&html), username, PASSWORD)
+                .await;
         } else if html.contains(CODE_FORM) {
             let authenticator = authenticator.as_deref_mut().expect("an authenticator");
             let code = authenticator.code().await;
@@ -269,23 +331,32 @@ pub async fn id_token_claims(server: &TestServer, tokens: &Value) -> Value {
 }
 
 async fn enrol_on_the_account_page_then_sign_in_with_totp(backend: Backend) {
-    let env = TestEnv::new(backend);
+    let env = test_env(backend);
     env.add_user("alice", "Alice Example");
     env.add_user("bob", "Bob Example");
     let web = env.add_web_client("webapp", WEB_NAME, &[]);
     let server = env.start().await;
     let issuer = env.issuer();
 
-    let browser = Browser::new(&issuer);
+    let browser = new_browser(&env);
     sign_in_to_account(&browser, "alice", PASSWORD).await;
     let html = account_page(&browser).await;
-    assert!(html.contains("alice") && html.contains("alice@example.com"), "{html}");
+    assert!(
+        html.contains("alice") && html.contains("alice@example.com"),
+        "{html}"
+    );
     for action in ["/account/password", "/account/sessions/end"] {
-        assert!(html.contains(&format!("action=\"{action}\"")), "{action}: {html}");
+        assert!(
+            html.contains(&format!("action=\"{action}\"")),
+            "{action}: {html}"
+        );
     }
     assert!(!html.contains("<script"), "no JavaScript");
     for field in ["current_password", "new_password", "confirm_password"] {
-        assert!(html.contains(&format!("<label for=\"{field}\"")), "{field} labelled");
+        assert!(
+            html.contains(&format!("<label for=\"{field}\"")),
+            "{field} labelled"
+        );
     }
 
     // A wrong first code leaves the factor off and shows the form again.
@@ -294,15 +365,28 @@ async fn enrol_on_the_account_page_then_sign_in_with_totp(backend: Backend) {
     let csrf = input_value(&setup, "csrf").unwrap();
     let wrong = authenticator.wrong_code();
     let html = page(
-        post(&browser, "/account/totp", &[("csrf", &csrf), ("code", &wrong)]).await,
+        post(
+            &browser,
+            "/account/totp",
+            &[("csrf", csrf.as_str()), ("code", &wrong)],
+        )
+        .await,
         401,
         "a wrong enrolment code",
     )
     .await;
-    assert!(html.contains("action=\"/account/totp\"") && html.contains("not valid"), "{html}");
+    assert!(
+        html.contains("action=\"/account/totp\"") && html.contains("not valid"),
+        "{html}"
+    );
     // Without the CSRF token the right code changes nothing.
-    let code = authenticator.code().await;
-    let response = post(&browser, "/account/totp", &[("csrf", "forged"), ("code", &code)]).await;
+    let code = authenticator.peek();
+    let response = post(
+        &browser,
+        "/account/totp",
+        &[("csrf", "forged"), ("code", &code)],
+    )
+    .await;
     assert_eq!(response.status(), 403);
     let html = account_page(&browser).await;
     assert!(html.contains("href=\"/account/totp\""), "still off: {html}");
@@ -310,7 +394,12 @@ async fn enrol_on_the_account_page_then_sign_in_with_totp(backend: Backend) {
     // The right code turns it on and shows ten backup codes once.
     let code = authenticator.code().await;
     let html = page(
-        post(&browser, "/account/totp", &[("csrf", &csrf), ("code", &code)]).await,
+        post(
+            &browser,
+            "/account/totp",
+            &[("csrf", csrf.as_str()), ("code", &code)],
+        )
+        .await,
         200,
         "enrolment",
     )
@@ -323,7 +412,7 @@ async fn enrol_on_the_account_page_then_sign_in_with_totp(backend: Backend) {
     assert!(html.contains("Backup codes left: 10"), "{html}");
 
     // Signing in now takes the password and a code; the password alone grants no session.
-    let second = Browser::new(&issuer);
+    let second = new_browser(&env);
     let response = password_step(&second, "alice", PASSWORD).await;
     assert_eq!(set_cookie(&response, "idp_session"), None);
     let code_page = page(response, 200, "the code page").await;
@@ -338,7 +427,7 @@ async fn enrol_on_the_account_page_then_sign_in_with_totp(backend: Backend) {
     account_page(&second).await;
 
     // Through a relying party: the ID token says two factors.
-    let third = Browser::new(&issuer);
+    let third = new_browser(&env);
     let request = AuthRequest::new(&web, "openid profile");
     let response = third.authorize(&request).await;
     let landing = drive(&third, &issuer, response, "alice", Some(&mut authenticator)).await;
@@ -349,7 +438,7 @@ async fn enrol_on_the_account_page_then_sign_in_with_totp(backend: Backend) {
     assert_eq!(claims["acr"], "mfa", "{claims}");
     // A password-only person's token says so.
     let request = AuthRequest::new(&web, "openid profile");
-    let bobs = Browser::new(&issuer);
+    let bobs = new_browser(&env);
     let response = bobs.authorize(&request).await;
     let landing = drive(&bobs, &issuer, response, "bob", None).await;
     let tokens = redeem(&server, &web, &request, &landing, &issuer).await;
@@ -364,7 +453,11 @@ async fn enrol_on_the_account_page_then_sign_in_with_totp(backend: Backend) {
         post(
             &browser,
             "/account/totp/disable",
-            &[("csrf", &csrf), ("code", ""), ("password", "not my password at all")],
+            &[
+                ("csrf", csrf.as_str()),
+                ("code", ""),
+                ("password", "not my password at all"),
+            ],
         )
         .await,
         401,
@@ -375,34 +468,47 @@ async fn enrol_on_the_account_page_then_sign_in_with_totp(backend: Backend) {
     let response = post(
         &browser,
         "/account/totp/disable",
-        &[("csrf", &csrf), ("code", ""), ("password", PASSWORD)],
+        &[
+            ("csrf", csrf.as_str()),
+            ("code", ""),
+            ("password", PASSWORD),
+        ],
     )
     .await;
     assert_eq!(response.status(), 303);
     let html = account_page(&browser).await;
     assert!(html.contains("href=\"/account/totp\""), "off again: {html}");
     // The password alone signs in again.
-    sign_in_to_account(&Browser::new(&issuer), "alice", PASSWORD).await;
+    sign_in_to_account(&new_browser(&env), "alice", PASSWORD).await;
 }
 
 async fn totp_code_is_accepted_once(backend: Backend) {
-    let env = TestEnv::new(backend);
+    let env = test_env(backend);
     env.add_user("alice", "Alice Example");
     let _server = env.start().await;
-    let issuer = env.issuer();
-    let browser = Browser::new(&issuer);
+    let browser = new_browser(&env);
     sign_in_to_account(&browser, "alice", PASSWORD).await;
     let (mut authenticator, _) = enrol(&browser).await;
 
-    let first = Browser::new(&issuer);
-    let code_page = page(password_step(&first, "alice", PASSWORD).await, 200, "code page").await;
+    let first = new_browser(&env);
+    let code_page = page(
+        password_step(&first, "alice", PASSWORD).await,
+        200,
+        "code page",
+    )
+    .await;
     let code = authenticator.code().await;
     let response = code_step(&first, &code_page, &code).await;
     assert_eq!(response.status(), 303, "the first use of a code");
 
     // The same code again, within its 30 seconds, from another browser: refused.
-    let second = Browser::new(&issuer);
-    let code_page = page(password_step(&second, "alice", PASSWORD).await, 200, "code page").await;
+    let second = new_browser(&env);
+    let code_page = page(
+        password_step(&second, "alice", PASSWORD).await,
+        200,
+        "code page",
+    )
+    .await;
     let response = code_step(&second, &code_page, &authenticator.last_code()).await;
     assert_eq!(set_cookie(&response, "idp_session"), None);
     let again = page(response, 401, "a replayed code").await;
@@ -419,24 +525,33 @@ async fn totp_code_is_accepted_once(backend: Backend) {
 }
 
 async fn backup_code_works_once_and_new_codes_replace_old(backend: Backend) {
-    let env = TestEnv::new(backend);
+    let env = test_env(backend);
     env.add_user("alice", "Alice Example");
     let _server = env.start().await;
-    let issuer = env.issuer();
-    let browser = Browser::new(&issuer);
+    let browser = new_browser(&env);
     sign_in_to_account(&browser, "alice", PASSWORD).await;
     let (mut authenticator, codes) = enrol(&browser).await;
 
-    let first = Browser::new(&issuer);
-    let code_page = page(password_step(&first, "alice", PASSWORD).await, 200, "code page").await;
+    let first = new_browser(&env);
+    let code_page = page(
+        password_step(&first, "alice", PASSWORD).await,
+        200,
+        "code page",
+    )
+    .await;
     let response = code_step(&first, &code_page, &codes[0]).await;
     assert_eq!(response.status(), 303, "a backup code");
     assert!(set_cookie(&response, "idp_session").is_some());
     let html = account_page(&first).await;
     assert!(html.contains("Backup codes left: 9"), "{html}");
 
-    let second = Browser::new(&issuer);
-    let code_page = page(password_step(&second, "alice", PASSWORD).await, 200, "code page").await;
+    let second = new_browser(&env);
+    let code_page = page(
+        password_step(&second, "alice", PASSWORD).await,
+        200,
+        "code page",
+    )
+    .await;
     let response = code_step(&second, &code_page, &codes[0]).await;
     let again = page(response, 401, "a used backup code").await;
     assert!(again.contains(CODE_FORM), "{again}");
@@ -445,17 +560,32 @@ async fn backup_code_works_once_and_new_codes_replace_old(backend: Backend) {
     let html = account_page(&browser).await;
     let csrf = input_value(&html, "csrf").unwrap();
     let refused = page(
-        post(&browser, "/account/backup-codes", &[("csrf", &csrf), ("code", &codes[1])]).await,
+        post(
+            &browser,
+            "/account/backup-codes",
+            &[("csrf", csrf.as_str()), ("code", &codes[1])],
+        )
+        .await,
         401,
         "new backup codes with a backup code",
     )
     .await;
     assert!(refused.contains("class=\"error\""), "{refused}");
-    let response = post(&browser, "/account/backup-codes", &[("csrf", "forged"), ("code", "123456")]).await;
+    let response = post(
+        &browser,
+        "/account/backup-codes",
+        &[("csrf", "forged"), ("code", "123456")],
+    )
+    .await;
     assert_eq!(response.status(), 403);
     let code = authenticator.code().await;
     let html = page(
-        post(&browser, "/account/backup-codes", &[("csrf", &csrf), ("code", &code)]).await,
+        post(
+            &browser,
+            "/account/backup-codes",
+            &[("csrf", csrf.as_str()), ("code", &code)],
+        )
+        .await,
         200,
         "new backup codes",
     )
@@ -471,14 +601,26 @@ async fn backup_code_works_once_and_new_codes_replace_old(backend: Backend) {
     assert_eq!(response.status(), 303, "a new backup code");
 
     let audit = env.cli_ok(&["audit", "list", "--limit", "100"], "");
-    for action in ["totp_enrolled", "backup_code_used", "backup_codes_regenerated"] {
+    for action in [
+        "totp_enrolled",
+        "backup_code_used",
+        "backup_codes_regenerated",
+    ] {
         assert!(audit.contains(action), "{action} audited: {audit}");
     }
-    assert!(!audit.contains(&codes[0]) && !audit.contains(&fresh[0]), "no codes in the audit trail");
+    assert!(
+        !audit.contains(&codes[0]) && !audit.contains(&fresh[0]),
+        "no codes in the audit trail"
+    );
 }
 
 /// Signs in through the client with offline access; returns the token response.
-async fn offline_tokens(server: &TestServer, issuer: &str, web: &WebClient, browser: &Browser) -> Value {
+async fn offline_tokens(
+    server: &TestServer,
+    issuer: &str,
+    web: &WebClient,
+    browser: &Browser,
+) -> Value {
     let request = AuthRequest::new(web, OFFLINE);
     let response = browser.authorize(&request).await;
     let landing = drive(browser, issuer, response, "alice", None).await;
@@ -496,14 +638,14 @@ async fn refresh_error(server: &TestServer, web: &WebClient, refresh_token: &str
 }
 
 async fn change_password_ends_other_sessions(backend: Backend) {
-    let env = TestEnv::new(backend);
+    let env = test_env(backend);
     env.add_user("alice", "Alice Example");
     let web = env.add_web_client("webapp", WEB_NAME, OFFLINE_SCOPES);
     let server = env.start().await;
     let issuer = env.issuer();
 
-    let here = Browser::new(&issuer);
-    let there = Browser::new(&issuer);
+    let here = new_browser(&env);
+    let there = new_browser(&env);
     let here_tokens = offline_tokens(&server, &issuer, &web, &here).await;
     let there_tokens = offline_tokens(&server, &issuer, &web, &there).await;
     account_page(&there).await;
@@ -527,9 +669,19 @@ async fn change_password_ends_other_sessions(backend: Backend) {
             .await
         }
     };
-    let html = page(change("not my password at all", NEW_PASSWORD, NEW_PASSWORD).await, 401, "wrong current password").await;
+    let html = page(
+        change("not my password at all", NEW_PASSWORD, NEW_PASSWORD).await,
+        401,
+        "wrong current password",
+    )
+    .await;
     assert!(html.contains("class=\"error\""), "{html}");
-    let html = page(change(PASSWORD, NEW_PASSWORD, "something else entirely").await, 400, "confirmation differs").await;
+    let html = page(
+        change(PASSWORD, NEW_PASSWORD, "something else entirely").await,
+        400,
+        "confirmation differs",
+    )
+    .await;
     assert!(html.contains("class=\"error\""), "{html}");
     let html = page(change(PASSWORD, "short", "short").await, 400, "too short").await;
     assert!(html.contains("at least 12 characters"), "{html}");
@@ -538,9 +690,17 @@ async fn change_password_ends_other_sessions(backend: Backend) {
 
     let response = change(PASSWORD, NEW_PASSWORD, NEW_PASSWORD).await;
     assert_eq!(response.status(), 303);
-    assert_eq!(location(&response).as_deref(), Some("/account?done=password"));
+    assert_eq!(
+        location(&response).as_deref(),
+        Some("/account?done=password")
+    );
     // This browser stays signed in; the other is signed out.
-    let html = account_page(&here).await;
+    let html = page(
+        here.get("/account?done=password").await,
+        200,
+        "after the change",
+    )
+    .await;
     assert!(html.contains("role=\"status\""), "a notice: {html}");
     assert_signed_out(&there, "the other browser after the change").await;
 
@@ -553,9 +713,9 @@ async fn change_password_ends_other_sessions(backend: Backend) {
     }
 
     // The old password no longer works; the new one does.
-    let response = password_step(&Browser::new(&issuer), "alice", PASSWORD).await;
+    let response = password_step(&new_browser(&env), "alice", PASSWORD).await;
     assert_eq!(response.status(), 401);
-    sign_in_to_account(&Browser::new(&issuer), "alice", NEW_PASSWORD).await;
+    sign_in_to_account(&new_browser(&env), "alice", NEW_PASSWORD).await;
 
     let audit = env.cli_ok(&["audit", "list", "--limit", "100"], "");
     assert!(audit.contains("password_changed"), "{audit}");
@@ -563,11 +723,10 @@ async fn change_password_ends_other_sessions(backend: Backend) {
 }
 
 async fn common_password_refused_at_the_account_page(backend: Backend) {
-    let env = TestEnv::new(backend);
+    let env = test_env(backend);
     env.add_user("alice", "Alice Example");
     let _server = env.start().await;
-    let issuer = env.issuer();
-    let browser = Browser::new(&issuer);
+    let browser = new_browser(&env);
     sign_in_to_account(&browser, "alice", PASSWORD).await;
     let csrf = input_value(&account_page(&browser).await, "csrf").unwrap();
     for common in ["password1234", "qwertyuiop123", "QwertyUiop123"] {
@@ -586,19 +745,21 @@ async fn common_password_refused_at_the_account_page(backend: Backend) {
         assert!(html.contains("most common"), "{common}: {html}");
     }
     // The password is unchanged.
-    sign_in_to_account(&Browser::new(&issuer), "alice", PASSWORD).await;
+    sign_in_to_account(&new_browser(&env), "alice", PASSWORD).await;
     // The CLI refuses them too.
-    let out = env.cli(&["user", "add", "carol", "--email", "carol@example.com"], "password1234\n");
+    let out = env.cli(
+        &["user", "add", "carol", "--email", "carol@example.com"],
+        "password1234\n",
+    );
     assert!(!out.status.success(), "user add with a common password");
 }
 
 async fn account_page_needs_a_session_and_csrf(backend: Backend) {
-    let env = TestEnv::new(backend);
+    let env = test_env(backend);
     env.add_user("alice", "Alice Example");
     let _server = env.start().await;
-    let issuer = env.issuer();
 
-    let stranger = Browser::new(&issuer);
+    let stranger = new_browser(&env);
     assert_signed_out(&stranger, "no session").await;
     let response = stranger.get("/account/totp").await;
     assert_eq!(location(&response).as_deref(), Some("/login"));
@@ -612,7 +773,10 @@ async fn account_page_needs_a_session_and_csrf(backend: Backend) {
     // Every form refuses a missing or forged token, and changes nothing.
     for token in [None, Some("forged"), Some("")] {
         let with = |fields: &[(&'static str, &str)]| {
-            let mut all: Vec<(String, String)> = fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            let mut all: Vec<(String, String)> = fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
             if let Some(token) = token {
                 all.push(("csrf".into(), token.into()));
             }
@@ -627,10 +791,16 @@ async fn account_page_needs_a_session_and_csrf(backend: Backend) {
                     ("confirm_password", NEW_PASSWORD),
                 ]),
             ),
-            ("/account/sessions/end", with(&[("sid", &sid)])),
-            ("/account/consents/withdraw", with(&[("client_id", "webapp")])),
+            ("/account/sessions/end", with(&[("sid", sid.as_str())])),
+            (
+                "/account/consents/withdraw",
+                with(&[("client_id", "webapp")]),
+            ),
             ("/account/totp", with(&[("code", "123456")])),
-            ("/account/totp/disable", with(&[("code", ""), ("password", PASSWORD)])),
+            (
+                "/account/totp/disable",
+                with(&[("code", ""), ("password", PASSWORD)]),
+            ),
             ("/account/backup-codes", with(&[("code", "123456")])),
         ] {
             let response = stranger
@@ -644,24 +814,51 @@ async fn account_page_needs_a_session_and_csrf(backend: Backend) {
         }
     }
     account_page(&stranger).await;
-    sign_in_to_account(&Browser::new(&issuer), "alice", PASSWORD).await;
+    sign_in_to_account(&new_browser(&env), "alice", PASSWORD).await;
 
     // A valid token from another browser is no good either (it is bound to the cookie).
-    let other = Browser::new(&issuer);
+    let other = new_browser(&env);
     sign_in_to_account(&other, "alice", PASSWORD).await;
-    let response = post(&other, "/account/sessions/end", &[("csrf", &csrf), ("sid", &sid)]).await;
+    let response = post(
+        &other,
+        "/account/sessions/end",
+        &[("csrf", csrf.as_str()), ("sid", &sid)],
+    )
+    .await;
     assert_eq!(response.status(), 403);
     account_page(&stranger).await;
 
-    // Without a session, a post with a valid token goes to sign in.
-    let response = post(&stranger, "/account/sessions/end", &[("csrf", &csrf), ("sid", &sid)]).await;
+    // Ending its own session signs the browser out; then a valid token leads to the login page.
+    let response = post(
+        &stranger,
+        "/account/sessions/end",
+        &[("csrf", csrf.as_str()), ("sid", &sid)],
+    )
+    .await;
     assert_eq!(response.status(), 303);
-    assert_eq!(location(&response).as_deref(), Some("/login"), "ending its own session");
-    assert!(set_cookie(&response, "idp_session").is_some(), "the cookie is removed");
-    let response = post(&stranger, "/account/password", &[("csrf", &csrf), ("current_password", PASSWORD), ("new_password", NEW_PASSWORD), ("confirm_password", NEW_PASSWORD)]).await;
+    assert_eq!(
+        location(&response).as_deref(),
+        Some("/login"),
+        "ending its own session"
+    );
+    assert!(
+        set_cookie(&response, "idp_session").is_some(),
+        "the cookie is removed"
+    );
+    let response = post(
+        &stranger,
+        "/account/password",
+        &[
+            ("csrf", csrf.as_str()),
+            ("current_password", PASSWORD),
+            ("new_password", NEW_PASSWORD),
+            ("confirm_password", NEW_PASSWORD),
+        ],
+    )
+    .await;
     assert_eq!(response.status(), 303);
     assert_eq!(location(&response).as_deref(), Some("/login"));
-    sign_in_to_account(&Browser::new(&issuer), "alice", PASSWORD).await;
+    sign_in_to_account(&new_browser(&env), "alice", PASSWORD).await;
 }
 
 /// The `sid` values on an account page: (this browser's, the others').
@@ -673,7 +870,10 @@ fn sids(html: &str) -> (String, Vec<String>) {
             continue;
         };
         if item.split("</li>").next().unwrap().contains("This browser") {
-            assert!(current.replace(sid).is_none(), "one current session: {html}");
+            assert!(
+                current.replace(sid).is_none(),
+                "one current session: {html}"
+            );
         } else {
             others.push(sid);
         }
@@ -682,17 +882,17 @@ fn sids(html: &str) -> (String, Vec<String>) {
 }
 
 async fn sessions_and_consents_on_the_account_page(backend: Backend) {
-    let env = TestEnv::new(backend);
+    let env = test_env(backend);
     env.add_user("alice", "Alice Example");
     env.add_user("bob", "Bob Example");
     let web = env.add_web_client("webapp", WEB_NAME, OFFLINE_SCOPES);
     let server = env.start().await;
     let issuer = env.issuer();
 
-    let here = Browser::new(&issuer);
+    let here = new_browser(&env);
     let here_tokens = offline_tokens(&server, &issuer, &web, &here).await;
     // Another browser: one grant without offline access, one with.
-    let there = Browser::new(&issuer);
+    let there = new_browser(&env);
     let request = AuthRequest::new(&web, "openid profile");
     let response = there.authorize(&request).await;
     let landing = drive(&there, &issuer, response, "alice", None).await;
@@ -706,43 +906,80 @@ async fn sessions_and_consents_on_the_account_page(backend: Backend) {
     let csrf = input_value(&html, "csrf").unwrap();
 
     // Someone else's session cannot be ended from here.
-    let bobs = Browser::new(&issuer);
+    let bobs = new_browser(&env);
     sign_in_to_account(&bobs, "bob", PASSWORD).await;
     let (bobs_sid, _) = sids(&account_page(&bobs).await);
-    let response = post(&here, "/account/sessions/end", &[("csrf", &csrf), ("sid", &bobs_sid)]).await;
+    let response = post(
+        &here,
+        "/account/sessions/end",
+        &[("csrf", csrf.as_str()), ("sid", &bobs_sid)],
+    )
+    .await;
     assert_eq!(response.status(), 303);
     account_page(&bobs).await;
 
     // Ending the other browser's session signs it out and revokes its grants, except offline.
-    let response = post(&here, "/account/sessions/end", &[("csrf", &csrf), ("sid", &others[0])]).await;
+    let response = post(
+        &here,
+        "/account/sessions/end",
+        &[("csrf", csrf.as_str()), ("sid", &others[0])],
+    )
+    .await;
     assert_eq!(response.status(), 303);
-    assert_eq!(location(&response).as_deref(), Some("/account?done=session"));
+    assert_eq!(
+        location(&response).as_deref(),
+        Some("/account?done=session")
+    );
     assert_signed_out(&there, "the ended session").await;
     let access = online["access_token"].as_str().unwrap();
-    assert_eq!(userinfo(&server, access).await.status(), 401, "a grant of the ended session");
+    assert_eq!(
+        userinfo(&server, access).await.status(),
+        401,
+        "a grant of the ended session"
+    );
     let refresh = offline["refresh_token"].as_str().unwrap();
-    assert_eq!(web.refresh(&server, refresh).await.status(), 200, "offline access outlives it");
+    assert_eq!(
+        web.refresh(&server, refresh).await.status(),
+        200,
+        "offline access outlives it"
+    );
     let html = account_page(&here).await;
     let (still_mine, others) = sids(&html);
     assert_eq!((still_mine, others.len()), (mine.clone(), 0), "{html}");
 
     // Withdrawing consent revokes every grant to the app and asks again next time.
-    let response = post(&here, "/account/consents/withdraw", &[("csrf", &csrf), ("client_id", &web.id)]).await;
+    let response = post(
+        &here,
+        "/account/consents/withdraw",
+        &[("csrf", csrf.as_str()), ("client_id", &web.id)],
+    )
+    .await;
     assert_eq!(response.status(), 303);
     let refresh = here_tokens["refresh_token"].as_str().unwrap();
     assert_eq!(refresh_error(&server, &web, refresh).await, "invalid_grant");
     let access = here_tokens["access_token"].as_str().unwrap();
     assert_eq!(userinfo(&server, access).await.status(), 401);
     let html = account_page(&here).await;
-    assert!(!html.contains("action=\"/account/consents/withdraw\""), "{html}");
+    assert!(
+        !html.contains("action=\"/account/consents/withdraw\""),
+        "{html}"
+    );
     let request = AuthRequest::new(&web, "openid profile");
     let response = here.authorize(&request).await;
     let landing = drive(&here, &issuer, response, "alice", None).await;
-    assert!(landing.saw_consent && !landing.saw_login, "consent asked again, same session");
+    assert!(
+        landing.saw_consent && !landing.saw_login,
+        "consent asked again, same session"
+    );
     landing.code(&request, &issuer);
 
     // Ending this browser's own session signs it out.
-    let response = post(&here, "/account/sessions/end", &[("csrf", &csrf), ("sid", &mine)]).await;
+    let response = post(
+        &here,
+        "/account/sessions/end",
+        &[("csrf", csrf.as_str()), ("sid", &mine)],
+    )
+    .await;
     assert_eq!(location(&response).as_deref(), Some("/login"));
     assert_signed_out(&here, "after ending its own session").await;
 

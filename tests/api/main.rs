@@ -3,14 +3,18 @@
 
 mod support;
 
+mod account;
+mod admin;
 mod bootstrap;
 mod browser;
 mod cli;
+mod database_restart;
 mod discovery;
 mod headers;
 mod keys;
 mod metrics;
 mod nodes;
+mod protection;
 mod refresh;
 mod restart;
 mod services;

@@ -6,7 +6,7 @@ use crate::oidc::form::Form;
 use crate::store::clients::{self, Client};
 use crate::store::{AnyConnection, StoreError};
 
-pub const SCOPES_SUPPORTED: [&str; 4] = ["openid", "profile", "email", "offline_access"];
+pub const SCOPES_SUPPORTED: [&str; 5] = ["openid", "profile", "email", "offline_access", "roles"];
 /// Authentication context classes: a password alone, or a password and a second factor.
 pub const ACR_PASSWORD: &str = "pwd";
 pub const ACR_MFA: &str = "mfa";

@@ -48,7 +48,11 @@ pub fn new_refresh_token(
 pub fn respond(state: &AppState, client: &Client, tokens: UserTokens) -> Result<Value, AppError> {
     let mut audiences = vec![access_token::userinfo_audience(state)];
     audiences.extend(client.audience_list().into_iter().map(String::from));
-    let access = access_token::issue(
+    let mut extra = serde_json::Map::new();
+    if tokens.scope.split(' ').any(|s| s == "roles") {
+        extra.insert("roles".into(), serde_json::json!(crate::oidc::claims::roles(&tokens.user)));
+    }
+    let access = access_token::issue_with(
         state,
         AccessTokenRequest {
             subject: &tokens.user.id,
@@ -58,6 +62,7 @@ pub fn respond(state: &AppState, client: &Client, tokens: UserTokens) -> Result<
             grant_id: Some(&tokens.grant.id),
             auth_time: Some(tokens.grant.auth_time),
         },
+        extra,
     )?;
     let openid = tokens.scope.split(' ').any(|s| s == "openid");
     let id_token = if openid {

@@ -1,0 +1,529 @@
+//! Account protection over HTTP: the password step alone is not a session, lockout and its end,
+//! identical answers for unknown, known and locked accounts, rate limits (also across two
+//! servers sharing one Redis), a client that requires two factors, and the audit trail's
+//! tamper evidence.
+
+use std::time::Duration;
+
+use diesel::{Connection, RunQueryDsl};
+use serde_json::{json, Value};
+
+use crate::account::{
+    client_ip, code_step, drive, enrol, id_token_claims, new_browser, page, password_step, post,
+    redeem, sign_in_to_account, test_env, Authenticator, WEB_NAME,
+};
+use crate::on_both_backends;
+use crate::support::{
+    input_value, location, postgres_admin_url, random_suffix, set_cookie, AuthRequest, Backend,
+    Browser, Form, TestEnv, PASSWORD,
+};
+
+on_both_backends!(
+    password_step_alone_grants_no_session,
+    lockout_ends_by_itself,
+    unlock_lifts_a_lock,
+    unknown_known_and_locked_accounts_look_identical,
+    rate_limits_with_retry_after,
+    require_mfa_client_leads_to_enrolment,
+    audit_trail_detects_an_edited_entry
+);
+
+const LOGIN_FAILED: &str = "Incorrect username or password.";
+const WRONG: &str = "not the password at all";
+
+/// A username no other test uses: failures are also counted per name, in the Redis that
+/// PostgreSQL runs share.
+fn unique_name(prefix: &str) -> String {
+    format!("{prefix}-{}", random_suffix())
+}
+
+/// Waits, if needed, until at least `needed` seconds of the current fixed window are left, so
+/// that a count is not cut in two by the window's end.
+async fn room_in_window(window: i64, needed: i64) {
+    let left = window - crate::account::unix_now() % window;
+    if left < needed {
+        tokio::time::sleep(Duration::from_millis(left as u64 * 1000 + 300)).await;
+    }
+}
+
+/// The page with what may differ between two people's attempts masked: the csrf token, the
+/// ticket and the echoed username.
+fn masked(html: &str) -> String {
+    let mut out = html.to_string();
+    for name in ["csrf", "ticket", "username"] {
+        if let Some(value) = input_value(html, name) {
+            if !value.is_empty() {
+                out = out.replace(&format!("value=\"{value}\""), &format!("value=\"{name}\""));
+            }
+        }
+    }
+    out
+}
+
+async fn login_failed(response: reqwest::Response, what: &str) -> String {
+    assert_eq!(set_cookie(&response, "idp_session"), None, "{what}");
+    let html = page(response, 401, what).await;
+    assert!(html.contains(LOGIN_FAILED), "{what}: {html}");
+    html
+}
+
+async fn password_step_alone_grants_no_session(backend: Backend) {
+    let env = test_env(backend);
+    env.add_user("alice", "Alice Example");
+    let web = env.add_web_client("webapp", WEB_NAME, &[]);
+    let server = env.start().await;
+    let issuer = env.issuer();
+    let enrolled = new_browser(&env);
+    sign_in_to_account(&enrolled, "alice", PASSWORD).await;
+    let (mut authenticator, _) = enrol(&enrolled).await;
+
+    let person = new_browser(&env);
+    let request = AuthRequest::new(&web, "openid profile");
+    let response = person.authorize(&request).await;
+    let login = page(
+        person.get(&location(&response).unwrap()).await,
+        200,
+        "login page",
+    )
+    .await;
+    let response = person
+        .post_login(&Form::parse(&login), "alice", PASSWORD)
+        .await;
+    assert_eq!(
+        set_cookie(&response, "idp_session"),
+        None,
+        "no session after the password"
+    );
+    let code_page = page(response, 200, "the code page").await;
+    assert!(
+        code_page.contains("<form method=\"post\" action=\"/login/totp\">"),
+        "{code_page}"
+    );
+    for field in ["req", "csrf", "ticket"] {
+        assert!(
+            input_value(&code_page, field).is_some_and(|v| !v.is_empty()),
+            "{field}"
+        );
+    }
+    assert!(code_page.contains("name=\"code\""), "{code_page}");
+    assert!(!person.has_cookie("idp_session", "/"));
+
+    // Nothing treats the browser as signed in: the account page, a new authorization request,
+    // the step-up page all send it to sign in.
+    let response = person.get("/account").await;
+    assert_eq!(location(&response).as_deref(), Some("/login"));
+    let response = person
+        .authorize(&AuthRequest::new(&web, "openid profile"))
+        .await;
+    let to = location(&response).unwrap_or_default();
+    assert!(to.starts_with("/login?req="), "{to}");
+    let req = input_value(&code_page, "req").unwrap();
+    let response = person.get(&format!("/login/second-factor?req={req}")).await;
+    assert!(
+        location(&response)
+            .unwrap_or_default()
+            .starts_with("/login"),
+        "step-up"
+    );
+
+    // The code finishes the sign-in, with a session and back to the request.
+    let code = authenticator.code().await;
+    let response = code_step(&person, &code_page, &code).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(
+        location(&response),
+        Some(format!("/authorize/resume?req={req}"))
+    );
+    assert!(set_cookie(&response, "idp_session").is_some());
+    let landing = drive(
+        &person,
+        &issuer,
+        response,
+        "alice",
+        Some(&mut authenticator),
+    )
+    .await;
+    let tokens = redeem(&server, &web, &request, &landing, &issuer).await;
+    let claims = id_token_claims(&server, &tokens).await;
+    assert_eq!(claims["amr"], json!(["pwd", "otp"]), "{claims}");
+}
+
+async fn lockout_ends_by_itself(backend: Backend) {
+    let name = unique_name("carol");
+    let env = test_env(backend)
+        .with_env("IDP_LOCKOUT__THRESHOLD", "3")
+        .with_env("IDP_LOCKOUT__LOCK_SECS", "3");
+    env.add_user(&name, "Carol Example");
+    let _server = env.start().await;
+    let person = new_browser(&env);
+    let form = Form::parse(&page(person.get("/login").await, 200, "login").await);
+
+    for n in 1..=3 {
+        login_failed(
+            person.post_login(&form, &name, WRONG).await,
+            &format!("failure {n}"),
+        )
+        .await;
+    }
+    // Locked: the right password is refused the same way.
+    login_failed(person.post_login(&form, &name, PASSWORD).await, "locked").await;
+    // The lock ends by itself.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let response = person.post_login(&form, &name, PASSWORD).await;
+    assert_eq!(response.status(), 303, "after the lock expired");
+
+    let audit = env.cli_ok(&["audit", "list", "--limit", "100"], "");
+    assert!(audit.contains("account_locked"), "{audit}");
+    assert!(
+        !audit.contains(WRONG) && !audit.contains(PASSWORD),
+        "no passwords in the audit trail"
+    );
+}
+
+async fn unlock_lifts_a_lock(backend: Backend) {
+    let name = unique_name("dave");
+    let env = test_env(backend).with_env("IDP_LOCKOUT__THRESHOLD", "3");
+    env.add_user(&name, "Dave Example");
+    let _server = env.start().await;
+    let person = new_browser(&env);
+    let form = Form::parse(&page(person.get("/login").await, 200, "login").await);
+    for n in 1..=3 {
+        login_failed(
+            person.post_login(&form, &name, WRONG).await,
+            &format!("failure {n}"),
+        )
+        .await;
+    }
+    login_failed(person.post_login(&form, &name, PASSWORD).await, "locked").await;
+    let out = env.cli_ok(&["user", "unlock", &name], "");
+    assert!(out.contains("unlocked"), "{out}");
+    let response = person.post_login(&form, &name, PASSWORD).await;
+    assert_eq!(response.status(), 303, "after user unlock");
+    let audit = env.cli_ok(&["audit", "list", "--limit", "100"], "");
+    assert!(audit.contains("account_unlocked"), "{audit}");
+}
+
+async fn unknown_known_and_locked_accounts_look_identical(backend: Backend) {
+    let name = unique_name("erin");
+    let env = test_env(backend).with_env("IDP_LOCKOUT__THRESHOLD", "3");
+    env.add_user(&name, "Erin Example");
+    let _server = env.start().await;
+
+    // Each attempt from a browser of its own: nothing but the masked values may differ.
+    let attempt = |username: String, password: &'static str| {
+        let person = new_browser(&env);
+        async move {
+            let form = Form::parse(&page(person.get("/login").await, 200, "login").await);
+            person.post_login(&form, &username, password).await
+        }
+    };
+    let known = login_failed(attempt(name.clone(), WRONG).await, "wrong password").await;
+    let unknown = login_failed(
+        attempt(unique_name("nobody"), PASSWORD).await,
+        "unknown user",
+    )
+    .await;
+    login_failed(attempt(name.clone(), WRONG).await, "failure 2").await;
+    login_failed(attempt(name.clone(), WRONG).await, "failure 3, locking").await;
+    let locked = login_failed(attempt(name.clone(), PASSWORD).await, "locked account").await;
+    assert_eq!(
+        masked(&unknown),
+        masked(&known),
+        "unknown user vs wrong password"
+    );
+    assert_eq!(
+        masked(&locked),
+        masked(&known),
+        "locked account vs wrong password"
+    );
+}
+
+/// POSTs the login form from the client address `ip` (through the trusted proxy) or directly.
+async fn post_login_from(
+    person: &Browser,
+    form: &Form,
+    ip: Option<&str>,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
+    let mut request = person.http.post(person.resolve("/login")).form(&[
+        ("username", username),
+        ("password", password),
+        ("req", &form.req),
+        ("csrf", &form.csrf),
+    ]);
+    if let Some(ip) = ip {
+        request = request.header("x-forwarded-for", ip);
+    }
+    request.send().await.unwrap()
+}
+
+fn retry_after(response: &reqwest::Response, window: i64) -> i64 {
+    let value: i64 = response
+        .headers()
+        .get("retry-after")
+        .expect("Retry-After")
+        .to_str()
+        .unwrap()
+        .parse()
+        .expect("Retry-After in seconds");
+    assert!((1..=window).contains(&value), "Retry-After {value}");
+    value
+}
+
+async fn rate_limits_with_retry_after(backend: Backend) {
+    let env = test_env(backend)
+        .with_env("IDP_RATE_LIMIT__LOGIN", "3")
+        .with_env("IDP_RATE_LIMIT__TOKEN", "5");
+    env.add_user("alice", "Alice Example");
+    let (machine, _) = env.add_machine_client("machine", "https://api.example.com", &[]);
+    let server = env.start().await;
+    let ip = client_ip(&env);
+    let person = Browser::new(&env.issuer());
+    let form = Form::parse(&page(person.get("/login").await, 200, "login").await);
+    let name = unique_name("frank");
+
+    room_in_window(60, 20).await;
+    for n in 1..=3 {
+        let response = post_login_from(&person, &form, ip.as_deref(), &name, WRONG).await;
+        assert_eq!(response.status(), 401, "attempt {n}");
+    }
+    // Over the limit: refused before the password is looked at, even a right one.
+    let response = post_login_from(&person, &form, ip.as_deref(), "alice", PASSWORD).await;
+    assert_eq!(response.status(), 429);
+    retry_after(&response, 60);
+    assert_eq!(set_cookie(&response, "idp_session"), None);
+    // The pages themselves, and other addresses, are not limited.
+    assert_eq!(person.get("/login").await.status(), 200);
+    let elsewhere = post_login_from(&person, &form, Some("192.0.2.77"), "alice", PASSWORD).await;
+    if ip.is_some() {
+        assert_eq!(elsewhere.status(), 303, "another client address");
+    }
+
+    // The token endpoint: five requests, then 429 with an OAuth error body.
+    room_in_window(60, 15).await;
+    let token = |ip: Option<String>| {
+        let server = &server;
+        let machine = machine.clone();
+        async move {
+            let mut request = server
+                .http
+                .post(server.url("/token"))
+                .basic_auth(&machine, Some("not the secret"))
+                .form(&[("grant_type", "client_credentials")]);
+            if let Some(ip) = ip {
+                request = request.header("x-forwarded-for", ip);
+            }
+            request.send().await.unwrap()
+        }
+    };
+    let mut statuses = Vec::new();
+    let mut limited = None;
+    for _ in 0..6 {
+        let response = token(ip.clone()).await;
+        statuses.push(response.status().as_u16());
+        if response.status() == 429 {
+            limited = Some(response);
+            break;
+        }
+    }
+    assert_eq!(
+        statuses,
+        [401, 401, 401, 401, 401, 429],
+        "the sixth token request"
+    );
+    let response = limited.unwrap();
+    retry_after(&response, 60);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "temporarily_unavailable", "{body}");
+}
+
+/// Two `idp serve` processes on one PostgreSQL database and one Redis count one limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_sharing_redis_enforce_one_limit() {
+    if postgres_admin_url().is_none() {
+        return;
+    }
+    if std::env::var("TEST_REDIS_URL").map_or(true, |url| url.is_empty()) {
+        eprintln!("TEST_REDIS_URL not set: skipping the shared rate limit test");
+        return;
+    }
+    let env = test_env(Backend::Postgres).with_env("IDP_RATE_LIMIT__LOGIN", "3");
+    env.add_user("alice", "Alice Example");
+    let a = env.start().await;
+    let b = env.start_node().await;
+    assert_ne!(a.base, b.base);
+    let ip = client_ip(&env).unwrap();
+    let on_a = Browser::new(&a.base);
+    let on_b = on_a.via(&b.base);
+    let form = Form::parse(&page(on_a.get("/login").await, 200, "login").await);
+    let name = unique_name("grace");
+
+    room_in_window(60, 20).await;
+    for (n, node) in [&on_a, &on_b, &on_a].into_iter().enumerate() {
+        let response = post_login_from(node, &form, Some(&ip), &name, WRONG).await;
+        assert_eq!(
+            response.status(),
+            401,
+            "attempt {} (one per node in turn)",
+            n + 1
+        );
+    }
+    for node in [&on_b, &on_a] {
+        let response = post_login_from(node, &form, Some(&ip), "alice", PASSWORD).await;
+        assert_eq!(response.status(), 429, "the limit is shared");
+        retry_after(&response, 60);
+    }
+}
+
+async fn require_mfa_client_leads_to_enrolment(backend: Backend) {
+    let env = test_env(backend);
+    env.add_user("alice", "Alice Example");
+    env.add_user("bob", "Bob Example");
+    let payroll = env.add_web_client("payroll", "Payroll", &["--require-mfa"]);
+    let web = env.add_web_client("webapp", WEB_NAME, &[]);
+    let server = env.start().await;
+    let issuer = env.issuer();
+
+    let person = new_browser(&env);
+    let request = AuthRequest::new(&payroll, "openid profile");
+    let response = person.authorize(&request).await;
+    let login = page(
+        person.get(&location(&response).unwrap()).await,
+        200,
+        "login",
+    )
+    .await;
+    let response = person
+        .post_login(&Form::parse(&login), "alice", PASSWORD)
+        .await;
+    assert_eq!(response.status(), 303);
+    let resume = location(&response).unwrap();
+    assert!(resume.starts_with("/authorize/resume?req="), "{resume}");
+    let req = resume
+        .trim_start_matches("/authorize/resume?req=")
+        .to_string();
+    let response = person.get(&resume).await;
+    assert_eq!(
+        location(&response),
+        Some(format!("/login/second-factor?req={req}"))
+    );
+
+    // No TOTP yet: enrol first. A wrong code shows the page again.
+    let html = page(
+        person.get(&format!("/login/second-factor?req={req}")).await,
+        200,
+        "enrolment",
+    )
+    .await;
+    assert!(
+        html.contains("<img class=\"qr\" src=\"data:image/svg+xml;base64,"),
+        "{html}"
+    );
+    assert!(html.contains("action=\"/login/second-factor\""), "{html}");
+    let mut authenticator = Authenticator::from_page(&html);
+    let csrf = input_value(&html, "csrf").unwrap();
+    let wrong = authenticator.wrong_code();
+    let fields = |code: String| vec![("req", req.clone()), ("csrf", csrf.clone()), ("code", code)];
+    let again = page(
+        post(&person, "/login/second-factor", &fields(wrong)).await,
+        401,
+        "wrong code",
+    )
+    .await;
+    assert!(again.contains("action=\"/login/second-factor\""), "{again}");
+    let code = authenticator.code().await;
+    let html = page(
+        post(&person, "/login/second-factor", &fields(code)).await,
+        200,
+        "enrolled",
+    )
+    .await;
+    assert_eq!(crate::account::backup_codes(&html).len(), 10, "{html}");
+    let continue_to = format!("href=\"/authorize/resume?req={req}\"");
+    assert!(html.contains(&continue_to), "a Continue link: {html}");
+
+    let response = person.get(&format!("/authorize/resume?req={req}")).await;
+    let landing = drive(
+        &person,
+        &issuer,
+        response,
+        "alice",
+        Some(&mut authenticator),
+    )
+    .await;
+    assert!(landing.saw_consent);
+    let tokens = redeem(&server, &payroll, &request, &landing, &issuer).await;
+    let claims = id_token_claims(&server, &tokens).await;
+    assert_eq!(claims["acr"], "mfa", "{claims}");
+    assert_eq!(claims["amr"], json!(["pwd", "otp"]), "{claims}");
+
+    // Next time, in a new browser, the code is asked at sign-in.
+    let other = new_browser(&env);
+    let request = AuthRequest::new(&payroll, "openid profile");
+    let response = other.authorize(&request).await;
+    let landing = drive(&other, &issuer, response, "alice", Some(&mut authenticator)).await;
+    let tokens = redeem(&server, &payroll, &request, &landing, &issuer).await;
+    assert_eq!(id_token_claims(&server, &tokens).await["acr"], "mfa");
+
+    // `acr_values=mfa` at an ordinary client asks the same of a password-only session.
+    let bobs = new_browser(&env);
+    let request = AuthRequest::new(&web, "openid profile").set("acr_values", "mfa");
+    let response = bobs.authorize(&request).await;
+    let login = page(bobs.get(&location(&response).unwrap()).await, 200, "login").await;
+    let response = bobs.post_login(&Form::parse(&login), "bob", PASSWORD).await;
+    let response = bobs.get(&location(&response).unwrap()).await;
+    let to = location(&response).unwrap_or_default();
+    assert!(to.starts_with("/login/second-factor?req="), "{to}");
+    // Without acr_values the same session goes on with a password only.
+    let request = AuthRequest::new(&web, "openid profile");
+    let response = bobs.authorize(&request).await;
+    let landing = drive(&bobs, &issuer, response, "bob", None).await;
+    let tokens = redeem(&server, &web, &request, &landing, &issuer).await;
+    assert_eq!(id_token_claims(&server, &tokens).await["acr"], "pwd");
+}
+
+fn tamper_with_entry_2(env: &TestEnv) {
+    let sql = "UPDATE audit_events SET detail = 'x' WHERE seq = 2";
+    let changed = match env.backend {
+        Backend::Sqlite => {
+            let path = env.data_dir().join("idp.db");
+            let mut conn = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+            diesel::sql_query(sql).execute(&mut conn).unwrap()
+        }
+        Backend::Postgres => {
+            let mut conn = diesel::PgConnection::establish(&env.db.url).unwrap();
+            diesel::sql_query(sql).execute(&mut conn).unwrap()
+        }
+    };
+    assert_eq!(changed, 1, "entry 2 edited");
+}
+
+async fn audit_trail_detects_an_edited_entry(backend: Backend) {
+    let env = test_env(backend);
+    env.add_user("alice", "Alice Example");
+    let _server = env.start().await;
+    for password in [WRONG, PASSWORD, PASSWORD] {
+        let _ = password_step(&new_browser(&env), "alice", password).await;
+    }
+    let list = env.cli_ok(&["audit", "list", "--limit", "100"], "");
+    assert!(list.contains("login"), "{list}");
+    let out = env.cli_ok(&["audit", "verify"], "");
+    let count: i64 = out
+        .split("intact: ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(count >= 3, "{out}");
+
+    tamper_with_entry_2(&env);
+    let out = env.cli(&["audit", "verify"], "");
+    assert!(!out.status.success(), "verify must fail after an edit");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("entry 2"), "names entry 2: {said}");
+}
