@@ -266,7 +266,20 @@ pub fn build(state: Arc<AppState>, listener: TcpListener) -> std::io::Result<(Se
                 )
                 .into()
             }))
-            .app_data(web::JsonConfig::default().limit(body_limit))
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(body_limit)
+                    .error_handler(|err, _| {
+                        actix_web::error::InternalError::from_response(
+                            err,
+                            HttpResponse::BadRequest().json(serde_json::json!({
+                                "error": "invalid_request",
+                                "error_description": "the body is not the JSON this call expects",
+                            })),
+                        )
+                        .into()
+                    }),
+            )
             .wrap(actix_web::middleware::from_fn(crate::security::rate_limit::enforce))
             .wrap(security_headers(https))
             .wrap_fn(|req, srv| {

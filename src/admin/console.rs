@@ -47,11 +47,11 @@ fn bad_request(message: impl Into<String>) -> AppError {
 pub async fn authenticate(state: &AppState, req: &HttpRequest) -> Result<Actor, HttpResponse> {
     let signed_in = match session::current(state, req).await {
         Ok(Some(signed_in)) => signed_in,
-        Ok(None) => return Err(see_other("/login")),
+        Ok(None) => return Err(see_other("/login?next=/admin")),
         Err(e) => return Err(e.error_response()),
     };
     if signed_in.session.auth_time + RECENT_AUTH_SECS < unix_now() {
-        return Err(see_other("/login"));
+        return Err(see_other("/login?next=/admin"));
     }
     Ok(Actor {
         id: signed_in.user.id.clone(),

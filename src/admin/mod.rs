@@ -240,11 +240,12 @@ mod tests {
         assert!(!allows("administrator", Permission::Console));
         for route in ROUTES {
             assert!(route.path.starts_with(CONSOLE_PREFIX));
-            assert_eq!(
-                route.method == "get",
-                route.permission.is_read(),
-                "{route:?}"
-            );
+            if route.method != "get" {
+                assert!(
+                    !route.permission.is_read(),
+                    "a change needs more than reading: {route:?}"
+                );
+            }
         }
     }
 }

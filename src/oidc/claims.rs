@@ -4,7 +4,8 @@ use serde_json::{json, Map, Value};
 
 use crate::store::users::User;
 
-pub const CLAIMS_SUPPORTED: [&str; 16] = [
+pub const CLAIMS_SUPPORTED: [&str; 17] = [
+    "updated_at",
     "acr",
     "iss",
     "sub",

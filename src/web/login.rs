@@ -55,18 +55,23 @@ pub fn login_url(pending_id: &str) -> String {
     }
 }
 
-/// Where a finished sign-in continues.
+/// Where a finished sign-in continues: the pending authorization request, or one of our own
+/// pages named by `next` (only these, so the login page is no open redirector), or the account
+/// page.
 pub fn after_sign_in_url(pending_id: &str) -> String {
-    if pending_id.is_empty() {
-        "/account".to_string()
-    } else {
-        format!("/authorize/resume?req={pending_id}")
+    match pending_id {
+        "" => "/account".to_string(),
+        page if LOCAL_DESTINATIONS.contains(&page) => page.to_string(),
+        id => format!("/authorize/resume?req={id}"),
     }
 }
 
+/// Pages a sign-in without an authorization request may continue to.
+const LOCAL_DESTINATIONS: [&str; 2] = ["/account", "/admin"];
+
 /// The name of what the person signs in to.
 async fn destination(state: &AppState, pending_id: &str) -> Result<String, AppError> {
-    if pending_id.is_empty() {
+    if pending_id.is_empty() || LOCAL_DESTINATIONS.contains(&pending_id) {
         return Ok("your account".to_string());
     }
     let ((request, _), _) = load_pending(state, pending_id.to_string()).await?;
@@ -77,6 +82,9 @@ async fn destination(state: &AppState, pending_id: &str) -> Result<String, AppEr
 pub struct LoginQuery {
     #[serde(default)]
     req: String,
+    /// `/account` or `/admin`; anything else is ignored.
+    #[serde(default)]
+    next: String,
 }
 
 pub async fn show(
@@ -84,8 +92,13 @@ pub async fn show(
     query: web::Query<LoginQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let pending_id = query.into_inner().req;
-    let (client_name, hint) = if pending_id.is_empty() {
+    let query = query.into_inner();
+    // The form carries the destination in `req`: a request id, or one of our own pages.
+    let pending_id = match query.req.as_str() {
+        "" if LOCAL_DESTINATIONS.contains(&query.next.as_str()) => query.next,
+        _ => query.req,
+    };
+    let (client_name, hint) = if pending_id.is_empty() || LOCAL_DESTINATIONS.contains(&pending_id.as_str()) {
         ("your account".to_string(), String::new())
     } else {
         let ((request, _), _) = load_pending(&state, pending_id.clone()).await?;

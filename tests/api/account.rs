@@ -29,42 +29,6 @@ pub const OFFLINE: &str = "openid profile email offline_access";
 const NEW_PASSWORD: &str = "a brand new passphrase of mine";
 const CODE_FORM: &str = "<form method=\"post\" action=\"/login/totp\">";
 
-/// A fresh env. On PostgreSQL, per-IP limits live in the one Redis every test shares, so the
-/// env trusts 127.0.0.1 as a proxy and its browsers ([`new_browser`]) come from an address of its
-/// own; on SQLite they live in the server's memory and browsers use their real address.
-pub fn test_env(backend: Backend) -> TestEnv {
-    let env = TestEnv::new(backend);
-    match backend {
-        Backend::Postgres => env.with_env("IDP_SERVER__TRUSTED_PROXIES", "127.0.0.1"),
-        Backend::Sqlite => env,
-    }
-}
-
-/// The address the env's browsers come from, on PostgreSQL (unique to the env).
-pub fn client_ip(env: &TestEnv) -> Option<String> {
-    use std::hash::{DefaultHasher, Hash, Hasher};
-    if env.backend != Backend::Postgres {
-        return None;
-    }
-    let mut hasher = DefaultHasher::new();
-    env.dir.hash(&mut hasher);
-    let n = hasher.finish();
-    Some(format!(
-        "10.{}.{}.{}",
-        (n >> 16) as u8,
-        (n >> 8) as u8,
-        (n as u8).max(1)
-    ))
-}
-
-/// A new browser for the env (see [`test_env`]).
-pub fn new_browser(env: &TestEnv) -> Browser {
-    match client_ip(env) {
-        Some(ip) => Browser::behind_proxy(&env.issuer(), &ip),
-        None => Browser::new(&env.issuer()),
-    }
-}
-
 pub fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -331,14 +295,14 @@ pub async fn id_token_claims(server: &TestServer, tokens: &Value) -> Value {
 }
 
 async fn enrol_on_the_account_page_then_sign_in_with_totp(backend: Backend) {
-    let env = test_env(backend);
+    let env = TestEnv::new(backend);
     env.add_user("alice", "Alice Example");
     env.add_user("bob", "Bob Example");
     let web = env.add_web_client("webapp", WEB_NAME, &[]);
     let server = env.start().await;
     let issuer = env.issuer();
 
-    let browser = new_browser(&env);
+    let browser = Browser::new(&env.issuer());
     sign_in_to_account(&browser, "alice", PASSWORD).await;
     let html = account_page(&browser).await;
     assert!(
@@ -412,7 +376,7 @@ async fn enrol_on_the_account_page_then_sign_in_with_totp(backend: Backend) {
     assert!(html.contains("Backup codes left: 10"), "{html}");
 
     // Signing in now takes the password and a code; the password alone grants no session.
-    let second = new_browser(&env);
+    let second = Browser::new(&env.issuer());
     let response = password_step(&second, "alice", PASSWORD).await;
     assert_eq!(set_cookie(&response, "idp_session"), None);
     let code_page = page(response, 200, "the code page").await;
@@ -427,7 +391,7 @@ async fn enrol_on_the_account_page_then_sign_in_with_totp(backend: Backend) {
     account_page(&second).await;
 
     // Through a relying party: the ID token says two factors.
-    let third = new_browser(&env);
+    let third = Browser::new(&env.issuer());
     let request = AuthRequest::new(&web, "openid profile");
     let response = third.authorize(&request).await;
     let landing = drive(&third, &issuer, response, "alice", Some(&mut authenticator)).await;
@@ -438,7 +402,7 @@ async fn enrol_on_the_account_page_then_sign_in_with_totp(backend: Backend) {
     assert_eq!(claims["acr"], "mfa", "{claims}");
     // A password-only person's token says so.
     let request = AuthRequest::new(&web, "openid profile");
-    let bobs = new_browser(&env);
+    let bobs = Browser::new(&env.issuer());
     let response = bobs.authorize(&request).await;
     let landing = drive(&bobs, &issuer, response, "bob", None).await;
     let tokens = redeem(&server, &web, &request, &landing, &issuer).await;
@@ -479,18 +443,18 @@ async fn enrol_on_the_account_page_then_sign_in_with_totp(backend: Backend) {
     let html = account_page(&browser).await;
     assert!(html.contains("href=\"/account/totp\""), "off again: {html}");
     // The password alone signs in again.
-    sign_in_to_account(&new_browser(&env), "alice", PASSWORD).await;
+    sign_in_to_account(&Browser::new(&env.issuer()), "alice", PASSWORD).await;
 }
 
 async fn totp_code_is_accepted_once(backend: Backend) {
-    let env = test_env(backend);
+    let env = TestEnv::new(backend);
     env.add_user("alice", "Alice Example");
     let _server = env.start().await;
-    let browser = new_browser(&env);
+    let browser = Browser::new(&env.issuer());
     sign_in_to_account(&browser, "alice", PASSWORD).await;
     let (mut authenticator, _) = enrol(&browser).await;
 
-    let first = new_browser(&env);
+    let first = Browser::new(&env.issuer());
     let code_page = page(
         password_step(&first, "alice", PASSWORD).await,
         200,
@@ -502,7 +466,7 @@ async fn totp_code_is_accepted_once(backend: Backend) {
     assert_eq!(response.status(), 303, "the first use of a code");
 
     // The same code again, within its 30 seconds, from another browser: refused.
-    let second = new_browser(&env);
+    let second = Browser::new(&env.issuer());
     let code_page = page(
         password_step(&second, "alice", PASSWORD).await,
         200,
@@ -525,14 +489,14 @@ async fn totp_code_is_accepted_once(backend: Backend) {
 }
 
 async fn backup_code_works_once_and_new_codes_replace_old(backend: Backend) {
-    let env = test_env(backend);
+    let env = TestEnv::new(backend);
     env.add_user("alice", "Alice Example");
     let _server = env.start().await;
-    let browser = new_browser(&env);
+    let browser = Browser::new(&env.issuer());
     sign_in_to_account(&browser, "alice", PASSWORD).await;
     let (mut authenticator, codes) = enrol(&browser).await;
 
-    let first = new_browser(&env);
+    let first = Browser::new(&env.issuer());
     let code_page = page(
         password_step(&first, "alice", PASSWORD).await,
         200,
@@ -545,7 +509,7 @@ async fn backup_code_works_once_and_new_codes_replace_old(backend: Backend) {
     let html = account_page(&first).await;
     assert!(html.contains("Backup codes left: 9"), "{html}");
 
-    let second = new_browser(&env);
+    let second = Browser::new(&env.issuer());
     let code_page = page(
         password_step(&second, "alice", PASSWORD).await,
         200,
@@ -594,7 +558,14 @@ async fn backup_code_works_once_and_new_codes_replace_old(backend: Backend) {
     assert_eq!(fresh.len(), 10, "{html}");
     assert!(fresh.iter().all(|c| !codes.contains(c)));
 
-    // The old set no longer works; the new one does.
+    // The old set no longer works; the new one does. (A code page's ticket is bound to the
+    // last TOTP step used, which the new codes' TOTP code moved on: sign in afresh.)
+    let again = page(
+        password_step(&second, "alice", PASSWORD).await,
+        200,
+        "code page",
+    )
+    .await;
     let response = code_step(&second, &again, &codes[1]).await;
     let again = page(response, 401, "an old backup code").await;
     let response = code_step(&second, &again, &fresh[0]).await;
@@ -638,14 +609,14 @@ async fn refresh_error(server: &TestServer, web: &WebClient, refresh_token: &str
 }
 
 async fn change_password_ends_other_sessions(backend: Backend) {
-    let env = test_env(backend);
+    let env = TestEnv::new(backend);
     env.add_user("alice", "Alice Example");
     let web = env.add_web_client("webapp", WEB_NAME, OFFLINE_SCOPES);
     let server = env.start().await;
     let issuer = env.issuer();
 
-    let here = new_browser(&env);
-    let there = new_browser(&env);
+    let here = Browser::new(&env.issuer());
+    let there = Browser::new(&env.issuer());
     let here_tokens = offline_tokens(&server, &issuer, &web, &here).await;
     let there_tokens = offline_tokens(&server, &issuer, &web, &there).await;
     account_page(&there).await;
@@ -713,9 +684,9 @@ async fn change_password_ends_other_sessions(backend: Backend) {
     }
 
     // The old password no longer works; the new one does.
-    let response = password_step(&new_browser(&env), "alice", PASSWORD).await;
+    let response = password_step(&Browser::new(&env.issuer()), "alice", PASSWORD).await;
     assert_eq!(response.status(), 401);
-    sign_in_to_account(&new_browser(&env), "alice", NEW_PASSWORD).await;
+    sign_in_to_account(&Browser::new(&env.issuer()), "alice", NEW_PASSWORD).await;
 
     let audit = env.cli_ok(&["audit", "list", "--limit", "100"], "");
     assert!(audit.contains("password_changed"), "{audit}");
@@ -723,10 +694,10 @@ async fn change_password_ends_other_sessions(backend: Backend) {
 }
 
 async fn common_password_refused_at_the_account_page(backend: Backend) {
-    let env = test_env(backend);
+    let env = TestEnv::new(backend);
     env.add_user("alice", "Alice Example");
     let _server = env.start().await;
-    let browser = new_browser(&env);
+    let browser = Browser::new(&env.issuer());
     sign_in_to_account(&browser, "alice", PASSWORD).await;
     let csrf = input_value(&account_page(&browser).await, "csrf").unwrap();
     for common in ["password1234", "qwertyuiop123", "QwertyUiop123"] {
@@ -745,7 +716,7 @@ async fn common_password_refused_at_the_account_page(backend: Backend) {
         assert!(html.contains("most common"), "{common}: {html}");
     }
     // The password is unchanged.
-    sign_in_to_account(&new_browser(&env), "alice", PASSWORD).await;
+    sign_in_to_account(&Browser::new(&env.issuer()), "alice", PASSWORD).await;
     // The CLI refuses them too.
     let out = env.cli(
         &["user", "add", "carol", "--email", "carol@example.com"],
@@ -755,11 +726,11 @@ async fn common_password_refused_at_the_account_page(backend: Backend) {
 }
 
 async fn account_page_needs_a_session_and_csrf(backend: Backend) {
-    let env = test_env(backend);
+    let env = TestEnv::new(backend);
     env.add_user("alice", "Alice Example");
     let _server = env.start().await;
 
-    let stranger = new_browser(&env);
+    let stranger = Browser::new(&env.issuer());
     assert_signed_out(&stranger, "no session").await;
     let response = stranger.get("/account/totp").await;
     assert_eq!(location(&response).as_deref(), Some("/login"));
@@ -814,10 +785,10 @@ async fn account_page_needs_a_session_and_csrf(backend: Backend) {
         }
     }
     account_page(&stranger).await;
-    sign_in_to_account(&new_browser(&env), "alice", PASSWORD).await;
+    sign_in_to_account(&Browser::new(&env.issuer()), "alice", PASSWORD).await;
 
     // A valid token from another browser is no good either (it is bound to the cookie).
-    let other = new_browser(&env);
+    let other = Browser::new(&env.issuer());
     sign_in_to_account(&other, "alice", PASSWORD).await;
     let response = post(
         &other,
@@ -858,7 +829,7 @@ async fn account_page_needs_a_session_and_csrf(backend: Backend) {
     .await;
     assert_eq!(response.status(), 303);
     assert_eq!(location(&response).as_deref(), Some("/login"));
-    sign_in_to_account(&new_browser(&env), "alice", PASSWORD).await;
+    sign_in_to_account(&Browser::new(&env.issuer()), "alice", PASSWORD).await;
 }
 
 /// The `sid` values on an account page: (this browser's, the others').
@@ -882,17 +853,17 @@ fn sids(html: &str) -> (String, Vec<String>) {
 }
 
 async fn sessions_and_consents_on_the_account_page(backend: Backend) {
-    let env = test_env(backend);
+    let env = TestEnv::new(backend);
     env.add_user("alice", "Alice Example");
     env.add_user("bob", "Bob Example");
     let web = env.add_web_client("webapp", WEB_NAME, OFFLINE_SCOPES);
     let server = env.start().await;
     let issuer = env.issuer();
 
-    let here = new_browser(&env);
+    let here = Browser::new(&env.issuer());
     let here_tokens = offline_tokens(&server, &issuer, &web, &here).await;
     // Another browser: one grant without offline access, one with.
-    let there = new_browser(&env);
+    let there = Browser::new(&env.issuer());
     let request = AuthRequest::new(&web, "openid profile");
     let response = there.authorize(&request).await;
     let landing = drive(&there, &issuer, response, "alice", None).await;
@@ -906,7 +877,7 @@ async fn sessions_and_consents_on_the_account_page(backend: Backend) {
     let csrf = input_value(&html, "csrf").unwrap();
 
     // Someone else's session cannot be ended from here.
-    let bobs = new_browser(&env);
+    let bobs = Browser::new(&env.issuer());
     sign_in_to_account(&bobs, "bob", PASSWORD).await;
     let (bobs_sid, _) = sids(&account_page(&bobs).await);
     let response = post(

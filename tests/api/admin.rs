@@ -11,6 +11,7 @@ use crate::support::{
 };
 
 on_both_backends!(
+    login_returns_to_the_console_and_nowhere_else,
     every_route_checks_roles,
     console_manages_users_with_csrf_and_escaping,
     api_keys_manage_users_and_clients,
@@ -130,7 +131,7 @@ async fn every_route_checks_roles(backend: Backend) {
     let anonymous = Browser::new(&server.base);
     let response = anonymous.get("/admin").await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&response).as_deref(), Some("/login"));
+    assert_eq!(location(&response).as_deref(), Some("/login?next=/admin"));
 
     let (root, root_csrf) = sign_in(&server, "root").await;
     let target = user_id(&root, "nobody").await;
@@ -747,4 +748,26 @@ async fn roles_claim_with_the_roles_scope(backend: Backend) {
     assert!(id_token.get("roles").is_none(), "{id_token}");
     let access = verify_with_jwks(tokens["access_token"].as_str().unwrap(), &jwks);
     assert!(access.get("roles").is_none(), "{access}");
+}
+
+/// `/login?next=` continues to our own console or account page only: never elsewhere.
+async fn login_returns_to_the_console_and_nowhere_else(backend: Backend) {
+    let env = TestEnv::new(backend);
+    add_user_with_roles(&env, "root", &["admin"]);
+    let server = env.start().await;
+    for (next, expected) in [
+        ("/admin", "/admin"),
+        ("https://evil.example.com/", "/account"),
+        ("//evil.example.com", "/account"),
+        ("/authorize/resume", "/account"),
+    ] {
+        let browser = Browser::new(&server.base);
+        let encoded: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+        let page = browser.get(&format!("/login?next={encoded}")).await;
+        assert_eq!(page.status(), StatusCode::OK, "{next}");
+        let form = crate::support::Form::parse(&page.text().await.unwrap());
+        let response = browser.post_login(&form, "root", crate::support::PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{next}");
+        assert_eq!(location(&response).as_deref(), Some(expected), "{next}");
+    }
 }

@@ -9,8 +9,8 @@ use diesel::{Connection, RunQueryDsl};
 use serde_json::{json, Value};
 
 use crate::account::{
-    client_ip, code_step, drive, enrol, id_token_claims, new_browser, page, password_step, post,
-    redeem, sign_in_to_account, test_env, Authenticator, WEB_NAME,
+    code_step, drive, enrol, id_token_claims, page, password_step, post, redeem,
+    sign_in_to_account, Authenticator, WEB_NAME,
 };
 use crate::on_both_backends;
 use crate::support::{
@@ -22,6 +22,7 @@ on_both_backends!(
     password_step_alone_grants_no_session,
     lockout_ends_by_itself,
     unlock_lifts_a_lock,
+    wrong_codes_lock_the_account,
     unknown_known_and_locked_accounts_look_identical,
     rate_limits_with_retry_after,
     require_mfa_client_leads_to_enrolment,
@@ -68,16 +69,16 @@ async fn login_failed(response: reqwest::Response, what: &str) -> String {
 }
 
 async fn password_step_alone_grants_no_session(backend: Backend) {
-    let env = test_env(backend);
+    let env = TestEnv::new(backend);
     env.add_user("alice", "Alice Example");
     let web = env.add_web_client("webapp", WEB_NAME, &[]);
     let server = env.start().await;
     let issuer = env.issuer();
-    let enrolled = new_browser(&env);
+    let enrolled = Browser::new(&env.issuer());
     sign_in_to_account(&enrolled, "alice", PASSWORD).await;
     let (mut authenticator, _) = enrol(&enrolled).await;
 
-    let person = new_browser(&env);
+    let person = Browser::new(&env.issuer());
     let request = AuthRequest::new(&web, "openid profile");
     let response = person.authorize(&request).await;
     let login = page(
@@ -150,23 +151,36 @@ async fn password_step_alone_grants_no_session(backend: Backend) {
 
 async fn lockout_ends_by_itself(backend: Backend) {
     let name = unique_name("carol");
-    let env = test_env(backend)
+    let env = TestEnv::new(backend)
         .with_env("IDP_LOCKOUT__THRESHOLD", "3")
         .with_env("IDP_LOCKOUT__LOCK_SECS", "3");
     env.add_user(&name, "Carol Example");
     let _server = env.start().await;
-    let person = new_browser(&env);
+    let person = Browser::new(&env.issuer());
     let form = Form::parse(&page(person.get("/login").await, 200, "login").await);
 
+    // Failures for one name are slowed down from the third: 250 ms, then 500 ms, ...
+    let mut took = Vec::new();
     for n in 1..=3 {
+        let started = std::time::Instant::now();
         login_failed(
             person.post_login(&form, &name, WRONG).await,
             &format!("failure {n}"),
         )
         .await;
+        took.push(started.elapsed());
     }
-    // Locked: the right password is refused the same way.
+    assert!(
+        took[2] >= Duration::from_millis(250),
+        "third failure: {took:?}"
+    );
+    // Locked: the right password is refused the same way (and counts as a failure).
+    let started = std::time::Instant::now();
     login_failed(person.post_login(&form, &name, PASSWORD).await, "locked").await;
+    assert!(
+        started.elapsed() >= Duration::from_millis(500),
+        "fourth failure"
+    );
     // The lock ends by itself.
     tokio::time::sleep(Duration::from_secs(4)).await;
     let response = person.post_login(&form, &name, PASSWORD).await;
@@ -182,10 +196,10 @@ async fn lockout_ends_by_itself(backend: Backend) {
 
 async fn unlock_lifts_a_lock(backend: Backend) {
     let name = unique_name("dave");
-    let env = test_env(backend).with_env("IDP_LOCKOUT__THRESHOLD", "3");
+    let env = TestEnv::new(backend).with_env("IDP_LOCKOUT__THRESHOLD", "3");
     env.add_user(&name, "Dave Example");
     let _server = env.start().await;
-    let person = new_browser(&env);
+    let person = Browser::new(&env.issuer());
     let form = Form::parse(&page(person.get("/login").await, 200, "login").await);
     for n in 1..=3 {
         login_failed(
@@ -203,15 +217,72 @@ async fn unlock_lifts_a_lock(backend: Backend) {
     assert!(audit.contains("account_unlocked"), "{audit}");
 }
 
+async fn wrong_codes_lock_the_account(backend: Backend) {
+    let env = TestEnv::new(backend).with_env("IDP_LOCKOUT__THRESHOLD", "3");
+    env.add_user("alice", "Alice Example");
+    let _server = env.start().await;
+    let enrolled = Browser::new(&env.issuer());
+    sign_in_to_account(&enrolled, "alice", PASSWORD).await;
+    let (mut authenticator, codes) = enrol(&enrolled).await;
+
+    // The password is right; three wrong codes lock the account.
+    let person = Browser::new(&env.issuer());
+    let mut code_page = page(
+        password_step(&person, "alice", PASSWORD).await,
+        200,
+        "code page",
+    )
+    .await;
+    for n in 1..=3 {
+        let response = code_step(&person, &code_page, &authenticator.wrong_code()).await;
+        code_page = page(response, 401, &format!("wrong code {n}")).await;
+    }
+    // Now even a right code, or an unused backup code, is refused like a wrong one.
+    let code = authenticator.peek();
+    let response = code_step(&person, &code_page, &code).await;
+    assert_eq!(set_cookie(&response, "idp_session"), None);
+    code_page = page(response, 401, "a right code while locked").await;
+    assert!(code_page.contains("not valid"), "{code_page}");
+    let response = code_step(&person, &code_page, &codes[0]).await;
+    page(response, 401, "a backup code while locked").await;
+    // And so is the password.
+    login_failed(
+        password_step(&person, "alice", PASSWORD).await,
+        "password while locked",
+    )
+    .await;
+
+    env.cli_ok(&["user", "unlock", "alice"], "");
+    let code_page = page(
+        password_step(&person, "alice", PASSWORD).await,
+        200,
+        "code page",
+    )
+    .await;
+    let code = authenticator.code().await;
+    let response = code_step(&person, &code_page, &code).await;
+    assert_eq!(response.status(), 303, "after user unlock");
+    // The backup code tried while locked was not used up.
+    let other = Browser::new(&env.issuer());
+    let code_page = page(
+        password_step(&other, "alice", PASSWORD).await,
+        200,
+        "code page",
+    )
+    .await;
+    let response = code_step(&other, &code_page, &codes[0]).await;
+    assert_eq!(response.status(), 303, "the backup code still works");
+}
+
 async fn unknown_known_and_locked_accounts_look_identical(backend: Backend) {
     let name = unique_name("erin");
-    let env = test_env(backend).with_env("IDP_LOCKOUT__THRESHOLD", "3");
+    let env = TestEnv::new(backend).with_env("IDP_LOCKOUT__THRESHOLD", "3");
     env.add_user(&name, "Erin Example");
     let _server = env.start().await;
 
     // Each attempt from a browser of its own: nothing but the masked values may differ.
     let attempt = |username: String, password: &'static str| {
-        let person = new_browser(&env);
+        let person = Browser::new(&env.issuer());
         async move {
             let form = Form::parse(&page(person.get("/login").await, 200, "login").await);
             person.post_login(&form, &username, password).await
@@ -272,55 +343,46 @@ fn retry_after(response: &reqwest::Response, window: i64) -> i64 {
 }
 
 async fn rate_limits_with_retry_after(backend: Backend) {
-    let env = test_env(backend)
+    let env = TestEnv::new(backend)
         .with_env("IDP_RATE_LIMIT__LOGIN", "3")
-        .with_env("IDP_RATE_LIMIT__TOKEN", "5");
+        .with_env("IDP_RATE_LIMIT__TOKEN", "5")
+        // As behind a load balancer: its X-Forwarded-For names the client.
+        .with_env("IDP_SERVER__TRUSTED_PROXIES", "127.0.0.1");
     env.add_user("alice", "Alice Example");
     let (machine, _) = env.add_machine_client("machine", "https://api.example.com", &[]);
     let server = env.start().await;
-    let ip = client_ip(&env);
     let person = Browser::new(&env.issuer());
     let form = Form::parse(&page(person.get("/login").await, 200, "login").await);
     let name = unique_name("frank");
 
     room_in_window(60, 20).await;
     for n in 1..=3 {
-        let response = post_login_from(&person, &form, ip.as_deref(), &name, WRONG).await;
+        let response = post_login_from(&person, &form, None, &name, WRONG).await;
         assert_eq!(response.status(), 401, "attempt {n}");
     }
     // Over the limit: refused before the password is looked at, even a right one.
-    let response = post_login_from(&person, &form, ip.as_deref(), "alice", PASSWORD).await;
+    let response = post_login_from(&person, &form, None, "alice", PASSWORD).await;
     assert_eq!(response.status(), 429);
     retry_after(&response, 60);
     assert_eq!(set_cookie(&response, "idp_session"), None);
     // The pages themselves, and other addresses, are not limited.
     assert_eq!(person.get("/login").await.status(), 200);
     let elsewhere = post_login_from(&person, &form, Some("192.0.2.77"), "alice", PASSWORD).await;
-    if ip.is_some() {
-        assert_eq!(elsewhere.status(), 303, "another client address");
-    }
+    assert_eq!(elsewhere.status(), 303, "another client address");
 
     // The token endpoint: five requests, then 429 with an OAuth error body.
     room_in_window(60, 15).await;
-    let token = |ip: Option<String>| {
-        let server = &server;
-        let machine = machine.clone();
-        async move {
-            let mut request = server
-                .http
-                .post(server.url("/token"))
-                .basic_auth(&machine, Some("not the secret"))
-                .form(&[("grant_type", "client_credentials")]);
-            if let Some(ip) = ip {
-                request = request.header("x-forwarded-for", ip);
-            }
-            request.send().await.unwrap()
-        }
-    };
     let mut statuses = Vec::new();
     let mut limited = None;
     for _ in 0..6 {
-        let response = token(ip.clone()).await;
+        let response = server
+            .http
+            .post(server.url("/token"))
+            .basic_auth(&machine, Some("not the secret"))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .unwrap();
         statuses.push(response.status().as_u16());
         if response.status() == 429 {
             limited = Some(response);
@@ -348,12 +410,11 @@ async fn two_servers_sharing_redis_enforce_one_limit() {
         eprintln!("TEST_REDIS_URL not set: skipping the shared rate limit test");
         return;
     }
-    let env = test_env(Backend::Postgres).with_env("IDP_RATE_LIMIT__LOGIN", "3");
+    let env = TestEnv::new(Backend::Postgres).with_env("IDP_RATE_LIMIT__LOGIN", "3");
     env.add_user("alice", "Alice Example");
     let a = env.start().await;
     let b = env.start_node().await;
     assert_ne!(a.base, b.base);
-    let ip = client_ip(&env).unwrap();
     let on_a = Browser::new(&a.base);
     let on_b = on_a.via(&b.base);
     let form = Form::parse(&page(on_a.get("/login").await, 200, "login").await);
@@ -361,7 +422,7 @@ async fn two_servers_sharing_redis_enforce_one_limit() {
 
     room_in_window(60, 20).await;
     for (n, node) in [&on_a, &on_b, &on_a].into_iter().enumerate() {
-        let response = post_login_from(node, &form, Some(&ip), &name, WRONG).await;
+        let response = post_login_from(node, &form, None, &name, WRONG).await;
         assert_eq!(
             response.status(),
             401,
@@ -370,14 +431,14 @@ async fn two_servers_sharing_redis_enforce_one_limit() {
         );
     }
     for node in [&on_b, &on_a] {
-        let response = post_login_from(node, &form, Some(&ip), "alice", PASSWORD).await;
+        let response = post_login_from(node, &form, None, "alice", PASSWORD).await;
         assert_eq!(response.status(), 429, "the limit is shared");
         retry_after(&response, 60);
     }
 }
 
 async fn require_mfa_client_leads_to_enrolment(backend: Backend) {
-    let env = test_env(backend);
+    let env = TestEnv::new(backend);
     env.add_user("alice", "Alice Example");
     env.add_user("bob", "Bob Example");
     let payroll = env.add_web_client("payroll", "Payroll", &["--require-mfa"]);
@@ -385,7 +446,7 @@ async fn require_mfa_client_leads_to_enrolment(backend: Backend) {
     let server = env.start().await;
     let issuer = env.issuer();
 
-    let person = new_browser(&env);
+    let person = Browser::new(&env.issuer());
     let request = AuthRequest::new(&payroll, "openid profile");
     let response = person.authorize(&request).await;
     let login = page(
@@ -459,7 +520,7 @@ async fn require_mfa_client_leads_to_enrolment(backend: Backend) {
     assert_eq!(claims["amr"], json!(["pwd", "otp"]), "{claims}");
 
     // Next time, in a new browser, the code is asked at sign-in.
-    let other = new_browser(&env);
+    let other = Browser::new(&env.issuer());
     let request = AuthRequest::new(&payroll, "openid profile");
     let response = other.authorize(&request).await;
     let landing = drive(&other, &issuer, response, "alice", Some(&mut authenticator)).await;
@@ -467,7 +528,7 @@ async fn require_mfa_client_leads_to_enrolment(backend: Backend) {
     assert_eq!(id_token_claims(&server, &tokens).await["acr"], "mfa");
 
     // `acr_values=mfa` at an ordinary client asks the same of a password-only session.
-    let bobs = new_browser(&env);
+    let bobs = Browser::new(&env.issuer());
     let request = AuthRequest::new(&web, "openid profile").set("acr_values", "mfa");
     let response = bobs.authorize(&request).await;
     let login = page(bobs.get(&location(&response).unwrap()).await, 200, "login").await;
@@ -500,11 +561,11 @@ fn tamper_with_entry_2(env: &TestEnv) {
 }
 
 async fn audit_trail_detects_an_edited_entry(backend: Backend) {
-    let env = test_env(backend);
+    let env = TestEnv::new(backend);
     env.add_user("alice", "Alice Example");
     let _server = env.start().await;
     for password in [WRONG, PASSWORD, PASSWORD] {
-        let _ = password_step(&new_browser(&env), "alice", password).await;
+        let _ = password_step(&Browser::new(&env.issuer()), "alice", password).await;
     }
     let list = env.cli_ok(&["audit", "list", "--limit", "100"], "");
     assert!(list.contains("login"), "{list}");

@@ -961,30 +961,3 @@ impl Browser {
         }
     }
 }
-
-// ---------------------------------------------------------------------------------------------
-// A browser behind a trusted proxy: the provider sees `X-Forwarded-For` as its address (when
-// the env trusts 127.0.0.1 as a proxy). Per-IP limits kept in a shared Redis then count each
-// test on its own instead of every test's requests from 127.0.0.1 together.
-
-impl Browser {
-    /// A new browser whose every request carries `X-Forwarded-For: forwarded_for`.
-    pub fn behind_proxy(issuer: &str, forwarded_for: &str) -> Browser {
-        let jar = Arc::new(reqwest::cookie::Jar::default());
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert(
-            "x-forwarded-for",
-            reqwest::header::HeaderValue::from_str(forwarded_for).unwrap(),
-        );
-        Browser {
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .cookie_provider(Arc::clone(&jar))
-                .default_headers(headers)
-                .build()
-                .unwrap(),
-            jar,
-            issuer: url::Url::parse(issuer).unwrap(),
-        }
-    }
-}
