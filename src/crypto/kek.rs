@@ -36,13 +36,21 @@ impl KeyEncryptionKey {
             KekSource::Generated(path) if path.exists() => read_file(path),
             KekSource::Generated(path) => {
                 let key = random_bytes::<32>();
-                let mut file = OpenOptions::new()
+                let created = OpenOptions::new()
                     .write(true)
                     .create_new(true)
                     .mode(0o600)
-                    .open(path)
-                    .map_err(|e| file_error(path, e))?;
+                    .open(path);
+                let mut file = match created {
+                    Ok(file) => file,
+                    // Another process sharing the data directory is writing it right now.
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                        return read_when_written(path)
+                    }
+                    Err(e) => return Err(file_error(path, e)),
+                };
                 writeln!(file, "{}", STANDARD.encode(key)).map_err(|e| file_error(path, e))?;
+                file.sync_all().map_err(|e| file_error(path, e))?;
                 Ok(KeyEncryptionKey(key))
             }
         }
@@ -91,6 +99,17 @@ impl KeyEncryptionKey {
         )
         .ok()
     }
+}
+
+/// Reads a key file another process has just created, giving it a moment to finish writing.
+fn read_when_written(path: &Path) -> Result<KeyEncryptionKey, CryptoError> {
+    for _ in 0..50 {
+        if std::fs::metadata(path).is_ok_and(|m| m.len() > 0) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    read_file(path)
 }
 
 fn read_file(path: &Path) -> Result<KeyEncryptionKey, CryptoError> {

@@ -22,6 +22,8 @@ pub fn ensure_keys(
     now: i64,
 ) -> Result<Vec<SigningAlg>, KeyError> {
     crate::store::write_transaction(conn, |conn| {
+        // Nodes starting together on an empty database: one creates the keys, the others see them.
+        crate::store::lock_for(conn, crate::store::Lock::KeyRotation)?;
         let existing = stored_keys::published(conn, now)?;
         let mut created = Vec::new();
         for alg in SigningAlg::ALL {

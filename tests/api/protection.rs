@@ -26,6 +26,7 @@ on_both_backends!(
     unknown_known_and_locked_accounts_look_identical,
     rate_limits_with_retry_after,
     require_mfa_client_leads_to_enrolment,
+    step_up_asks_an_enrolled_user_for_a_code,
     audit_trail_detects_an_edited_entry
 );
 
@@ -542,6 +543,56 @@ async fn require_mfa_client_leads_to_enrolment(backend: Backend) {
     let landing = drive(&bobs, &issuer, response, "bob", None).await;
     let tokens = redeem(&server, &web, &request, &landing, &issuer).await;
     assert_eq!(id_token_claims(&server, &tokens).await["acr"], "pwd");
+}
+
+async fn step_up_asks_an_enrolled_user_for_a_code(backend: Backend) {
+    let env = TestEnv::new(backend);
+    env.add_user("alice", "Alice Example");
+    let payroll = env.add_web_client("payroll", "Payroll", &["--require-mfa"]);
+    let server = env.start().await;
+    let issuer = env.issuer();
+
+    // A session with a password only, made before the second factor was set up elsewhere.
+    let earlier = Browser::new(&issuer);
+    sign_in_to_account(&earlier, "alice", PASSWORD).await;
+    let enrolling = Browser::new(&issuer);
+    sign_in_to_account(&enrolling, "alice", PASSWORD).await;
+    let (mut authenticator, _) = enrol(&enrolling).await;
+
+    let request = AuthRequest::new(&payroll, "openid profile");
+    let response = earlier.authorize(&request).await;
+    let to = location(&response).unwrap_or_default();
+    assert!(to.starts_with("/login/second-factor?req="), "{to}");
+    let req = to
+        .trim_start_matches("/login/second-factor?req=")
+        .to_string();
+    let html = page(earlier.get(&to).await, 200, "the code form").await;
+    assert!(html.contains("action=\"/login/second-factor\""), "{html}");
+    assert!(
+        !html.contains("class=\"qr\""),
+        "no enrolment for an enrolled user: {html}"
+    );
+    let csrf = input_value(&html, "csrf").unwrap();
+    let fields = |code: String| vec![("req", req.clone()), ("csrf", csrf.clone()), ("code", code)];
+    let wrong = authenticator.wrong_code();
+    page(
+        post(&earlier, "/login/second-factor", &fields(wrong)).await,
+        401,
+        "a wrong code",
+    )
+    .await;
+    let code = authenticator.code().await;
+    let response = post(&earlier, "/login/second-factor", &fields(code.clone())).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(
+        location(&response),
+        Some(format!("/authorize/resume?req={req}"))
+    );
+    let landing = drive(&earlier, &issuer, response, "alice", None).await;
+    let tokens = redeem(&server, &payroll, &request, &landing, &issuer).await;
+    let claims = id_token_claims(&server, &tokens).await;
+    assert_eq!(claims["acr"], "mfa", "{claims}");
+    assert_eq!(claims["amr"], json!(["pwd", "otp"]), "{claims}");
 }
 
 fn tamper_with_entry_2(env: &TestEnv) {
