@@ -46,6 +46,9 @@ pub struct AppState {
     /// Keys the CSRF tokens and login tickets; derived from the KEK so every node agrees.
     pub csrf_key: [u8; 32],
     pub hasher: PasswordHasher,
+    /// Password hashing is CPU- and memory-bound: at most one verification per core at a time,
+    /// so that a burst of sign-ins queues instead of thrashing (and holding a block each).
+    pub hashing: tokio::sync::Semaphore,
     /// Where one-time values (assertion `jti`s) are remembered: memory or Redis.
     pub replay: ReplayCache,
     pub limiter: RateLimiter,
@@ -69,6 +72,9 @@ impl AppState {
             audit_key: kek.derive(AUDIT_KEY_LABEL),
             limiter,
             hasher,
+            hashing: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            ),
             replay,
             config,
             store,
@@ -109,7 +115,10 @@ impl AppState {
     /// entries fit, `Err(seq)` for the first one that does not.
     pub async fn verify_audit(&self) -> Result<Result<i64, i64>, AppError> {
         let key = self.audit_key;
-        Ok(self.store.run(move |conn| audit::verify(conn, &key)).await?)
+        Ok(self
+            .store
+            .run(move |conn| audit::verify(conn, &key))
+            .await?)
     }
 
     /// Seals a secret at rest with the KEK, bound to `context` (e.g. the user id).
@@ -188,17 +197,44 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/login", web::post().to(login::submit))
         .route("/login/password", web::post().to(login::change_password))
         .route("/login/totp", web::post().to(login::submit_code))
-        .route("/login/second-factor", web::get().to(second_factor::step_up_page))
-        .route("/login/second-factor", web::post().to(second_factor::step_up_submit))
+        .route(
+            "/login/second-factor",
+            web::get().to(second_factor::step_up_page),
+        )
+        .route(
+            "/login/second-factor",
+            web::post().to(second_factor::step_up_submit),
+        )
         .route("/consent", web::post().to(consent::decide))
         .route("/account", web::get().to(crate::web::account::show))
-        .route("/account/password", web::post().to(crate::web::account::change_password))
-        .route("/account/totp", web::get().to(crate::web::account::totp_page))
-        .route("/account/totp", web::post().to(crate::web::account::totp_confirm))
-        .route("/account/totp/disable", web::post().to(crate::web::account::totp_disable))
-        .route("/account/backup-codes", web::post().to(crate::web::account::regenerate_backup_codes))
-        .route("/account/sessions/end", web::post().to(crate::web::account::end_session))
-        .route("/account/consents/withdraw", web::post().to(crate::web::account::withdraw_consent))
+        .route(
+            "/account/password",
+            web::post().to(crate::web::account::change_password),
+        )
+        .route(
+            "/account/totp",
+            web::get().to(crate::web::account::totp_page),
+        )
+        .route(
+            "/account/totp",
+            web::post().to(crate::web::account::totp_confirm),
+        )
+        .route(
+            "/account/totp/disable",
+            web::post().to(crate::web::account::totp_disable),
+        )
+        .route(
+            "/account/backup-codes",
+            web::post().to(crate::web::account::regenerate_backup_codes),
+        )
+        .route(
+            "/account/sessions/end",
+            web::post().to(crate::web::account::end_session),
+        )
+        .route(
+            "/account/consents/withdraw",
+            web::post().to(crate::web::account::withdraw_consent),
+        )
         .route(INTROSPECT_PATH, web::post().to(introspect::introspect))
         .route(REVOKE_PATH, web::post().to(revoke::revoke))
         .route(USERINFO_PATH, web::get().to(userinfo::userinfo))
@@ -280,7 +316,9 @@ pub fn build(state: Arc<AppState>, listener: TcpListener) -> std::io::Result<(Se
                         .into()
                     }),
             )
-            .wrap(actix_web::middleware::from_fn(crate::security::rate_limit::enforce))
+            .wrap(actix_web::middleware::from_fn(
+                crate::security::rate_limit::enforce,
+            ))
             .wrap(security_headers(https))
             .wrap_fn(|req, srv| {
                 let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());

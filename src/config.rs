@@ -415,17 +415,29 @@ impl Config {
         }
         let mut trusted_proxies = Vec::new();
         for proxy in &settings.server.trusted_proxies {
-            trusted_proxies.push(crate::security::client_ip::Cidr::parse(proxy).ok_or_else(|| {
-                invalid(format!("server.trusted_proxies: {proxy:?} is not an address or CIDR"))
-            })?);
+            trusted_proxies.push(crate::security::client_ip::Cidr::parse(proxy).ok_or_else(
+                || {
+                    invalid(format!(
+                        "server.trusted_proxies: {proxy:?} is not an address or CIDR"
+                    ))
+                },
+            )?);
         }
         let lockout = &settings.lockout;
         if !(1..=100).contains(&lockout.threshold) || !(1..=86_400).contains(&lockout.lock_secs) {
-            return Err(invalid("lockout.threshold must be 1 to 100 and lockout.lock_secs 1 to 86400"));
+            return Err(invalid(
+                "lockout.threshold must be 1 to 100 and lockout.lock_secs 1 to 86400",
+            ));
         }
         let limits = &settings.rate_limit;
-        if !(1..=3_600).contains(&limits.window_secs) || limits.login == 0 || limits.token == 0 || limits.authorize == 0 {
-            return Err(invalid("rate_limit.window_secs must be 1 to 3600 and every limit at least 1"));
+        if !(1..=3_600).contains(&limits.window_secs)
+            || limits.login == 0
+            || limits.token == 0
+            || limits.authorize == 0
+        {
+            return Err(invalid(
+                "rate_limit.window_secs must be 1 to 3600 and every limit at least 1",
+            ));
         }
         let redis_url = &settings.redis.url;
         let redis_scheme = redis_url.starts_with("redis://") || redis_url.starts_with("rediss://");

@@ -39,11 +39,19 @@ pub fn run(config: Config) -> Result<(), CommandError> {
     let (replay, limiter) = match config.settings.redis.url.as_str() {
         "" => (ReplayCache::memory(), RateLimiter::memory()),
         url => {
-            let redis = Arc::new(RedisHandle::new(url, &config.settings.redis.prefix).map_err(|e| CommandError(e.to_string()))?);
-            (ReplayCache::Redis(Arc::clone(&redis)), RateLimiter::Redis(redis))
+            let redis = Arc::new(
+                RedisHandle::new(url, &config.settings.redis.prefix)
+                    .map_err(|e| CommandError(e.to_string()))?,
+            );
+            (
+                ReplayCache::Redis(Arc::clone(&redis)),
+                RateLimiter::Redis(redis),
+            )
         }
     };
-    let state = Arc::new(AppState::new(config, store, kek, keys, hasher, replay, limiter));
+    let state = Arc::new(AppState::new(
+        config, store, kek, keys, hasher, replay, limiter,
+    ));
 
     actix_web::rt::System::new().block_on(async move {
         let (server, port) = app::build(Arc::clone(&state), listener)

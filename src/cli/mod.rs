@@ -83,7 +83,12 @@ fn audit_key(config: &Config) -> Result<[u8; 32], CommandError> {
 }
 
 /// Records an operator's action in the audit trail.
-fn audit_cli(config: &Config, conn: &mut AnyConnection, action: &str, target: &str) -> Result<(), CommandError> {
+fn audit_cli(
+    config: &Config,
+    conn: &mut AnyConnection,
+    action: &str,
+    target: &str,
+) -> Result<(), CommandError> {
     let event = audit::Event {
         actor: "cli".into(),
         action: action.into(),
@@ -100,11 +105,9 @@ fn audit_command(config: &Config, cmd: AuditCommand) -> Result<(), CommandError>
     match cmd {
         AuditCommand::Verify => match audit::verify(&mut conn, &audit_key(config)?)? {
             Ok(count) => println!("audit chain intact: {count} entries"),
-            Err(seq) => {
-                return Err(CommandError(format!(
-                    "audit chain broken at entry {seq}: it was altered, or one before it was removed"
-                )))
-            }
+            Err(seq) => return Err(CommandError(format!(
+                "audit chain broken at entry {seq}: it was altered, or one before it was removed"
+            ))),
         },
         AuditCommand::List { limit } => {
             for e in audit::recent(&mut conn, limit.clamp(1, 10_000))? {

@@ -18,7 +18,16 @@ pub fn new_secret() -> Vec<u8> {
 fn totp(secret: &[u8], issuer: &str, account: &str) -> Option<TOTP> {
     // The otpauth label may not contain ':'.
     let clean = |s: &str| s.replace(':', "");
-    TOTP::new(Algorithm::SHA1, DIGITS, 1, STEP_SECS, secret.to_vec(), Some(clean(issuer)), clean(account)).ok()
+    TOTP::new(
+        Algorithm::SHA1,
+        DIGITS,
+        1,
+        STEP_SECS,
+        secret.to_vec(),
+        Some(clean(issuer)),
+        clean(account),
+    )
+    .ok()
 }
 
 /// The time step a code belongs to, if it is right now (allowing one step either side).
@@ -70,7 +79,10 @@ pub fn qr_data_uri(text: &str) -> Option<String> {
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {size} {size}\" shape-rendering=\"crispEdges\">\
          <rect width=\"100%\" height=\"100%\" fill=\"#fff\"/><path d=\"{path}\" fill=\"#000\"/></svg>"
     );
-    Some(format!("data:image/svg+xml;base64,{}", STANDARD.encode(svg)))
+    Some(format!(
+        "data:image/svg+xml;base64,{}",
+        STANDARD.encode(svg)
+    ))
 }
 
 #[cfg(test)]
@@ -82,7 +94,11 @@ mod tests {
         // RFC 6238 Appendix B, SHA-1, T = 59 s: 94287082 (8 digits); our 6 digits: 287082.
         let secret = b"12345678901234567890";
         assert_eq!(matching_step(secret, "287082", 59), Some(1));
-        assert_eq!(matching_step(secret, "287082", 59 + 30), Some(1), "one step of skew");
+        assert_eq!(
+            matching_step(secret, "287082", 59 + 30),
+            Some(1),
+            "one step of skew"
+        );
         assert_eq!(matching_step(secret, "287082", 59 + 90), None);
         assert_eq!(matching_step(secret, "28708", 59), None);
         assert_eq!(matching_step(secret, "abcdef", 59), None);
@@ -94,6 +110,8 @@ mod tests {
         let uri = otpauth_uri(&secret, "id.example.com", "alice").unwrap();
         assert!(uri.starts_with("otpauth://totp/"), "{uri}");
         assert!(uri.contains(&base32(&secret)));
-        assert!(qr_data_uri(&uri).unwrap().starts_with("data:image/svg+xml;base64,"));
+        assert!(qr_data_uri(&uri)
+            .unwrap()
+            .starts_with("data:image/svg+xml;base64,"));
     }
 }

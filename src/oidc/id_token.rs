@@ -39,7 +39,14 @@ pub fn issue(
         ("auth_time", json!(grant.auth_time)),
         ("sid", json!(grant.sid)),
         ("amr", json!(amr)),
-        ("acr", json!(if amr.contains(&"otp") { ACR_MFA } else { ACR_PASSWORD })),
+        (
+            "acr",
+            json!(if amr.contains(&"otp") {
+                ACR_MFA
+            } else {
+                ACR_PASSWORD
+            }),
+        ),
         ("at_hash", json!(at_hash(alg, access_token))),
     ] {
         body.insert(name.into(), value);

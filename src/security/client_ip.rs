@@ -20,7 +20,10 @@ impl Cidr {
             }
         };
         let max = if addr.is_ipv4() { 32 } else { 128 };
-        (prefix <= max).then_some(Cidr { network: addr, prefix })
+        (prefix <= max).then_some(Cidr {
+            network: addr,
+            prefix,
+        })
     }
 
     pub fn contains(&self, ip: IpAddr) -> bool {
@@ -30,11 +33,15 @@ impl Cidr {
         };
         match (self.network, ip) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u32::from(net) & mask == u32::from(ip) & mask
             }
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u128::from(net) & mask == u128::from(ip) & mask
             }
             _ => false,
@@ -42,7 +49,11 @@ impl Cidr {
     }
 }
 
-pub fn client_ip(peer: Option<IpAddr>, forwarded_for: Option<&str>, trusted: &[Cidr]) -> Option<IpAddr> {
+pub fn client_ip(
+    peer: Option<IpAddr>,
+    forwarded_for: Option<&str>,
+    trusted: &[Cidr],
+) -> Option<IpAddr> {
     let peer = peer?;
     let is_trusted = |ip: IpAddr| trusted.iter().any(|c| c.contains(ip));
     if !is_trusted(peer) {
@@ -77,7 +88,9 @@ mod tests {
         assert!(net.contains(ip("10.1.2.3")));
         assert!(!net.contains(ip("11.0.0.1")));
         assert!(Cidr::parse("::1").unwrap().contains(ip("::1")));
-        assert!(Cidr::parse("127.0.0.1/32").unwrap().contains(ip("::ffff:127.0.0.1")));
+        assert!(Cidr::parse("127.0.0.1/32")
+            .unwrap()
+            .contains(ip("::ffff:127.0.0.1")));
         assert!(Cidr::parse("0.0.0.0/0").unwrap().contains(ip("8.8.8.8")));
         assert!(Cidr::parse("10.0.0.0/33").is_none());
         assert!(Cidr::parse("nonsense").is_none());
@@ -87,9 +100,21 @@ mod tests {
     fn forwarded_for_only_from_trusted_proxies() {
         let trusted = [Cidr::parse("10.0.0.0/8").unwrap()];
         let spoof = Some("1.2.3.4");
-        assert_eq!(client_ip(Some(ip("5.6.7.8")), spoof, &trusted), Some(ip("5.6.7.8")));
-        assert_eq!(client_ip(Some(ip("10.0.0.2")), Some("1.2.3.4, 9.9.9.9"), &trusted), Some(ip("9.9.9.9")));
-        assert_eq!(client_ip(Some(ip("10.0.0.2")), Some("9.9.9.9, 10.0.0.7"), &trusted), Some(ip("9.9.9.9")));
-        assert_eq!(client_ip(Some(ip("10.0.0.2")), None, &trusted), Some(ip("10.0.0.2")));
+        assert_eq!(
+            client_ip(Some(ip("5.6.7.8")), spoof, &trusted),
+            Some(ip("5.6.7.8"))
+        );
+        assert_eq!(
+            client_ip(Some(ip("10.0.0.2")), Some("1.2.3.4, 9.9.9.9"), &trusted),
+            Some(ip("9.9.9.9"))
+        );
+        assert_eq!(
+            client_ip(Some(ip("10.0.0.2")), Some("9.9.9.9, 10.0.0.7"), &trusted),
+            Some(ip("9.9.9.9"))
+        );
+        assert_eq!(
+            client_ip(Some(ip("10.0.0.2")), None, &trusted),
+            Some(ip("10.0.0.2"))
+        );
     }
 }

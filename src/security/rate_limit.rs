@@ -73,14 +73,22 @@ impl RateLimiter {
                 if counts.len() >= SWEEP_AT {
                     counts.retain(|_, (i, _)| *i == index);
                 }
-                let entry = counts.entry(format!("{bucket}:{key}")).or_insert((index, 0));
+                let entry = counts
+                    .entry(format!("{bucket}:{key}"))
+                    .or_insert((index, 0));
                 if entry.0 != index {
                     *entry = (index, 0);
                 }
                 entry.1 += 1;
                 entry.1
             }
-            RateLimiter::Redis(redis) => match redis_hit(redis, &redis.key(&format!("rl:{bucket}:{key}:{index}")), window).await {
+            RateLimiter::Redis(redis) => match redis_hit(
+                redis,
+                &redis.key(&format!("rl:{bucket}:{key}:{index}")),
+                window,
+            )
+            .await
+            {
                 Ok(count) => count,
                 Err(e) => {
                     tracing::warn!(error = %e, bucket, "redis unavailable: rate limit not enforced");
@@ -115,7 +123,11 @@ async fn redis_hit(redis: &RedisHandle, key: &str, window: i64) -> Result<u32, S
 /// The endpoints that are limited, by what they guard.
 fn bucket(method: &actix_web::http::Method, path: &str) -> Option<&'static str> {
     match path {
-        "/login" | "/login/totp" | "/login/password" | "/login/second-factor" | "/account/password"
+        "/login"
+        | "/login/totp"
+        | "/login/password"
+        | "/login/second-factor"
+        | "/account/password"
             if method == actix_web::http::Method::POST =>
         {
             Some("login")
@@ -134,7 +146,10 @@ pub async fn enforce(
     use actix_web::http::{header, StatusCode};
     use actix_web::HttpResponse;
 
-    let limited = match (bucket(req.method(), req.path()), req.app_data::<actix_web::web::Data<crate::app::AppState>>()) {
+    let limited = match (
+        bucket(req.method(), req.path()),
+        req.app_data::<actix_web::web::Data<crate::app::AppState>>(),
+    ) {
         (Some(bucket), Some(state)) if state.config.settings.rate_limit.enabled => {
             let limits = &state.config.settings.rate_limit;
             let limit = match bucket {
@@ -142,8 +157,15 @@ pub async fn enforce(
                 "token" => limits.token,
                 _ => limits.authorize,
             };
-            let ip = state.client_ip(req.request()).map(|ip| ip.to_string()).unwrap_or_default();
-            match state.limiter.hit(bucket, &ip, limit, limits.window_secs).await {
+            let ip = state
+                .client_ip(req.request())
+                .map(|ip| ip.to_string())
+                .unwrap_or_default();
+            match state
+                .limiter
+                .hit(bucket, &ip, limit, limits.window_secs)
+                .await
+            {
                 Decision::Allowed => None,
                 Decision::Limited { retry_after } => Some((bucket, retry_after)),
             }

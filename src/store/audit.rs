@@ -59,7 +59,12 @@ fn mac(key: &[u8], previous: &str, seq: i64, at: i64, e: &Event) -> String {
 }
 
 /// Appends an event; entries are numbered without gaps under a write lock, on both backends.
-pub fn append(conn: &mut AnyConnection, key: &[u8], event: &Event, now: i64) -> Result<i64, StoreError> {
+pub fn append(
+    conn: &mut AnyConnection,
+    key: &[u8],
+    event: &Event,
+    now: i64,
+) -> Result<i64, StoreError> {
     super::write_transaction(conn, |conn| {
         super::lock_for(conn, super::Lock::Audit)?;
         let last: Option<(i64, String)> = audit_events::table
@@ -108,7 +113,8 @@ pub fn verify(conn: &mut AnyConnection, key: &[u8]) -> Result<Result<i64, i64>, 
             detail: entry.detail.clone(),
         };
         let expected = mac(key, &previous, entry.seq, entry.at, &event);
-        if entry.seq != expected_seq || !constant_time_eq(expected.as_bytes(), entry.mac.as_bytes()) {
+        if entry.seq != expected_seq || !constant_time_eq(expected.as_bytes(), entry.mac.as_bytes())
+        {
             return Ok(Err(entry.seq));
         }
         previous = entry.mac.clone();

@@ -6,12 +6,20 @@ use diesel::prelude::*;
 use super::schema::backup_codes;
 use super::{AnyConnection, StoreError};
 
-pub fn replace(conn: &mut AnyConnection, user_id: &str, hashes: &[String]) -> Result<(), StoreError> {
+pub fn replace(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    hashes: &[String],
+) -> Result<(), StoreError> {
     super::write_transaction(conn, |conn| {
-        diesel::delete(backup_codes::table.filter(backup_codes::user_id.eq(user_id))).execute(conn)?;
+        diesel::delete(backup_codes::table.filter(backup_codes::user_id.eq(user_id)))
+            .execute(conn)?;
         for hash in hashes {
             diesel::insert_into(backup_codes::table)
-                .values((backup_codes::user_id.eq(user_id), backup_codes::code_hash.eq(hash)))
+                .values((
+                    backup_codes::user_id.eq(user_id),
+                    backup_codes::code_hash.eq(hash),
+                ))
                 .execute(conn)?;
         }
         Ok(())
@@ -19,7 +27,12 @@ pub fn replace(conn: &mut AnyConnection, user_id: &str, hashes: &[String]) -> Re
 }
 
 /// Uses the code if it is one of the user's and unused; true exactly once.
-pub fn consume(conn: &mut AnyConnection, user_id: &str, hash: &str, now: i64) -> Result<bool, StoreError> {
+pub fn consume(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    hash: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
     let used = diesel::update(
         backup_codes::table
             .find((user_id, hash))

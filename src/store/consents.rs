@@ -70,6 +70,10 @@ pub fn list_for_user(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<Cons
 }
 
 /// Forgets the user's consent to `client_id`; true if there was one.
-pub fn withdraw(conn: &mut AnyConnection, user_id: &str, client_id: &str) -> Result<bool, StoreError> {
+pub fn withdraw(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    client_id: &str,
+) -> Result<bool, StoreError> {
     Ok(diesel::delete(consents::table.find((user_id, client_id))).execute(conn)? == 1)
 }

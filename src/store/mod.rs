@@ -142,8 +142,12 @@ impl Manager {
     fn establish(&self) -> diesel::ConnectionResult<AnyConnection> {
         use diesel::Connection;
         match self.location {
-            DatabaseLocation::Sqlite(_) => SqliteConnection::establish(&self.url).map(AnyConnection::Sqlite),
-            DatabaseLocation::Postgres(_) => PgConnection::establish(&self.url).map(AnyConnection::Postgresql),
+            DatabaseLocation::Sqlite(_) => {
+                SqliteConnection::establish(&self.url).map(AnyConnection::Sqlite)
+            }
+            DatabaseLocation::Postgres(_) => {
+                PgConnection::establish(&self.url).map(AnyConnection::Postgresql)
+            }
         }
     }
 }
@@ -153,7 +157,8 @@ impl ManageConnection for Manager {
     type Error = diesel::r2d2::Error;
 
     fn connect(&self) -> Result<AnyConnection, diesel::r2d2::Error> {
-        self.establish().map_err(diesel::r2d2::Error::ConnectionError)
+        self.establish()
+            .map_err(diesel::r2d2::Error::ConnectionError)
     }
 
     fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), diesel::r2d2::Error> {

@@ -141,10 +141,16 @@ pub fn record_failure(
         diesel::update(users::table.find(id))
             .set(users::failed_logins.eq(users::failed_logins + 1))
             .execute(conn)?;
-        let failures: i64 = users::table.find(id).select(users::failed_logins).first(conn)?;
+        let failures: i64 = users::table
+            .find(id)
+            .select(users::failed_logins)
+            .first(conn)?;
         if failures >= threshold {
             diesel::update(users::table.find(id))
-                .set((users::locked_until.eq(now + lock_secs), users::failed_logins.eq(0)))
+                .set((
+                    users::locked_until.eq(now + lock_secs),
+                    users::failed_logins.eq(0),
+                ))
                 .execute(conn)?;
             return Ok(true);
         }
@@ -161,7 +167,10 @@ pub fn record_success(conn: &mut AnyConnection, id: &str) -> Result<(), StoreErr
 
 pub fn unlock(conn: &mut AnyConnection, id: &str) -> Result<(), StoreError> {
     let changed = diesel::update(users::table.find(id))
-        .set((users::locked_until.eq(None::<i64>), users::failed_logins.eq(0)))
+        .set((
+            users::locked_until.eq(None::<i64>),
+            users::failed_logins.eq(0),
+        ))
         .execute(conn)?;
     expect_one(changed)
 }
@@ -185,9 +194,13 @@ pub fn set_totp_secret(
 
 pub fn enable_totp(conn: &mut AnyConnection, id: &str) -> Result<(), StoreError> {
     expect_one(
-        diesel::update(users::table.find(id).filter(users::totp_secret.is_not_null()))
-            .set(users::totp_enabled.eq(true))
-            .execute(conn)?,
+        diesel::update(
+            users::table
+                .find(id)
+                .filter(users::totp_secret.is_not_null()),
+        )
+        .set(users::totp_enabled.eq(true))
+        .execute(conn)?,
     )
 }
 

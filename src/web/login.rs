@@ -98,13 +98,22 @@ pub async fn show(
         "" if LOCAL_DESTINATIONS.contains(&query.next.as_str()) => query.next,
         _ => query.req,
     };
-    let (client_name, hint) = if pending_id.is_empty() || LOCAL_DESTINATIONS.contains(&pending_id.as_str()) {
-        ("your account".to_string(), String::new())
-    } else {
-        let ((request, _), _) = load_pending(&state, pending_id.clone()).await?;
-        (request.client.name, request.login_hint.unwrap_or_default())
-    };
-    login_page(&req, &state, StatusCode::OK, &client_name, &pending_id, &hint, None)
+    let (client_name, hint) =
+        if pending_id.is_empty() || LOCAL_DESTINATIONS.contains(&pending_id.as_str()) {
+            ("your account".to_string(), String::new())
+        } else {
+            let ((request, _), _) = load_pending(&state, pending_id.clone()).await?;
+            (request.client.name, request.login_hint.unwrap_or_default())
+        };
+    login_page(
+        &req,
+        &state,
+        StatusCode::OK,
+        &client_name,
+        &pending_id,
+        &hint,
+        None,
+    )
 }
 
 fn login_page(
@@ -152,7 +161,15 @@ pub async fn submit(
     let Some(user) = user else {
         crate::metrics::signin(false);
         failed(&req, &state, &form.username, None).await;
-        return login_page(&req, &state, StatusCode::UNAUTHORIZED, &client_name, &form.req, &form.username, Some(LOGIN_FAILED));
+        return login_page(
+            &req,
+            &state,
+            StatusCode::UNAUTHORIZED,
+            &client_name,
+            &form.req,
+            &form.username,
+            Some(LOGIN_FAILED),
+        );
     };
     if user.totp_enabled {
         return second_factor::login_code_page(&req, &state, &user, &form.req, None);
@@ -164,14 +181,22 @@ pub async fn submit(
 /// What every failed attempt costs: a count towards the account's lock (when the name is an
 /// account), an audit entry, and a delay that grows with the failures for the same name —
 /// the same for names that are accounts and names that are not.
-async fn failed(req: &HttpRequest, state: &AppState, login: &str, user: Option<&User>) {
+pub async fn failed(req: &HttpRequest, state: &AppState, login: &str, user: Option<&User>) {
     let name = login.trim().to_lowercase();
-    let failures = state.limiter.count("login-failures", &name, DELAY_WINDOW_SECS).await;
+    let failures = state
+        .limiter
+        .count("login-failures", &name, DELAY_WINDOW_SECS)
+        .await;
     let target = match user {
         Some(user) => Some(user.clone()),
         None => {
             let name = name.clone();
-            state.store.run(move |conn| users::find_by_login(conn, &name)).await.ok().flatten()
+            state
+                .store
+                .run(move |conn| users::find_by_login(conn, &name))
+                .await
+                .ok()
+                .flatten()
         }
     };
     let mut locked = false;
@@ -180,15 +205,31 @@ async fn failed(req: &HttpRequest, state: &AppState, login: &str, user: Option<&
         let id = user.id.clone();
         locked = state
             .store
-            .run(move |conn| users::record_failure(conn, &id, lockout.threshold, lockout.lock_secs, unix_now()))
+            .run(move |conn| {
+                users::record_failure(conn, &id, lockout.threshold, lockout.lock_secs, unix_now())
+            })
             .await
             .unwrap_or(false);
     }
-    let shown = target.as_ref().map(|u| u.id.clone()).unwrap_or_else(|| mask_login(&name));
+    let shown = target
+        .as_ref()
+        .map(|u| u.id.clone())
+        .unwrap_or_else(|| mask_login(&name));
     tracing::info!(event = "login_failed", target = %shown);
-    state.audit(event(req, state, "anonymous", "login", &shown, "failure")).await;
+    state
+        .audit(event(req, state, "anonymous", "login", &shown, "failure"))
+        .await;
     if locked {
-        state.audit(event(req, state, "system", "account_locked", &shown, "success")).await;
+        state
+            .audit(event(
+                req,
+                state,
+                "system",
+                "account_locked",
+                &shown,
+                "success",
+            ))
+            .await;
     }
     let delay_ms = match failures {
         0..=1 => 0,
@@ -206,7 +247,14 @@ fn mask_login(name: &str) -> String {
 }
 
 /// An audit event about this request, with the client's address and (truncated) user agent.
-pub fn event(req: &HttpRequest, state: &AppState, actor: &str, action: &str, target: &str, outcome: &str) -> Event {
+pub fn event(
+    req: &HttpRequest,
+    state: &AppState,
+    actor: &str,
+    action: &str,
+    target: &str,
+    outcome: &str,
+) -> Event {
     let user_agent = req
         .headers()
         .get(actix_web::http::header::USER_AGENT)
@@ -220,15 +268,30 @@ pub fn event(req: &HttpRequest, state: &AppState, actor: &str, action: &str, tar
         action: action.to_string(),
         target: target.to_string(),
         outcome: outcome.to_string(),
-        client_ip: state.client_ip(req).map(|ip| ip.to_string()).unwrap_or_default(),
+        client_ip: state
+            .client_ip(req)
+            .map(|ip| ip.to_string())
+            .unwrap_or_default(),
         user_agent,
         detail: String::new(),
     }
 }
 
 /// The user if the password is right and the account may sign in now.
-async fn authenticate(state: Arc<AppState>, login: String, password: String) -> Result<Option<User>, AppError> {
-    let user = state.store.run(move |conn| users::find_by_login(conn, &login)).await?;
+async fn authenticate(
+    state: Arc<AppState>,
+    login: String,
+    password: String,
+) -> Result<Option<User>, AppError> {
+    let user = state
+        .store
+        .run(move |conn| users::find_by_login(conn, &login))
+        .await?;
+    let permit = state
+        .hashing
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(format!("password check: {e}")))?;
     let hasher_state = Arc::clone(&state);
     let verified = tokio::task::spawn_blocking(move || {
         let hasher = &hasher_state.hasher;
@@ -248,6 +311,7 @@ async fn authenticate(state: Arc<AppState>, login: String, password: String) -> 
     })
     .await
     .map_err(|e| AppError::Internal(format!("password check: {e}")))?;
+    drop(permit);
     let Some((user, rehashed)) = verified else {
         return Ok(None);
     };
@@ -257,7 +321,10 @@ async fn authenticate(state: Arc<AppState>, login: String, password: String) -> 
     }
     if let Some(hash) = rehashed {
         let id = user.id.clone();
-        state.store.run(move |conn| users::update_password_hash(conn, &id, &hash)).await?;
+        state
+            .store
+            .run(move |conn| users::update_password_hash(conn, &id, &hash))
+            .await?;
     }
     Ok(Some(user))
 }
@@ -299,7 +366,13 @@ pub async fn submit_code(
             crate::metrics::signin(false);
             failed(&req, &state, &user.username, Some(&user)).await;
             let user = ticket_user_by_id(&state, &user.id).await?;
-            second_factor::login_code_page(&req, &state, &user, &form.req, Some("That code is not valid."))
+            second_factor::login_code_page(
+                &req,
+                &state,
+                &user,
+                &form.req,
+                Some("That code is not valid."),
+            )
         }
     }
 }
@@ -326,10 +399,21 @@ async fn ticket_user_by_id(state: &AppState, id: &str) -> Result<User, AppError>
 
 /// Every factor is in: a one-time password is exchanged for the person's own, then the session
 /// starts.
-async fn finish(req: &HttpRequest, state: &AppState, user: &User, amr: &str, pending_id: &str) -> Result<HttpResponse, AppError> {
+async fn finish(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &User,
+    amr: &str,
+    pending_id: &str,
+) -> Result<HttpResponse, AppError> {
     let id = user.id.clone();
-    state.store.run(move |conn| users::record_success(conn, &id)).await?;
-    state.audit(event(req, state, &user.id, "login", &user.id, "success")).await;
+    state
+        .store
+        .run(move |conn| users::record_success(conn, &id))
+        .await?;
+    state
+        .audit(event(req, state, &user.id, "login", &user.id, "success"))
+        .await;
     tracing::info!(event = "login", user_id = %user.id, amr);
     if user.must_change_password {
         return password_change_page(req, state, user, amr, pending_id, None);
@@ -337,13 +421,30 @@ async fn finish(req: &HttpRequest, state: &AppState, user: &User, amr: &str, pen
     sign_in(req, state, &user.id, amr, pending_id).await
 }
 
-async fn sign_in(req: &HttpRequest, state: &AppState, user_id: &str, amr: &str, pending_id: &str) -> Result<HttpResponse, AppError> {
-    let previous = req.cookie(session::SESSION_COOKIE).map(|c| c.value().to_string());
+async fn sign_in(
+    req: &HttpRequest,
+    state: &AppState,
+    user_id: &str,
+    amr: &str,
+    pending_id: &str,
+) -> Result<HttpResponse, AppError> {
+    let previous = req
+        .cookie(session::SESSION_COOKIE)
+        .map(|c| c.value().to_string());
     let (user_id, amr) = (user_id.to_string(), amr.to_string());
     let absolute = state.config.settings.session.absolute_secs;
     let value = state
         .store
-        .run(move |conn| session::start(conn, absolute, previous.as_deref(), &user_id, &amr, unix_now()))
+        .run(move |conn| {
+            session::start(
+                conn,
+                absolute,
+                previous.as_deref(),
+                &user_id,
+                &amr,
+                unix_now(),
+            )
+        })
         .await?;
     let mut response = see_other(&after_sign_in_url(pending_id));
     response
@@ -369,7 +470,11 @@ fn password_change_page(
         min_length: state.config.settings.password.min_length,
         error,
     };
-    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
     with_cookie(render(status, &page)?, token.cookie)
 }
 
@@ -395,29 +500,57 @@ pub async fn change_password(
     if !csrf::verify(&state, &req, form.csrf.as_deref()) {
         return Err(super::csrf_refused());
     }
-    let amr = ticket::parse(&form.ticket).map(|(t, _)| t.amr).unwrap_or_default();
+    let amr = ticket::parse(&form.ticket)
+        .map(|(t, _)| t.amr)
+        .unwrap_or_default();
     let user = ticket_user(&state, PASSWORD_CHANGE, &form.ticket).await?;
     if !user.must_change_password {
         return Err(super::csrf_refused());
     }
     if form.new_password != form.confirm_password {
-        return password_change_page(&req, &state, &user, &amr, &form.req, Some("The two passwords differ."));
+        return password_change_page(
+            &req,
+            &state,
+            &user,
+            &amr,
+            &form.req,
+            Some("The two passwords differ."),
+        );
     }
     let min_length = state.config.settings.password.min_length;
-    if let Err(AccountError::Invalid(why)) =
-        accounts::check_password(&form.new_password, min_length, &user.username, user.email.as_deref())
-    {
+    if let Err(AccountError::Invalid(why)) = accounts::check_password(
+        &form.new_password,
+        min_length,
+        &user.username,
+        user.email.as_deref(),
+    ) {
         return password_change_page(&req, &state, &user, &amr, &form.req, Some(&why));
     }
     let hasher_state = Arc::clone(&state);
     let (target, password) = (user.clone(), form.new_password);
     tokio::task::spawn_blocking(move || {
         let mut conn = hasher_state.store.conn()?;
-        accounts::set_password(&mut conn, &hasher_state.hasher, min_length, &target, &password, unix_now())
-            .map_err(|e| AppError::Internal(e.to_string()))
+        accounts::set_password(
+            &mut conn,
+            &hasher_state.hasher,
+            min_length,
+            &target,
+            &password,
+            unix_now(),
+        )
+        .map_err(|e| AppError::Internal(e.to_string()))
     })
     .await
     .map_err(|e| AppError::Internal(format!("password change: {e}")))??;
-    state.audit(event(&req, &state, &user.id, "password_changed", &user.id, "success")).await;
+    state
+        .audit(event(
+            &req,
+            &state,
+            &user.id,
+            "password_changed",
+            &user.id,
+            "success",
+        ))
+        .await;
     sign_in(&req, &state, &user.id, &amr, &form.req).await
 }

@@ -26,7 +26,11 @@ pub enum Proof {
 }
 
 /// Checks a TOTP code (claiming its time step) or else a backup code (using it up).
-pub async fn verify_code(state: &AppState, user: &User, code: &str) -> Result<Option<Proof>, AppError> {
+pub async fn verify_code(
+    state: &AppState,
+    user: &User,
+    code: &str,
+) -> Result<Option<Proof>, AppError> {
     let secret = user
         .totp_secret
         .as_deref()
@@ -37,16 +41,22 @@ pub async fn verify_code(state: &AppState, user: &User, code: &str) -> Result<Op
         .store
         .run(move |conn| {
             if let Some(step) = step {
-                return Ok::<_, StoreError>(users::claim_totp_step(conn, &user_id, step)?.then_some(Proof::Totp));
+                return Ok::<_, StoreError>(
+                    users::claim_totp_step(conn, &user_id, step)?.then_some(Proof::Totp),
+                );
             }
             let hash = sha256_hex(code.as_bytes());
-            Ok(backup_codes::consume(conn, &user_id, &hash, unix_now())?.then_some(Proof::BackupCode))
+            Ok(backup_codes::consume(conn, &user_id, &hash, unix_now())?
+                .then_some(Proof::BackupCode))
         })
         .await?;
     if proof == Some(Proof::BackupCode) {
         let remaining = {
             let id = user.id.clone();
-            state.store.run(move |conn| backup_codes::remaining(conn, &id)).await?
+            state
+                .store
+                .run(move |conn| backup_codes::remaining(conn, &id))
+                .await?
         };
         state
             .audit(Event {
@@ -63,7 +73,10 @@ pub async fn verify_code(state: &AppState, user: &User, code: &str) -> Result<Op
 }
 
 fn normalize_backup_code(code: &str) -> String {
-    code.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_lowercase()
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_lowercase()
 }
 
 /// Ten new backup codes (shown once); the old set stops working.
@@ -75,9 +88,15 @@ pub async fn new_backup_codes(state: &AppState, user_id: &str) -> Result<Vec<Str
             format!("{}-{}", &hex[..5], &hex[5..])
         })
         .collect();
-    let hashes: Vec<String> = codes.iter().map(|c| sha256_hex(normalize_backup_code(c).as_bytes())).collect();
+    let hashes: Vec<String> = codes
+        .iter()
+        .map(|c| sha256_hex(normalize_backup_code(c).as_bytes()))
+        .collect();
     let id = user_id.to_string();
-    state.store.run(move |conn| backup_codes::replace(conn, &id, &hashes)).await?;
+    state
+        .store
+        .run(move |conn| backup_codes::replace(conn, &id, &hashes))
+        .await?;
     Ok(codes)
 }
 
@@ -112,12 +131,19 @@ pub fn enrolment_view(state: &AppState, user: &User, secret: &[u8]) -> Enrolment
 }
 
 /// Turns the second factor on if `code` is right for the pending secret; returns backup codes.
-pub async fn confirm_enrolment(state: &AppState, user: &User, code: &str) -> Result<Option<Vec<String>>, AppError> {
+pub async fn confirm_enrolment(
+    state: &AppState,
+    user: &User,
+    code: &str,
+) -> Result<Option<Vec<String>>, AppError> {
     if user.totp_enabled || verify_code(state, user, code).await? != Some(Proof::Totp) {
         return Ok(None);
     }
     let id = user.id.clone();
-    state.store.run(move |conn| users::enable_totp(conn, &id)).await?;
+    state
+        .store
+        .run(move |conn| users::enable_totp(conn, &id))
+        .await?;
     let codes = new_backup_codes(state, &user.id).await?;
     state
         .audit(Event {
@@ -175,7 +201,11 @@ pub fn login_code_page(
 ) -> Result<HttpResponse, AppError> {
     let token = csrf::issue(state, req);
     let ticket = ticket::issue(state, TICKET_PURPOSE, user, "pwd");
-    let status = if error.is_some() { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
+    let status = if error.is_some() {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::OK
+    };
     let page = CodePage {
         action: "/login/totp",
         req: pending_id,
@@ -220,7 +250,11 @@ fn step_up_render(
     error: Option<&str>,
 ) -> Result<HttpResponse, AppError> {
     let token = csrf::issue(state, req);
-    let status = if error.is_some() { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
+    let status = if error.is_some() {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::OK
+    };
     let page = CodePage {
         action: "/login/second-factor",
         req: pending_id,
@@ -260,13 +294,26 @@ pub async fn step_up_submit(
     let upgrade = |state: &AppState| {
         let id_hash = signed_in.session.id_hash.clone();
         let store = state.store.clone();
-        async move { store.run(move |conn| sessions::set_amr(conn, &id_hash, "pwd otp")).await }
+        async move {
+            store
+                .run(move |conn| sessions::set_amr(conn, &id_hash, "pwd otp"))
+                .await
+        }
     };
     if !user.totp_enabled {
         let Some(codes) = confirm_enrolment(&state, user, &form.code).await? else {
-            let secret = user.totp_secret.as_deref().and_then(|s| state.open(s, &user.id));
+            let secret = user
+                .totp_secret
+                .as_deref()
+                .and_then(|s| state.open(s, &user.id));
             let enrolment = secret.map(|s| enrolment_view(&state, user, &s));
-            return step_up_render(&req, &state, &form.req, enrolment, Some("That code is not valid."));
+            return step_up_render(
+                &req,
+                &state,
+                &form.req,
+                enrolment,
+                Some("That code is not valid."),
+            );
         };
         upgrade(&state).await?;
         // The backup codes are shown once, before going on.
@@ -284,7 +331,15 @@ pub async fn step_up_submit(
         return with_cookie(render(StatusCode::OK, &page)?, token.cookie);
     }
     if verify_code(&state, user, &form.code).await?.is_none() {
-        return step_up_render(&req, &state, &form.req, None, Some("That code is not valid."));
+        // Counted like a failed sign-in: towards the lock, delayed, audited.
+        super::login::failed(&req, &state, &user.username, Some(user)).await;
+        return step_up_render(
+            &req,
+            &state,
+            &form.req,
+            None,
+            Some("That code is not valid."),
+        );
     }
     upgrade(&state).await?;
     Ok(see_other(&continue_to))

@@ -766,7 +766,9 @@ async fn login_returns_to_the_console_and_nowhere_else(backend: Backend) {
         let page = browser.get(&format!("/login?next={encoded}")).await;
         assert_eq!(page.status(), StatusCode::OK, "{next}");
         let form = crate::support::Form::parse(&page.text().await.unwrap());
-        let response = browser.post_login(&form, "root", crate::support::PASSWORD).await;
+        let response = browser
+            .post_login(&form, "root", crate::support::PASSWORD)
+            .await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "{next}");
         assert_eq!(location(&response).as_deref(), Some(expected), "{next}");
     }

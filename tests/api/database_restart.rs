@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::support::{free_port, token_request, TestEnv, Backend};
+use crate::support::{free_port, token_request, Backend, TestEnv};
 
 /// A throwaway PostgreSQL cluster of our own, run as the `postgres` system user.
 struct PrivatePostgres {
@@ -22,17 +22,36 @@ impl PrivatePostgres {
             .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
             .find(|p| p.join("initdb").exists());
         let in_ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
-        let is_root = Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0")).unwrap_or(false);
+        let is_root = Command::new("id")
+            .arg("-u")
+            .output()
+            .map(|o| o.stdout.starts_with(b"0"))
+            .unwrap_or(false);
         let (Some(bin), true) = (bin, is_root) else {
-            assert!(!in_ci, "CI must be able to run a private PostgreSQL (root and postgresql installed)");
+            assert!(
+                !in_ci,
+                "CI must be able to run a private PostgreSQL (root and postgresql installed)"
+            );
             eprintln!("no PostgreSQL binaries or not root: skipping the database restart test");
             return None;
         };
         let dir = std::env::temp_dir().join(format!("idp-pg-{}", crate::support::random_suffix()));
         std::fs::create_dir_all(&dir).unwrap();
-        assert!(Command::new("chown").args(["postgres:postgres", dir.to_str().unwrap()]).status().unwrap().success());
-        let pg = PrivatePostgres { bin, dir, port: free_port() };
-        pg.as_postgres(&format!("{} -D {}/data -A trust -U postgres >/dev/null", pg.tool("initdb"), pg.dir.display()));
+        assert!(Command::new("chown")
+            .args(["postgres:postgres", dir.to_str().unwrap()])
+            .status()
+            .unwrap()
+            .success());
+        let pg = PrivatePostgres {
+            bin,
+            dir,
+            port: free_port(),
+        };
+        pg.as_postgres(&format!(
+            "{} -D {}/data -A trust -U postgres >/dev/null",
+            pg.tool("initdb"),
+            pg.dir.display()
+        ));
         pg.up();
         Some(pg)
     }
@@ -42,7 +61,10 @@ impl PrivatePostgres {
     }
 
     fn as_postgres(&self, command: &str) {
-        let status = Command::new("su").args(["postgres", "-s", "/bin/sh", "-c", command]).status().unwrap();
+        let status = Command::new("su")
+            .args(["postgres", "-s", "/bin/sh", "-c", command])
+            .status()
+            .unwrap();
         assert!(status.success(), "{command}");
     }
 
@@ -56,7 +78,11 @@ impl PrivatePostgres {
     }
 
     fn down(&self) {
-        self.as_postgres(&format!("{} -D {}/data -m fast -w stop >/dev/null", self.tool("pg_ctl"), self.dir.display()));
+        self.as_postgres(&format!(
+            "{} -D {}/data -m fast -w stop >/dev/null",
+            self.tool("pg_ctl"),
+            self.dir.display()
+        ));
     }
 
     fn url(&self) -> String {
@@ -67,7 +93,17 @@ impl PrivatePostgres {
 impl Drop for PrivatePostgres {
     fn drop(&mut self) {
         let _ = Command::new("su")
-            .args(["postgres", "-s", "/bin/sh", "-c", &format!("{} -D {}/data -m immediate stop", self.tool("pg_ctl"), self.dir.display())])
+            .args([
+                "postgres",
+                "-s",
+                "/bin/sh",
+                "-c",
+                &format!(
+                    "{} -D {}/data -m immediate stop",
+                    self.tool("pg_ctl"),
+                    self.dir.display()
+                ),
+            ])
             .output();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
@@ -82,7 +118,12 @@ async fn the_provider_survives_a_database_restart() {
     let (id, secret) = env.add_machine_client("svc", "https://api.example.com", &["a"]);
     let server = env.start().await;
     let grant = [("grant_type", "client_credentials")];
-    assert_eq!(token_request(&server, Some((&id, &secret)), &grant).await.status(), 200);
+    assert_eq!(
+        token_request(&server, Some((&id, &secret)), &grant)
+            .await
+            .status(),
+        200
+    );
 
     pg.down();
     // Requests that need the database fail cleanly and promptly; the rest keep being served.
@@ -90,20 +131,44 @@ async fn the_provider_survives_a_database_restart() {
     let response = token_request(&server, Some((&id, &secret)), &grant).await;
     assert_eq!(response.status(), 503, "a failing database is a 503");
     assert!(response.headers().contains_key("retry-after"));
-    assert!(started.elapsed() < Duration::from_secs(15), "no hang: {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "no hang: {:?}",
+        started.elapsed()
+    );
     let ready = server.http.get(server.url("/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), 503);
-    assert_eq!(server.http.get(server.url("/jwks.json")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        server
+            .http
+            .get(server.url("/jwks.json"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 
     pg.up();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let status = token_request(&server, Some((&id, &secret)), &grant).await.status();
+        let status = token_request(&server, Some((&id, &secret)), &grant)
+            .await
+            .status();
         if status == 200 {
             break;
         }
         assert!(Instant::now() < deadline, "did not recover: {status}");
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    assert_eq!(server.http.get(server.url("/readyz")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        server
+            .http
+            .get(server.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 }

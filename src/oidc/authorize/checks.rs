@@ -78,7 +78,12 @@ pub fn validate(conn: &mut AnyConnection, form: &Form) -> Result<ValidRequest, R
     let login_hint = check_length(form, "login_hint").map_err(redirect)?;
     let acr_values = check_length(form, "acr_values")
         .map_err(redirect)?
-        .map(|v| v.split(' ').filter(|a| !a.is_empty()).map(String::from).collect())
+        .map(|v| {
+            v.split(' ')
+                .filter(|a| !a.is_empty())
+                .map(String::from)
+                .collect()
+        })
         .unwrap_or_default();
     check_length(form, "state").map_err(redirect)?;
     Ok(ValidRequest {

@@ -162,7 +162,12 @@ async fn proceed(
     let has_second_factor = signed_in.session.amr.split_whitespace().any(|m| m == "otp");
     if request.needs_second_factor() && !has_second_factor {
         if request.prompts("none") {
-            return refuse(state, &request, "interaction_required", "a second factor is required");
+            return refuse(
+                state,
+                &request,
+                "interaction_required",
+                "a second factor is required",
+            );
         }
         let id = save_pending(state, &request, pending_id, requested_at).await?;
         return Ok(see_other(&format!("/login/second-factor?req={id}")));

@@ -50,7 +50,10 @@ pub fn respond(state: &AppState, client: &Client, tokens: UserTokens) -> Result<
     audiences.extend(client.audience_list().into_iter().map(String::from));
     let mut extra = serde_json::Map::new();
     if tokens.scope.split(' ').any(|s| s == "roles") {
-        extra.insert("roles".into(), serde_json::json!(crate::oidc::claims::roles(&tokens.user)));
+        extra.insert(
+            "roles".into(),
+            serde_json::json!(crate::oidc::claims::roles(&tokens.user)),
+        );
     }
     let access = access_token::issue_with(
         state,
