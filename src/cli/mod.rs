@@ -105,9 +105,11 @@ fn audit_command(config: &Config, cmd: AuditCommand) -> Result<(), CommandError>
     match cmd {
         AuditCommand::Verify => match audit::verify(&mut conn, &audit_key(config)?)? {
             Ok(count) => println!("audit chain intact: {count} entries"),
-            Err(seq) => return Err(CommandError(format!(
+            Err(seq) => {
+                return Err(CommandError(format!(
                 "audit chain broken at entry {seq}: it was altered, or one before it was removed"
-            ))),
+            )))
+            }
         },
         AuditCommand::List { limit } => {
             for e in audit::recent(&mut conn, limit.clamp(1, 10_000))? {

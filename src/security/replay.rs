@@ -12,6 +12,7 @@ use crate::store::unix_now;
 /// Entries beyond this trigger a sweep of expired ones (memory only).
 const SWEEP_AT: usize = 10_000;
 const REDIS_TIMEOUT: Duration = Duration::from_secs(2);
+const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 #[error("replay cache unavailable: {0}")]
@@ -70,6 +71,9 @@ impl ReplayCache {
 pub struct RedisHandle {
     client: redis::Client,
     prefix: String,
+    /// After a failed connection attempt, calls fail at once until then: a Redis that is down
+    /// must not add a connection timeout to every request.
+    down_until: std::sync::Mutex<Option<std::time::Instant>>,
     conn: tokio::sync::Mutex<Option<ConnectionManager>>,
 }
 
@@ -79,6 +83,7 @@ impl RedisHandle {
         Ok(RedisHandle {
             client,
             prefix: prefix.to_string(),
+            down_until: std::sync::Mutex::new(None),
             conn: tokio::sync::Mutex::new(None),
         })
     }
@@ -93,12 +98,33 @@ impl RedisHandle {
         if let Some(conn) = guard.as_ref() {
             return Ok(conn.clone());
         }
-        let conn = tokio::time::timeout(REDIS_TIMEOUT, ConnectionManager::new(self.client.clone()))
-            .await
-            .map_err(|_| ReplayError("connecting timed out".into()))?
-            .map_err(|e| ReplayError(e.to_string()))?;
-        *guard = Some(conn.clone());
-        Ok(conn)
+        let now = std::time::Instant::now();
+        let backing_off = |until: &mut Option<std::time::Instant>| until.is_some_and(|t| t > now);
+        if backing_off(&mut self.down_until.lock().unwrap_or_else(|p| p.into_inner())) {
+            return Err(ReplayError("down (retrying shortly)".into()));
+        }
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_number_of_retries(1)
+            .set_connection_timeout(REDIS_TIMEOUT)
+            .set_response_timeout(REDIS_TIMEOUT);
+        let connected = tokio::time::timeout(
+            REDIS_TIMEOUT,
+            ConnectionManager::new_with_config(self.client.clone(), config),
+        )
+        .await
+        .map_err(|_| ReplayError("connecting timed out".into()))
+        .and_then(|r| r.map_err(|e| ReplayError(e.to_string())));
+        match connected {
+            Ok(conn) => {
+                *guard = Some(conn.clone());
+                Ok(conn)
+            }
+            Err(e) => {
+                *self.down_until.lock().unwrap_or_else(|p| p.into_inner()) =
+                    Some(now + RETRY_AFTER_FAILURE);
+                Err(e)
+            }
+        }
     }
 
     pub async fn ping(&self) -> Result<(), ReplayError> {

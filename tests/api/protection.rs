@@ -639,3 +639,54 @@ async fn audit_trail_detects_an_edited_entry(backend: Backend) {
     );
     assert!(said.contains("entry 2"), "names entry 2: {said}");
 }
+
+/// Redis configured but down: the provider keeps serving — rate limits fail open, sign-in works —
+/// says so in readiness, and refuses what must not work without it (one-time client assertions).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_down_keeps_the_provider_serving() {
+    let env = TestEnv::new(Backend::Sqlite)
+        // Nothing listens on port 1.
+        .with_env("IDP_REDIS__URL", "redis://127.0.0.1:1")
+        .with_env("IDP_RATE_LIMIT__LOGIN", "2");
+    env.add_user("alice", "Alice Example");
+    let web = env.add_web_client("webapp", "Example Web App", crate::support::OFFLINE_SCOPES);
+    let server = env.start().await;
+
+    let ready: serde_json::Value = server.get_json("/readyz").await;
+    assert_eq!(ready["redis"], "unavailable", "{ready}");
+    assert_eq!(ready["database"], "ok");
+
+    // More sign-ins than the (unenforceable) limit: all succeed.
+    for _ in 0..3 {
+        let browser = crate::support::Browser::new(&env.issuer());
+        let tokens = browser
+            .tokens(&server, &web, "openid profile", "alice")
+            .await;
+        assert!(tokens["access_token"].is_string());
+    }
+
+    // A valid client assertion cannot be checked for replay: refused, fail closed.
+    let (key, jwks_path) = crate::services::client_key(&env);
+    env.cli_ok(
+        &[
+            "client",
+            "add",
+            "--name",
+            "Signed",
+            "--id",
+            "signed",
+            "--grant",
+            "client_credentials",
+            "--audience",
+            "https://api.example.com",
+            "--jwks-file",
+            jwks_path.to_str().unwrap(),
+        ],
+        "",
+    );
+    let assertion = crate::services::assertion(&key, "signed", &server.url("/token"), 60, "jti");
+    let response = crate::services::with_assertion(&server, &assertion, &[]).await;
+    assert_eq!(response.status(), 503);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "temporarily_unavailable");
+}

@@ -200,12 +200,12 @@ async fn revocation_is_seen_everywhere(backend: Backend) {
     assert_eq!(response.status(), 400);
 }
 
-struct ClientKey {
+pub(crate) struct ClientKey {
     pem: Vec<u8>,
     kid: &'static str,
 }
 
-fn client_key(env: &TestEnv) -> (ClientKey, std::path::PathBuf) {
+pub(crate) fn client_key(env: &TestEnv) -> (ClientKey, std::path::PathBuf) {
     let pair = ES256.generate_key_pair().unwrap();
     let mut jwk = pair.to_jwk_public_key();
     jwk.set_key_id("client-key-1");
@@ -221,7 +221,13 @@ fn client_key(env: &TestEnv) -> (ClientKey, std::path::PathBuf) {
     )
 }
 
-fn assertion(key: &ClientKey, client_id: &str, aud: &str, exp_in: i64, jti: &str) -> String {
+pub(crate) fn assertion(
+    key: &ClientKey,
+    client_id: &str,
+    aud: &str,
+    exp_in: i64,
+    jti: &str,
+) -> String {
     // Unique per run: a shared Redis remembers jtis across test runs.
     let jti = format!("{jti}-{}", crate::support::random_suffix());
     let now = std::time::SystemTime::now()
@@ -245,7 +251,7 @@ fn assertion(key: &ClientKey, client_id: &str, aud: &str, exp_in: i64, jti: &str
     jwt::encode_with_signer(&payload, &header, &signer).unwrap()
 }
 
-async fn with_assertion(
+pub(crate) async fn with_assertion(
     server: &TestServer,
     assertion: &str,
     extra: &[(&str, &str)],
