@@ -25,7 +25,7 @@ use crate::store::audit;
 pub const AUDIT_KEY_LABEL: &str = "idp audit v1";
 use crate::store::{unix_now, Store};
 use crate::telemetry::RedactedRootSpan;
-use crate::web::{consent, login, second_factor};
+use crate::web::{consent, login, password_change, second_factor};
 
 pub const DISCOVERY_PATH: &str = "/.well-known/openid-configuration";
 pub const AS_METADATA_PATH: &str = "/.well-known/oauth-authorization-server";
@@ -195,7 +195,10 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/authorize/resume", web::get().to(authorize::resume))
         .route("/login", web::get().to(login::show))
         .route("/login", web::post().to(login::submit))
-        .route("/login/password", web::post().to(login::change_password))
+        .route(
+            "/login/password",
+            web::post().to(password_change::change_password),
+        )
         .route("/login/totp", web::post().to(login::submit_code))
         .route(
             "/login/second-factor",

@@ -10,8 +10,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::second_factor::{self, Proof};
-use super::{csrf, render, see_other, session, ticket, with_cookie};
-use crate::accounts::{self, AccountError};
+use super::{csrf, password_change, render, see_other, session, ticket, with_cookie};
 use crate::app::AppState;
 use crate::crypto::password::Verification;
 use crate::error::AppError;
@@ -22,7 +21,6 @@ use crate::store::users::{self, User};
 use crate::telemetry::mask_email;
 
 pub const LOGIN_FAILED: &str = "Incorrect username or password.";
-const PASSWORD_CHANGE: &str = "password-change";
 /// Failures per login name are counted over this window to slow guessing progressively.
 const DELAY_WINDOW_SECS: i64 = 900;
 
@@ -33,16 +31,6 @@ struct LoginPage<'a> {
     req: &'a str,
     csrf: &'a str,
     username: &'a str,
-    error: Option<&'a str>,
-}
-
-#[derive(Template)]
-#[template(path = "password_change.html")]
-struct PasswordChangePage<'a> {
-    req: &'a str,
-    csrf: &'a str,
-    ticket: &'a str,
-    min_length: usize,
     error: Option<&'a str>,
 }
 
@@ -377,7 +365,11 @@ pub async fn submit_code(
     }
 }
 
-async fn ticket_user(state: &AppState, purpose: &str, text: &str) -> Result<User, AppError> {
+pub(super) async fn ticket_user(
+    state: &AppState,
+    purpose: &str,
+    text: &str,
+) -> Result<User, AppError> {
     let (parsed, mac) = ticket::parse(text).ok_or_else(super::csrf_refused)?;
     let user = ticket_user_by_id(state, &parsed.user_id).await?;
     if ticket::check(state, purpose, &parsed, &mac, &user) {
@@ -416,12 +408,12 @@ async fn finish(
         .await;
     tracing::info!(event = "login", user_id = %user.id, amr);
     if user.must_change_password {
-        return password_change_page(req, state, user, amr, pending_id, None);
+        return password_change::page(req, state, user, amr, pending_id, None);
     }
     sign_in(req, state, &user.id, amr, pending_id).await
 }
 
-async fn sign_in(
+pub(super) async fn sign_in(
     req: &HttpRequest,
     state: &AppState,
     user_id: &str,
@@ -451,106 +443,4 @@ async fn sign_in(
         .add_cookie(&session::cookie(state, value))
         .map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(response)
-}
-
-fn password_change_page(
-    req: &HttpRequest,
-    state: &AppState,
-    user: &User,
-    amr: &str,
-    pending_id: &str,
-    error: Option<&str>,
-) -> Result<HttpResponse, AppError> {
-    let ticket = ticket::issue(state, PASSWORD_CHANGE, user, amr);
-    let token = csrf::issue(state, req);
-    let page = PasswordChangePage {
-        req: pending_id,
-        csrf: &token.form_value,
-        ticket: &ticket,
-        min_length: state.config.settings.password.min_length,
-        error,
-    };
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    with_cookie(render(status, &page)?, token.cookie)
-}
-
-#[derive(serde::Deserialize)]
-pub struct PasswordChangeForm {
-    #[serde(default)]
-    req: String,
-    csrf: Option<String>,
-    ticket: String,
-    #[serde(default)]
-    new_password: String,
-    #[serde(default)]
-    confirm_password: String,
-}
-
-/// The forced change after a one-time password.
-pub async fn change_password(
-    req: HttpRequest,
-    form: web::Form<PasswordChangeForm>,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, AppError> {
-    let form = form.into_inner();
-    if !csrf::verify(&state, &req, form.csrf.as_deref()) {
-        return Err(super::csrf_refused());
-    }
-    let amr = ticket::parse(&form.ticket)
-        .map(|(t, _)| t.amr)
-        .unwrap_or_default();
-    let user = ticket_user(&state, PASSWORD_CHANGE, &form.ticket).await?;
-    if !user.must_change_password {
-        return Err(super::csrf_refused());
-    }
-    if form.new_password != form.confirm_password {
-        return password_change_page(
-            &req,
-            &state,
-            &user,
-            &amr,
-            &form.req,
-            Some("The two passwords differ."),
-        );
-    }
-    let min_length = state.config.settings.password.min_length;
-    if let Err(AccountError::Invalid(why)) = accounts::check_password(
-        &form.new_password,
-        min_length,
-        &user.username,
-        user.email.as_deref(),
-    ) {
-        return password_change_page(&req, &state, &user, &amr, &form.req, Some(&why));
-    }
-    let hasher_state = Arc::clone(&state);
-    let (target, password) = (user.clone(), form.new_password);
-    tokio::task::spawn_blocking(move || {
-        let mut conn = hasher_state.store.conn()?;
-        accounts::set_password(
-            &mut conn,
-            &hasher_state.hasher,
-            min_length,
-            &target,
-            &password,
-            unix_now(),
-        )
-        .map_err(|e| AppError::Internal(e.to_string()))
-    })
-    .await
-    .map_err(|e| AppError::Internal(format!("password change: {e}")))??;
-    state
-        .audit(event(
-            &req,
-            &state,
-            &user.id,
-            "password_changed",
-            &user.id,
-            "success",
-        ))
-        .await;
-    sign_in(&req, &state, &user.id, &amr, &form.req).await
 }

@@ -4,6 +4,7 @@ pub mod account;
 pub mod consent;
 pub mod csrf;
 pub mod login;
+pub mod password_change;
 pub mod second_factor;
 pub mod session;
 pub mod ticket;

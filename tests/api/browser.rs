@@ -166,3 +166,129 @@ async fn a_browser_signs_in_through_a_stock_relying_party() {
     );
     drop(server);
 }
+
+/// An admin runs the provider from the console in a real browser: signs in through the
+/// provider's own login, creates a user and a client; then that user signs in through the
+/// client (choosing their own password first), and a stock relying party gets the tokens.
+/// Screenshots of each console page go to target/browser-screenshots/.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_sets_up_a_user_and_a_client_from_the_console() {
+    if !webdriver::available() {
+        return;
+    }
+    let env = TestEnv::new(Backend::Sqlite);
+    env.cli_ok(
+        &["user", "add", "root", "--role", "admin"],
+        &format!("{PASSWORD}\n"),
+    );
+    let (redirect_uri, callbacks) = callback_listener();
+    let server = env.start().await;
+    let admin = webdriver::Browser::start().await;
+
+    admin.goto(&server.url("/admin")).await;
+    admin
+        .wait_for_url(|u| u.contains("/login?next=/admin"))
+        .await;
+    admin.type_into("#username", "root").await;
+    admin.type_into("#password", PASSWORD).await;
+    admin.click("button[type=submit]").await;
+    admin.wait_for_url(|u| u.ends_with("/admin")).await;
+    admin.screenshot("console-01-home").await;
+
+    admin.goto(&server.url("/admin/users")).await;
+    admin.type_into("#username", "bob").await;
+    admin.type_into("#email", "bob@example.com").await;
+    admin.type_into("#name", "Bob Example").await;
+    admin.screenshot("console-02-users").await;
+    admin
+        .click("form[method=post][action='/admin/users'] button[type=submit]")
+        .await;
+    admin.wait_for_text("once-value").await;
+    let temporary = admin.value_of("#once-value").await;
+    assert!(temporary.len() >= 12, "a temporary password is shown once");
+    admin.screenshot("console-03-user-created").await;
+
+    admin.goto(&server.url("/admin/clients")).await;
+    admin.type_into("#client-name", "Browser App").await;
+    admin.type_into("#client-id", "browserapp").await;
+    admin.type_into("#redirect-uris", &redirect_uri).await;
+    admin.click("input[name=first_party]").await;
+    admin.screenshot("console-04-clients").await;
+    admin
+        .click("form[method=post][action='/admin/clients'] button[type=submit]")
+        .await;
+    admin.wait_for_text("once-value").await;
+    let secret = admin.value_of("#once-value").await;
+    assert!(secret.len() >= 32, "the client secret is shown once");
+    admin.screenshot("console-05-client-created").await;
+    admin.goto(&server.url("/admin/audit")).await;
+    let audit = admin.page_source().await;
+    assert!(
+        audit.contains("intact") || audit.contains("verifies"),
+        "chain indicator: {audit}"
+    );
+    admin.screenshot("console-06-audit").await;
+    drop(admin);
+
+    // Bob signs in to the new client; his temporary password must be replaced first.
+    let http = openidconnect::reqwest::ClientBuilder::new()
+        .redirect(openidconnect::reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let metadata =
+        CoreProviderMetadata::discover_async(IssuerUrl::new(env.issuer()).unwrap(), &http)
+            .await
+            .unwrap();
+    let client = CoreClient::from_provider_metadata(
+        metadata,
+        ClientId::new("browserapp".into()),
+        Some(ClientSecret::new(secret)),
+    )
+    .set_redirect_uri(RedirectUrl::new(redirect_uri.clone()).unwrap());
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (auth_url, _state, nonce) = client
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
+        .set_pkce_challenge(challenge)
+        .url();
+    let bob = webdriver::Browser::start().await;
+    bob.goto(auth_url.as_str()).await;
+    bob.wait_for_url(|u| u.contains("/login?")).await;
+    bob.type_into("#username", "bob").await;
+    bob.type_into("#password", &temporary).await;
+    bob.click("button[type=submit]").await;
+    bob.wait_for_url(|u| u.ends_with("/login")).await;
+    bob.screenshot("console-07-bob-chooses-a-password").await;
+    bob.type_into("#new_password", "bob's own long passphrase")
+        .await;
+    bob.type_into("#confirm_password", "bob's own long passphrase")
+        .await;
+    bob.click("button[type=submit]").await;
+    let landed = bob.wait_for_url(|u| u.starts_with(&redirect_uri)).await;
+    callbacks
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("callback reached");
+    let landed = url::Url::parse(&landed).unwrap();
+    let code = landed
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    let tokens = client
+        .exchange_code(AuthorizationCode::new(code))
+        .unwrap()
+        .set_pkce_verifier(verifier)
+        .request_async(&http)
+        .await
+        .expect("code exchange");
+    let claims = tokens
+        .id_token()
+        .unwrap()
+        .claims(&client.id_token_verifier(), &nonce)
+        .unwrap();
+    assert_ne!(claims.subject().as_str(), "bob");
+}

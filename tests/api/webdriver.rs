@@ -146,6 +146,19 @@ impl Browser {
         .await;
     }
 
+    /// The current value of a form field (what a person would read in it).
+    pub async fn value_of(&self, css: &str) -> String {
+        let element = self.find(css).await;
+        let value = self
+            .command(
+                reqwest::Method::GET,
+                &format!("/element/{element}/property/value"),
+                None,
+            )
+            .await;
+        value.as_str().unwrap_or_default().to_string()
+    }
+
     /// Saves a PNG of the viewport under `target/browser-screenshots/`.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         let value = self
@@ -159,6 +172,19 @@ impl Browser {
         let path = dir.join(format!("{name}.png"));
         std::fs::write(&path, png).unwrap();
         path
+    }
+
+    /// Waits until the page's source contains `text`.
+    pub async fn wait_for_text(&self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !self.page_source().await.contains(text) {
+            assert!(
+                Instant::now() < deadline,
+                "{text:?} never appeared at {}",
+                self.current_url().await
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Waits until the URL satisfies `done`; returns it.

@@ -1,0 +1,330 @@
+//! The console's pages and forms. Every form carries the CSRF token; sensitive actions also ask
+//! for the admin's own password again; every action is recorded in the audit trail.
+
+mod audit;
+mod clients;
+mod keys;
+mod overview;
+mod user;
+mod user_security;
+mod users;
+
+pub use audit::*;
+pub use clients::*;
+pub use keys::*;
+pub use overview::*;
+pub use user::*;
+pub use user_security::*;
+pub use users::*;
+
+use std::sync::Arc;
+
+use actix_web::cookie::time::{Date, Month, OffsetDateTime};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use askama::Template;
+
+use super::{Actor, Permission};
+use crate::accounts::AccountError;
+use crate::app::AppState;
+use crate::client_registry::ClientError;
+use crate::crypto::password::Verification;
+use crate::crypto::secrets::random_token;
+use crate::error::AppError;
+use crate::store::{unix_now, StoreError};
+use crate::web::{csrf, login, see_other, session, with_cookie};
+
+/// The console wants a sign-in at most this old; older sessions sign in again.
+pub const RECENT_AUTH_SECS: i64 = 15 * 60;
+
+pub fn forbidden() -> AppError {
+    AppError::page(
+        StatusCode::FORBIDDEN,
+        "Not allowed",
+        "Your roles do not allow this.",
+    )
+}
+
+fn bad_request(message: impl Into<String>) -> AppError {
+    AppError::page(StatusCode::BAD_REQUEST, "Not done", message)
+}
+
+/// The signed-in person, if the sign-in is recent; otherwise the way to the login page.
+pub async fn authenticate(state: &AppState, req: &HttpRequest) -> Result<Actor, HttpResponse> {
+    let signed_in = match session::current(state, req).await {
+        Ok(Some(signed_in)) => signed_in,
+        Ok(None) => return Err(see_other("/login?next=/admin")),
+        Err(e) => return Err(e.error_response()),
+    };
+    if signed_in.session.auth_time + RECENT_AUTH_SECS < unix_now() {
+        return Err(see_other("/login?next=/admin"));
+    }
+    Ok(Actor {
+        id: signed_in.user.id.clone(),
+        roles: signed_in.user.roles.clone(),
+        session_id_hash: Some(signed_in.session.id_hash.clone()),
+        user: Some(signed_in.user),
+    })
+}
+
+fn check_csrf(
+    state: &AppState,
+    req: &HttpRequest,
+    submitted: &Option<String>,
+) -> Result<(), AppError> {
+    if csrf::verify(state, req, submitted.as_deref()) {
+        Ok(())
+    } else {
+        Err(crate::web::csrf_refused())
+    }
+}
+
+async fn record(
+    req: &HttpRequest,
+    state: &AppState,
+    actor: &Actor,
+    action: &str,
+    target: &str,
+    outcome: &str,
+) {
+    state
+        .audit(login::event(req, state, &actor.id, action, target, outcome))
+        .await;
+}
+
+/// A sensitive action: the admin types their own password again.
+async fn confirm_password(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    actor: &Actor,
+    password: &str,
+    action: &str,
+    target: &str,
+) -> Result<(), AppError> {
+    let Some(user) = actor.user.clone() else {
+        return Err(super::console::forbidden());
+    };
+    let hasher_state = Arc::clone(state);
+    let password = password.to_string();
+    let matches = tokio::task::spawn_blocking(move || {
+        matches!(
+            hasher_state.hasher.verify(&password, &user.password_hash),
+            Verification::Match { .. }
+        )
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("password check: {e}")))?;
+    if matches {
+        return Ok(());
+    }
+    record(req, state, actor, action, target, "failure").await;
+    Err(AppError::page(
+        StatusCode::FORBIDDEN,
+        "Password needed",
+        "Enter your own password to confirm this action.",
+    ))
+}
+
+fn account_error(err: AccountError) -> AppError {
+    match err {
+        AccountError::Store(e) => e.into(),
+        AccountError::Crypto(e) => e.into(),
+        other => bad_request(other.to_string()),
+    }
+}
+
+fn client_error(err: ClientError) -> AppError {
+    match err {
+        ClientError::Store(e) => e.into(),
+        other => bad_request(other.to_string()),
+    }
+}
+
+fn not_found(err: StoreError) -> AppError {
+    match err {
+        StoreError::NotFound => AppError::NotFound,
+        other => other.into(),
+    }
+}
+
+/// `2026-11-18 11:06Z`.
+pub fn when(unix: i64) -> String {
+    match OffsetDateTime::from_unix_timestamp(unix) {
+        Ok(t) => format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}Z",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute()
+        ),
+        Err(_) => unix.to_string(),
+    }
+}
+
+/// Midnight UTC of a `YYYY-MM-DD` date, or unix seconds as they are.
+fn parse_day(text: &str) -> Option<i64> {
+    let text = text.trim();
+    if let Ok(unix) = text.parse::<i64>() {
+        return Some(unix);
+    }
+    let mut parts = text.splitn(3, '-');
+    let year: i32 = parts.next()?.parse().ok()?;
+    let month: u8 = parts.next()?.parse().ok()?;
+    let day: u8 = parts.next()?.parse().ok()?;
+    let date = Date::from_calendar_date(year, Month::try_from(month).ok()?, day).ok()?;
+    Some(date.midnight().assume_utc().unix_timestamp())
+}
+
+fn non_empty(text: &str) -> Option<String> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_string())
+}
+
+/// The navigation every console page shows.
+pub struct Nav {
+    pub who: String,
+    pub roles: String,
+    pub users: bool,
+    pub clients: bool,
+    pub audit: bool,
+    pub keys: bool,
+    pub csrf: String,
+}
+
+fn nav(
+    state: &AppState,
+    req: &HttpRequest,
+    actor: &Actor,
+) -> (Nav, Option<actix_web::cookie::Cookie<'static>>) {
+    let token = csrf::issue(state, req);
+    let who = actor
+        .user
+        .as_ref()
+        .map(|u| u.username.clone())
+        .unwrap_or_else(|| actor.id.clone());
+    (
+        Nav {
+            who,
+            roles: actor.roles.clone(),
+            users: actor.may(Permission::UsersRead),
+            clients: actor.may(Permission::ClientsRead),
+            audit: actor.may(Permission::AuditRead),
+            keys: actor.may(Permission::ApiKeys),
+            csrf: token.form_value,
+        },
+        token.cookie,
+    )
+}
+
+fn page(
+    state: &AppState,
+    req: &HttpRequest,
+    actor: &Actor,
+    build: impl FnOnce(Nav) -> Result<String, askama::Error>,
+) -> Result<HttpResponse, AppError> {
+    let (nav, cookie) = nav(state, req, actor);
+    let body = build(nav).map_err(|e| AppError::Internal(format!("template: {e}")))?;
+    let response = HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .body(body);
+    with_cookie(response, cookie)
+}
+
+// ----------------------------------------------------------------------------------------------
+// Shown once, notices and the small forms several subjects share
+
+#[derive(Template)]
+#[template(path = "admin_once.html")]
+struct OncePage {
+    nav: Nav,
+    title: String,
+    message: String,
+    label: String,
+    value: String,
+    back: String,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn once(
+    state: &AppState,
+    req: &HttpRequest,
+    actor: &Actor,
+    title: &str,
+    message: &str,
+    label: &str,
+    value: String,
+    back: String,
+) -> Result<HttpResponse, AppError> {
+    page(state, req, actor, |nav| {
+        OncePage {
+            nav,
+            title: title.into(),
+            message: message.into(),
+            label: label.into(),
+            value,
+            back,
+        }
+        .render()
+    })
+}
+
+/// A one-time password that meets every password rule.
+fn temporary_password() -> String {
+    random_token::<18>()
+}
+
+#[derive(serde::Deserialize)]
+pub struct NoticeQuery {
+    #[serde(default)]
+    done: String,
+}
+
+fn notice(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "profile" => "Profile saved.",
+        "disabled" => "The account is disabled and its sessions ended.",
+        "enabled" => "The account is enabled.",
+        "unlocked" => "The account is unlocked.",
+        "totp" => "Two-step sign-in is reset.",
+        "roles" => "Roles saved.",
+        "sessions" => "Sessions ended.",
+        "rotated" => "The secret was rotated.",
+        "revoked" => "The key was revoked.",
+        _ => return None,
+    })
+}
+
+#[derive(serde::Deserialize)]
+pub struct CsrfForm {
+    csrf: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+pub struct ConfirmForm {
+    csrf: Option<String>,
+    #[serde(default)]
+    password: String,
+}
+
+#[derive(serde::Deserialize)]
+pub struct DeleteForm {
+    csrf: Option<String>,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn days() {
+        assert_eq!(super::parse_day("1970-01-02"), Some(86_400));
+        assert_eq!(super::parse_day("12345"), Some(12_345));
+        assert_eq!(super::parse_day("nonsense"), None);
+        assert_eq!(super::when(0), "1970-01-01 00:00Z");
+        assert!(super::temporary_password().len() >= 20);
+    }
+}

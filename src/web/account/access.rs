@@ -1,0 +1,107 @@
+//! Ending one of the person's sessions, and withdrawing the consent given to an app.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::{signed_in_for_post, ACCOUNT_PATH};
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::store::{consents, grants, sessions, unix_now, write_transaction, StoreError};
+use crate::web::login::event;
+use crate::web::see_other;
+use crate::web::session;
+
+#[derive(serde::Deserialize)]
+pub struct EndSessionForm {
+    csrf: Option<String>,
+    #[serde(default)]
+    sid: String,
+}
+
+/// `POST /account/sessions/end`: ends one of the person's sessions and the grants made in it
+/// (except `offline_access` ones). Ending the current one signs this browser out.
+pub async fn end_session(
+    req: HttpRequest,
+    form: web::Form<EndSessionForm>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let signed_in = match signed_in_for_post(&state, &req, form.csrf.as_deref()).await? {
+        Ok(signed_in) => signed_in,
+        Err(redirect) => return Ok(redirect),
+    };
+    let (user_id, sid) = (signed_in.user.id.clone(), form.sid.clone());
+    let ended = state
+        .store
+        .run(move |conn| {
+            write_transaction(conn, |conn| {
+                let ended = sessions::delete_for_user(conn, &user_id, &sid)?;
+                if ended.is_some() {
+                    grants::revoke_session_grants(conn, &sid, unix_now())?;
+                }
+                Ok::<_, StoreError>(ended)
+            })
+        })
+        .await?;
+    let Some(ended) = ended else {
+        return Ok(see_other(ACCOUNT_PATH));
+    };
+    let user_id = &signed_in.user.id;
+    let mut ended_event = event(&req, &state, user_id, "session_ended", user_id, "success");
+    ended_event.detail = format!("sid {}", ended.sid);
+    state.audit(ended_event).await;
+    if ended.id_hash == signed_in.session.id_hash {
+        let mut response = see_other("/login");
+        response
+            .add_cookie(&session::removal_cookie(&state))
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        return Ok(response);
+    }
+    Ok(see_other("/account?done=session"))
+}
+
+#[derive(serde::Deserialize)]
+pub struct WithdrawForm {
+    csrf: Option<String>,
+    #[serde(default)]
+    client_id: String,
+}
+
+/// `POST /account/consents/withdraw`: forgets the consent and revokes the person's grants to
+/// that client (its refresh tokens, and its access tokens at userinfo).
+pub async fn withdraw_consent(
+    req: HttpRequest,
+    form: web::Form<WithdrawForm>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let signed_in = match signed_in_for_post(&state, &req, form.csrf.as_deref()).await? {
+        Ok(signed_in) => signed_in,
+        Err(redirect) => return Ok(redirect),
+    };
+    let (user_id, client_id) = (signed_in.user.id.clone(), form.client_id.clone());
+    let withdrawn = state
+        .store
+        .run(move |conn| {
+            write_transaction(conn, |conn| {
+                let withdrawn = consents::withdraw(conn, &user_id, &client_id)?;
+                grants::revoke_for_user_client(conn, &user_id, &client_id, unix_now())?;
+                Ok::<_, StoreError>(withdrawn)
+            })
+        })
+        .await?;
+    if !withdrawn {
+        return Ok(see_other(ACCOUNT_PATH));
+    }
+    let user_id = &signed_in.user.id;
+    let mut withdrawn_event = event(
+        &req,
+        &state,
+        user_id,
+        "consent_withdrawn",
+        user_id,
+        "success",
+    );
+    withdrawn_event.detail = format!("client {}", form.client_id);
+    state.audit(withdrawn_event).await;
+    Ok(see_other("/account?done=consent"))
+}

@@ -1,0 +1,131 @@
+//! The forced password change after a one-time password: the person chooses their own before
+//! any session starts. The ticket from the sign-in names them and is bound to the password hash
+//! being replaced, so it works once.
+
+use std::sync::Arc;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+use super::login::{event, sign_in, ticket_user};
+use super::{csrf, render, ticket, with_cookie};
+use crate::accounts::{self, AccountError};
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::store::unix_now;
+use crate::store::users::User;
+
+const PURPOSE: &str = "password-change";
+
+#[derive(Template)]
+#[template(path = "password_change.html")]
+struct PasswordChangePage<'a> {
+    req: &'a str,
+    csrf: &'a str,
+    ticket: &'a str,
+    min_length: usize,
+    error: Option<&'a str>,
+}
+
+pub(super) fn page(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &User,
+    amr: &str,
+    pending_id: &str,
+    error: Option<&str>,
+) -> Result<HttpResponse, AppError> {
+    let ticket = ticket::issue(state, PURPOSE, user, amr);
+    let token = csrf::issue(state, req);
+    let page = PasswordChangePage {
+        req: pending_id,
+        csrf: &token.form_value,
+        ticket: &ticket,
+        min_length: state.config.settings.password.min_length,
+        error,
+    };
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    with_cookie(render(status, &page)?, token.cookie)
+}
+
+#[derive(serde::Deserialize)]
+pub struct PasswordChangeForm {
+    #[serde(default)]
+    req: String,
+    csrf: Option<String>,
+    ticket: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    confirm_password: String,
+}
+
+/// The forced change after a one-time password.
+pub async fn change_password(
+    req: HttpRequest,
+    form: web::Form<PasswordChangeForm>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    if !csrf::verify(&state, &req, form.csrf.as_deref()) {
+        return Err(super::csrf_refused());
+    }
+    let amr = ticket::parse(&form.ticket)
+        .map(|(t, _)| t.amr)
+        .unwrap_or_default();
+    let user = ticket_user(&state, PURPOSE, &form.ticket).await?;
+    if !user.must_change_password {
+        return Err(super::csrf_refused());
+    }
+    if form.new_password != form.confirm_password {
+        return page(
+            &req,
+            &state,
+            &user,
+            &amr,
+            &form.req,
+            Some("The two passwords differ."),
+        );
+    }
+    let min_length = state.config.settings.password.min_length;
+    if let Err(AccountError::Invalid(why)) = accounts::check_password(
+        &form.new_password,
+        min_length,
+        &user.username,
+        user.email.as_deref(),
+    ) {
+        return page(&req, &state, &user, &amr, &form.req, Some(&why));
+    }
+    let hasher_state = Arc::clone(&state);
+    let (target, password) = (user.clone(), form.new_password);
+    tokio::task::spawn_blocking(move || {
+        let mut conn = hasher_state.store.conn()?;
+        accounts::set_password(
+            &mut conn,
+            &hasher_state.hasher,
+            min_length,
+            &target,
+            &password,
+            unix_now(),
+        )
+        .map_err(|e| AppError::Internal(e.to_string()))
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("password change: {e}")))??;
+    state
+        .audit(event(
+            &req,
+            &state,
+            &user.id,
+            "password_changed",
+            &user.id,
+            "success",
+        ))
+        .await;
+    sign_in(&req, &state, &user.id, &amr, &form.req).await
+}
