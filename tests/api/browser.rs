@@ -208,6 +208,12 @@ async fn an_admin_sets_up_a_user_and_a_client_from_the_console() {
     assert!(temporary.len() >= 12, "a temporary password is shown once");
     admin.screenshot("console-03-user-created").await;
 
+    // Bob's own page: profile, roles, sessions, the sensitive actions.
+    admin.goto(&server.url("/admin/users?q=bob")).await;
+    admin.click("td a").await;
+    admin.wait_for_text("Bob Example").await;
+    admin.screenshot("console-03b-user").await;
+
     admin.goto(&server.url("/admin/clients")).await;
     admin.type_into("#client-name", "Browser App").await;
     admin.type_into("#client-id", "browserapp").await;
@@ -228,6 +234,8 @@ async fn an_admin_sets_up_a_user_and_a_client_from_the_console() {
         "chain indicator: {audit}"
     );
     admin.screenshot("console-06-audit").await;
+    admin.goto(&server.url("/admin/api-keys")).await;
+    admin.screenshot("console-06b-api-keys").await;
     drop(admin);
 
     // Bob signs in to the new client; his temporary password must be replaced first.
