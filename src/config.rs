@@ -173,6 +173,9 @@ pub struct SessionSettings {
     pub idle_secs: i64,
     /// A browser session ends this long after sign-in, however active.
     pub absolute_secs: i64,
+    /// Sensitive steps (the admin console, enrolling an authenticator) need a sign-in at most
+    /// this old; an older session is sent through the login again.
+    pub reauth_secs: i64,
 }
 
 impl Default for SessionSettings {
@@ -180,6 +183,7 @@ impl Default for SessionSettings {
         SessionSettings {
             idle_secs: 3_600,
             absolute_secs: 43_200,
+            reauth_secs: 900,
         }
     }
 }
@@ -381,6 +385,11 @@ impl Config {
                 "session.absolute_secs",
                 settings.session.absolute_secs,
                 60..=90 * 86_400,
+            ),
+            (
+                "session.reauth_secs",
+                settings.session.reauth_secs,
+                1..=86_400,
             ),
             (
                 "keys.publish_lead_secs",

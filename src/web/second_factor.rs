@@ -237,6 +237,10 @@ pub async fn step_up_page(
     let enrolment = if signed_in.user.totp_enabled {
         None
     } else {
+        // Enrolment binds an authenticator to the account: only right after a sign-in.
+        if !session::is_recent(&state, &signed_in.session) {
+            return Ok(see_other(&super::login::login_url(&query.req)));
+        }
         Some(begin_enrolment(&state, &signed_in.user).await?)
     };
     step_up_render(&req, &state, &query.req, enrolment, None)
@@ -301,6 +305,9 @@ pub async fn step_up_submit(
         }
     };
     if !user.totp_enabled {
+        if !session::is_recent(&state, &signed_in.session) {
+            return Ok(see_other(&super::login::login_url(&form.req)));
+        }
         let Some(codes) = confirm_enrolment(&state, user, &form.code).await? else {
             let secret = user
                 .totp_secret

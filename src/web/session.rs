@@ -51,6 +51,11 @@ pub async fn current(state: &AppState, req: &HttpRequest) -> Result<Option<Signe
     Ok(signed_in)
 }
 
+/// Whether the sign-in behind the session is recent enough for a sensitive step.
+pub fn is_recent(state: &AppState, session: &Session) -> bool {
+    session.auth_time + state.config.settings.session.reauth_secs >= unix_now()
+}
+
 /// Starts a new session for `user`, ending the one the browser had; returns the cookie value.
 pub fn start(
     conn: &mut AnyConnection,

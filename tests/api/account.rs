@@ -15,6 +15,7 @@ use crate::support::{
 };
 
 on_both_backends!(
+    enrolment_needs_a_recent_sign_in,
     enrol_on_the_account_page_then_sign_in_with_totp,
     totp_code_is_accepted_once,
     backup_code_works_once_and_new_codes_replace_old,
@@ -958,4 +959,25 @@ async fn sessions_and_consents_on_the_account_page(backend: Backend) {
     for action in ["session_ended", "consent_withdrawn"] {
         assert!(audit.contains(action), "{action}: {audit}");
     }
+}
+
+/// Binding an authenticator needs a recent sign-in: an older session (a stolen cookie, say) is
+/// sent through the login again before it can enrol.
+async fn enrolment_needs_a_recent_sign_in(backend: Backend) {
+    let env = TestEnv::new(backend).with_env("IDP_SESSION__REAUTH_SECS", "3");
+    env.add_user("alice", "Alice Example");
+    let server = env.start().await;
+    let browser = Browser::new(&server.base);
+    sign_in_to_account(&browser, "alice", PASSWORD).await;
+    tokio::time::sleep(Duration::from_millis(4_100)).await;
+    let response = browser.get("/account/totp").await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(&response).as_deref(), Some("/login?next=/account"));
+    // The session itself still works for the account page.
+    account_page(&browser).await;
+    // After signing in again, enrolment goes ahead.
+    sign_in_to_account(&browser, "alice", PASSWORD).await;
+    let (authenticator, codes) = enrol(&browser).await;
+    assert_eq!(codes.len(), 10);
+    drop(authenticator);
 }

@@ -31,11 +31,8 @@ use crate::client_registry::ClientError;
 use crate::crypto::password::Verification;
 use crate::crypto::secrets::random_token;
 use crate::error::AppError;
-use crate::store::{unix_now, StoreError};
+use crate::store::StoreError;
 use crate::web::{csrf, login, see_other, session, with_cookie};
-
-/// The console wants a sign-in at most this old; older sessions sign in again.
-pub const RECENT_AUTH_SECS: i64 = 15 * 60;
 
 pub fn forbidden() -> AppError {
     AppError::page(
@@ -56,7 +53,7 @@ pub async fn authenticate(state: &AppState, req: &HttpRequest) -> Result<Actor, 
         Ok(None) => return Err(see_other("/login?next=/admin")),
         Err(e) => return Err(e.error_response()),
     };
-    if signed_in.session.auth_time + RECENT_AUTH_SECS < unix_now() {
+    if !crate::web::session::is_recent(state, &signed_in.session) {
         return Err(see_other("/login?next=/admin"));
     }
     Ok(Actor {

@@ -20,6 +20,8 @@ use crate::web::session;
 use crate::web::{csrf, render, see_other, with_cookie};
 
 const CODE_INVALID: &str = "That code is not valid.";
+/// Sign in again, then back to the account page.
+const REAUTHENTICATE: &str = "/login?next=/account";
 
 #[derive(Template)]
 #[template(path = "account_totp.html")]
@@ -72,6 +74,10 @@ pub async fn totp_page(
         // A new secret would replace the one in use: turn it off first.
         return Ok(see_other(ACCOUNT_PATH));
     }
+    // Whoever holds an old session (a stolen cookie, say) must not bind their own authenticator.
+    if !session::is_recent(&state, &signed_in.session) {
+        return Ok(see_other(REAUTHENTICATE));
+    }
     let enrolment = second_factor::begin_enrolment(&state, &signed_in.user).await?;
     enrolment_page(&req, &state, enrolment, None)
 }
@@ -98,6 +104,9 @@ pub async fn totp_confirm(
     let user = &signed_in.user;
     if user.totp_enabled {
         return Ok(see_other(ACCOUNT_PATH));
+    }
+    if !session::is_recent(&state, &signed_in.session) {
+        return Ok(see_other(REAUTHENTICATE));
     }
     let Some(secret) = user
         .totp_secret
