@@ -2,7 +2,7 @@
 //! the grants made in it (except offline ones), and the person returns to the relying party only
 //! at a URI registered for it. Without a matching `id_token_hint`, the person confirms first.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde_json::Value;
@@ -12,7 +12,7 @@ use crate::error::{page, AppError};
 use crate::oidc::form::Form;
 use crate::store::clients::{self, Client};
 use crate::store::{grants, sessions, unix_now, StoreError};
-use crate::web::{csrf, render, see_other, session};
+use crate::web::{csrf, render, see_other, session, with_cookie};
 
 #[derive(Template)]
 #[template(path = "logout.html")]
@@ -40,11 +40,7 @@ pub async fn end_session_post(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
-    let form = Form::parse(content_type, &body)
+    let form = Form::from_request(&req, &body)
         .map_err(|_| bad_request("The logout form is malformed."))?;
     end_session(&req, &state, form, true).await
 }
@@ -110,22 +106,14 @@ async fn end_session(
         let confirmed = posted && csrf::verify(state, req, form.single("csrf").ok().flatten());
         if !hint_matches && !confirmed {
             let token = csrf::issue(state, req);
-            let mut response = render(
-                StatusCode::OK,
-                &ConfirmPage {
-                    csrf: &token.form_value,
-                    id_token_hint: hint.unwrap_or(""),
-                    post_logout_redirect_uri: redirect_uri.as_deref().unwrap_or(""),
-                    state: client_state,
-                    client_id: client_id.as_deref().unwrap_or(""),
-                },
-            )?;
-            if let Some(cookie) = token.cookie {
-                response
-                    .add_cookie(&cookie)
-                    .map_err(|e| AppError::Internal(e.to_string()))?;
-            }
-            return Ok(response);
+            let page = ConfirmPage {
+                csrf: &token.form_value,
+                id_token_hint: hint.unwrap_or(""),
+                post_logout_redirect_uri: redirect_uri.as_deref().unwrap_or(""),
+                state: client_state,
+                client_id: client_id.as_deref().unwrap_or(""),
+            };
+            return with_cookie(render(StatusCode::OK, &page)?, token.cookie);
         }
         let (id_hash, sid) = (
             signed_in.session.id_hash.clone(),

@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::{csrf, render, see_other, session};
+use super::{csrf, render, see_other, session, with_cookie};
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::oidc::authorize::checks::ValidRequest;
@@ -43,22 +43,14 @@ pub fn page(
     let token = csrf::issue(state, req);
     let mut scopes: Vec<&'static str> = request.scopes.iter().map(|s| describe(s)).collect();
     scopes.dedup();
-    let mut response = render(
-        StatusCode::OK,
-        &ConsentPage {
-            client_name: &request.client.name,
-            username: &user.username,
-            scopes,
-            req: pending_id,
-            csrf: &token.form_value,
-        },
-    )?;
-    if let Some(cookie) = token.cookie {
-        response
-            .add_cookie(&cookie)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-    }
-    Ok(response)
+    let page = ConsentPage {
+        client_name: &request.client.name,
+        username: &user.username,
+        scopes,
+        req: pending_id,
+        csrf: &token.form_value,
+    };
+    with_cookie(render(StatusCode::OK, &page)?, token.cookie)
 }
 
 #[derive(serde::Deserialize)]

@@ -4,7 +4,7 @@
 pub mod checks;
 pub mod respond;
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use self::checks::{Rejection, ValidRequest};
@@ -31,11 +31,7 @@ pub async fn authorize_post(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
-    let form = Form::parse(content_type, &body).map_err(|e| {
+    let form = Form::from_request(&req, &body).map_err(|e| {
         AppError::page(
             StatusCode::BAD_REQUEST,
             "Invalid sign-in request",
