@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod oidc;
 pub mod security;
 pub mod serve;
+pub mod state;
 pub mod store;
 pub mod telemetry;
 pub mod web;

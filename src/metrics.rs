@@ -18,8 +18,9 @@ use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Tr
 use actix_web::http::{header, Method};
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::state::AppState;
+use crate::store::PoolGauges;
 
 pub const METRICS_PATH: &str = "/metrics";
 
@@ -192,14 +193,6 @@ where
             result
         })
     }
-}
-
-/// The database pool's use at the moment of a scrape.
-#[derive(Debug, Clone, Copy)]
-pub struct PoolGauges {
-    pub connections: u32,
-    pub idle: u32,
-    pub max: u32,
 }
 
 /// `GET /metrics`: the exposition, for allowed peers only (the TCP peer, never a forwarded

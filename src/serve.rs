@@ -6,13 +6,15 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::app::{self, AppState};
+use crate::app;
 use crate::config::Config;
 use crate::crypto::kek::{KekSource, KeyEncryptionKey};
 use crate::crypto::password::PasswordHasher;
 use crate::crypto::rotation;
+use crate::oidc::discovery;
 use crate::security::rate_limit::RateLimiter;
 use crate::security::replay::{RedisHandle, ReplayCache};
+use crate::state::AppState;
 use crate::store::{purge, unix_now, DatabaseLocation, Store};
 
 /// How often expired sessions, requests, codes and tokens are removed.
@@ -49,8 +51,9 @@ pub fn run(config: Config) -> Result<(), CommandError> {
             )
         }
     };
+    let discovery = discovery::document(&config, &keys.algorithms());
     let state = Arc::new(AppState::new(
-        config, store, kek, keys, hasher, replay, limiter,
+        config, store, kek, keys, hasher, replay, limiter, discovery,
     ));
 
     actix_web::rt::System::new().block_on(async move {

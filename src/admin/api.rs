@@ -8,9 +8,9 @@ use serde_json::{json, Value};
 
 use super::console::{self, CreateClientForm};
 use super::Actor;
-use crate::app::AppState;
 use crate::crypto::secrets::hash_secret;
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::store::api_keys;
 use crate::store::clients::{self, Client};
 use crate::store::users::{self, User};

@@ -79,7 +79,7 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
 }
 
 fn audit_key(config: &Config) -> Result<[u8; 32], CommandError> {
-    Ok(crate::serve::load_kek(config)?.derive(crate::app::AUDIT_KEY_LABEL))
+    Ok(crate::serve::load_kek(config)?.derive(crate::state::AUDIT_KEY_LABEL))
 }
 
 /// Records an operator's action in the audit trail.

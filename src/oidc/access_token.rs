@@ -2,9 +2,10 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::app::{AppState, USERINFO_PATH};
 use crate::crypto::secrets::random_token;
 use crate::error::AppError;
+use crate::oidc::paths::USERINFO_PATH;
+use crate::state::AppState;
 use crate::store::unix_now;
 
 pub const TYP: &str = "at+jwt";

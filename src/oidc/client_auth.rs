@@ -9,9 +9,9 @@ use base64::Engine;
 
 use super::client_assertion::{self, Assertion};
 use super::form::Form;
-use crate::app::AppState;
 use crate::crypto::secrets::{hash_secret, verify_secret};
 use crate::error::{AppError, OAuthError};
+use crate::state::AppState;
 use crate::store::clients::{self, AuthMethod, Client};
 use crate::store::{unix_now, AnyConnection, StoreError};
 
@@ -122,7 +122,7 @@ pub async fn authenticate(
     let presented = presented(req, form)?;
     let audiences = vec![
         state.config.issuer.clone(),
-        state.config.url(crate::app::TOKEN_PATH),
+        state.config.url(crate::oidc::paths::TOKEN_PATH),
         state.config.url(endpoint),
     ];
     let checked = state

@@ -9,12 +9,13 @@ use super::authorize::checks::{ACR_MFA, ACR_PASSWORD, SCOPES_SUPPORTED};
 use super::claims::CLAIMS_SUPPORTED;
 use super::token::GRANT_TYPES_SUPPORTED;
 use super::{client_assertion, client_auth};
-use crate::app::{
-    AppState, AUTHORIZE_PATH, END_SESSION_PATH, INTROSPECT_PATH, JWKS_PATH, REVOKE_PATH,
-    TOKEN_PATH, USERINFO_PATH,
-};
 use crate::config::Config;
 use crate::crypto::keys::SigningAlg;
+use crate::oidc::paths::{
+    AUTHORIZE_PATH, END_SESSION_PATH, INTROSPECT_PATH, JWKS_PATH, REVOKE_PATH, TOKEN_PATH,
+    USERINFO_PATH,
+};
+use crate::state::AppState;
 
 pub fn document(config: &Config, algorithms: &[SigningAlg]) -> String {
     let algs: Vec<&str> = algorithms.iter().map(|a| a.name()).collect();

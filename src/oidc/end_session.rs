@@ -7,9 +7,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde_json::Value;
 
-use crate::app::AppState;
 use crate::error::{page, AppError};
 use crate::oidc::form::Form;
+use crate::state::AppState;
 use crate::store::clients::{self, Client};
 use crate::store::{grants, sessions, unix_now, StoreError};
 use crate::web::{csrf, render, see_other, session, with_cookie};

@@ -5,10 +5,10 @@ use serde_json::{json, Map, Value};
 
 use super::authorize::checks::{ACR_MFA, ACR_PASSWORD};
 use super::claims;
-use crate::app::AppState;
 use crate::crypto::keys::SigningAlg;
 use crate::crypto::secrets::b64url;
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::store::grants::Grant;
 use crate::store::unix_now;
 use crate::store::users::User;

@@ -7,10 +7,11 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Map, Value};
 
 use super::{access_token, client_auth};
-use crate::app::{AppState, INTROSPECT_PATH};
 use crate::crypto::secrets::sha256_hex;
 use crate::error::AppError;
 use crate::oidc::form::Form;
+use crate::oidc::paths::INTROSPECT_PATH;
+use crate::state::AppState;
 use crate::store::clients::Client;
 use crate::store::grants::{self, Grant, RefreshToken};
 use crate::store::{revocations, unix_now, AnyConnection, StoreError};

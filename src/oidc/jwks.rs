@@ -3,7 +3,7 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// Long enough to spare us load, short enough that a rotation reaches verifiers quickly.
 const MAX_AGE_SECS: u32 = 300;

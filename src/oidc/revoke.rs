@@ -8,9 +8,10 @@ use serde_json::Value;
 
 use super::introspect::find_refresh_token;
 use super::{access_token, client_auth};
-use crate::app::{AppState, REVOKE_PATH};
 use crate::error::AppError;
 use crate::oidc::form::Form;
+use crate::oidc::paths::REVOKE_PATH;
+use crate::state::AppState;
 use crate::store::{grants, revocations, unix_now, StoreError};
 
 pub async fn revoke(

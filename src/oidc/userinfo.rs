@@ -6,9 +6,9 @@ use serde_json::{json, Value};
 
 use super::introspect::access_token_revoked;
 use super::{access_token, claims};
-use crate::app::AppState;
 use crate::error::{AppError, BearerError};
 use crate::oidc::form::Form;
+use crate::state::AppState;
 use crate::store::{grants, unix_now, users, StoreError};
 
 pub async fn userinfo(

@@ -4,3 +4,4 @@ pub mod client_ip;
 pub mod headers;
 pub mod rate_limit;
 pub mod replay;
+pub mod throttle;

@@ -213,9 +213,9 @@ impl Store {
     }
 
     /// The pool's use now (for `/metrics`): open connections, idle ones, and its maximum.
-    pub fn pool_use(&self) -> crate::metrics::PoolGauges {
+    pub fn pool_use(&self) -> PoolGauges {
         let state = self.pool.state();
-        crate::metrics::PoolGauges {
+        PoolGauges {
             connections: state.connections,
             idle: state.idle_connections,
             max: self.pool.max_size(),
@@ -345,4 +345,12 @@ pub fn unix_now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
+}
+
+/// The database pool's use at the moment of a scrape.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolGauges {
+    pub connections: u32,
+    pub idle: u32,
+    pub max: u32,
 }

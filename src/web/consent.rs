@@ -5,10 +5,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::{csrf, render, see_other, session, with_cookie};
-use crate::app::AppState;
 use crate::error::AppError;
 use crate::oidc::authorize::checks::ValidRequest;
 use crate::oidc::authorize::{load_pending, respond};
+use crate::state::AppState;
 use crate::store::users::User;
 use crate::store::{auth_requests, consents, unix_now};
 

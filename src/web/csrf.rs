@@ -4,8 +4,8 @@
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::HttpRequest;
 
-use crate::app::AppState;
 use crate::crypto::secrets::{b64url, constant_time_eq, hmac_sha256, random_token};
+use crate::state::AppState;
 
 pub const CSRF_COOKIE: &str = "idp_csrf";
 

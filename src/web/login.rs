@@ -11,10 +11,10 @@ use askama::Template;
 
 use super::second_factor::{self, Proof};
 use super::{csrf, password_change, render, see_other, session, ticket, with_cookie};
-use crate::app::AppState;
 use crate::crypto::password::Verification;
 use crate::error::AppError;
 use crate::oidc::authorize::load_pending;
+use crate::state::AppState;
 use crate::store::audit::Event;
 use crate::store::unix_now;
 use crate::store::users::{self, User};

@@ -11,8 +11,8 @@ use askama::Template;
 use super::login::{event, sign_in, ticket_user};
 use super::{csrf, render, ticket, with_cookie};
 use crate::accounts::{self, AccountError};
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::store::unix_now;
 use crate::store::users::User;
 

@@ -7,10 +7,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::{csrf, render, see_other, session, ticket, with_cookie};
-use crate::app::AppState;
 use crate::crypto::secrets::{random_bytes, sha256_hex};
 use crate::crypto::totp;
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::store::audit::Event;
 use crate::store::users::{self, User};
 use crate::store::{backup_codes, sessions, unix_now, StoreError};

@@ -4,9 +4,9 @@
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::HttpRequest;
 
-use crate::app::AppState;
 use crate::crypto::secrets::{random_id, random_token, sha256_hex};
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::store::sessions::{self, Session};
 use crate::store::users::{self, User};
 use crate::store::{unix_now, AnyConnection, StoreError};

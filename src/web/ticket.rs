@@ -4,8 +4,8 @@
 //! the password changes, it no longer works. (Codes need no binding: each TOTP step is claimed
 //! once in the store, each backup code used once.)
 
-use crate::app::AppState;
 use crate::crypto::secrets::{b64url, constant_time_eq, hmac_sha256};
+use crate::state::AppState;
 use crate::store::unix_now;
 use crate::store::users::User;
 

@@ -5,8 +5,8 @@ use askama::Template;
 
 use super::{non_empty, page, parse_day, when, Nav};
 use crate::admin::Actor;
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::store::admin::{self as queries, AuditFilter};
 use crate::store::audit::Entry;
 

@@ -9,9 +9,9 @@ use super::{
     page, record, when, ConfirmForm, DeleteForm, Nav, NoticeQuery,
 };
 use crate::admin::{Actor, Permission};
-use crate::app::AppState;
 use crate::client_registry::{self, NewClient};
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::store::clients::{self, Client};
 use crate::store::{unix_now, StoreError};
 use crate::web::see_other;

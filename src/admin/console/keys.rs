@@ -9,9 +9,9 @@ use super::{
     CsrfForm, Nav, NoticeQuery,
 };
 use crate::admin::Actor;
-use crate::app::AppState;
 use crate::crypto::secrets::{hash_secret, random_id, random_token};
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::store::api_keys::{self, ApiKey};
 use crate::store::{unix_now, StoreError};
 use crate::web::see_other;

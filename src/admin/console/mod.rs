@@ -26,11 +26,11 @@ use askama::Template;
 
 use super::{Actor, Permission};
 use crate::accounts::AccountError;
-use crate::app::AppState;
 use crate::client_registry::ClientError;
 use crate::crypto::password::Verification;
 use crate::crypto::secrets::random_token;
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::store::StoreError;
 use crate::web::{csrf, login, see_other, session, with_cookie};
 

@@ -5,8 +5,8 @@ use askama::Template;
 
 use super::{page, Nav};
 use crate::admin::Actor;
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::store::clients;
 use crate::store::users;
 use crate::store::StoreError;

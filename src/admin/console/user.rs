@@ -11,8 +11,8 @@ use super::{
 };
 use crate::accounts;
 use crate::admin::{Actor, Permission, ROLES};
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::store::admin as queries;
 use crate::store::sessions;
 use crate::store::users::{self, User};

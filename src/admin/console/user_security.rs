@@ -12,8 +12,8 @@ use super::{
     ConfirmForm, DeleteForm,
 };
 use crate::admin::{Actor, ROLES};
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::store::admin as queries;
 use crate::store::sessions;
 use crate::store::users::{self, User};

@@ -11,8 +11,8 @@ use super::{
 };
 use crate::accounts::{self, NewUser};
 use crate::admin::{Actor, Permission};
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::store::admin as queries;
 use crate::store::unix_now;
 use crate::store::users::User;

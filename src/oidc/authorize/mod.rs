@@ -8,10 +8,10 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use self::checks::{Rejection, ValidRequest};
-use crate::app::AppState;
 use crate::crypto::secrets::random_token;
 use crate::error::AppError;
 use crate::oidc::form::Form;
+use crate::state::AppState;
 use crate::store::auth_requests::{self, PendingRequest};
 use crate::store::{clients, consents, unix_now, StoreError};
 use crate::web::{consent, expired_request, see_other, session};

@@ -4,9 +4,9 @@
 use actix_web::HttpResponse;
 
 use super::checks::ValidRequest;
-use crate::app::AppState;
 use crate::crypto::secrets::{random_id, random_token, sha256_hex};
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::store::auth_requests;
 use crate::store::grants::{self, AuthorizationCode, Grant};
 use crate::store::sessions::Session;

@@ -4,10 +4,10 @@
 use serde_json::Value;
 
 use super::bearer_response;
-use crate::app::AppState;
 use crate::error::{AppError, OAuthError};
 use crate::oidc::access_token::{self, AccessTokenRequest};
 use crate::oidc::form::Form;
+use crate::state::AppState;
 use crate::store::clients::Client;
 
 pub const GRANT_TYPE: &str = "client_credentials";

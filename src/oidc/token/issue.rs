@@ -4,12 +4,12 @@
 use serde_json::Value;
 
 use super::bearer_response;
-use crate::app::AppState;
 use crate::crypto::keys::SigningAlg;
 use crate::crypto::secrets::{random_token, sha256_hex};
 use crate::error::AppError;
 use crate::oidc::access_token::{self, AccessTokenRequest};
 use crate::oidc::id_token;
+use crate::state::AppState;
 use crate::store::clients::Client;
 use crate::store::grants::{self, Grant, RefreshToken};
 use crate::store::users::User;

@@ -11,8 +11,9 @@ use serde_json::Value;
 
 use super::client_auth;
 use super::form::Form;
-use crate::app::{AppState, TOKEN_PATH};
 use crate::error::{AppError, OAuthError};
+use crate::oidc::paths::TOKEN_PATH;
+use crate::state::AppState;
 
 pub const GRANT_TYPES_SUPPORTED: [&str; 3] = [
     authorization_code::GRANT_TYPE,

@@ -5,10 +5,10 @@
 use serde_json::Value;
 
 use super::issue::{self, UserTokens};
-use crate::app::AppState;
 use crate::crypto::secrets::sha256_hex;
 use crate::error::{AppError, OAuthError};
 use crate::oidc::form::Form;
+use crate::state::AppState;
 use crate::store::clients::Client;
 use crate::store::grants::{self, Use};
 use crate::store::{unix_now, users, StoreError};

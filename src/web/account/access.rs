@@ -3,8 +3,8 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::{signed_in_for_post, ACCOUNT_PATH};
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::store::{consents, grants, sessions, unix_now, write_transaction, StoreError};
 use crate::web::login::event;
 use crate::web::see_other;

@@ -19,10 +19,10 @@ use askama::Template;
 
 use super::session::{self, SignedIn};
 use super::{csrf, render, see_other, with_cookie};
-use crate::app::AppState;
 use crate::crypto::password::Verification;
 use crate::error::AppError;
 use crate::security::rate_limit::Decision;
+use crate::state::AppState;
 use crate::store::users::User;
 use crate::store::{backup_codes, clients, consents, sessions, unix_now, StoreError};
 

@@ -8,8 +8,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::{account_page, password_is_right, signed_in_for_post, throttle, Shown};
 use crate::accounts::{self, AccountError};
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::store::{grants, sessions, unix_now, write_transaction, StoreError};
 use crate::web::login::event;
 use crate::web::see_other;

@@ -11,8 +11,8 @@ use super::{
     account_page, looks_like_totp, password_is_right, signed_in_for_post, throttle, Shown,
     ACCOUNT_PATH,
 };
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::store::sessions;
 use crate::web::login::event;
 use crate::web::second_factor::{self, Enrolment, Proof};

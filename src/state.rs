@@ -1,0 +1,168 @@
+//! The state every handler shares: settings, the store, keys, hashing, caches. It sits below
+//! the handlers, which import it; the route table (app.rs) sits above them.
+
+use std::sync::{Arc, RwLock};
+
+use actix_web::HttpRequest;
+
+use crate::config::Config;
+use crate::crypto::kek::KeyEncryptionKey;
+use crate::crypto::keys::KeySet;
+use crate::crypto::password::PasswordHasher;
+use crate::crypto::rotation;
+use crate::error::AppError;
+use crate::security::rate_limit::RateLimiter;
+use crate::security::replay::ReplayCache;
+use crate::store::audit;
+use crate::store::{unix_now, Store};
+
+/// The label the audit MAC key is derived from the KEK with (`audit verify` derives it too).
+pub const AUDIT_KEY_LABEL: &str = "idp audit v1";
+
+pub struct AppState {
+    pub config: Config,
+    pub store: Store,
+    kek: KeyEncryptionKey,
+    keys: RwLock<Arc<KeySet>>,
+    discovery: String,
+    /// Keys the CSRF tokens and login tickets; derived from the KEK so every node agrees.
+    pub csrf_key: [u8; 32],
+    pub hasher: PasswordHasher,
+    /// Password hashing is CPU- and memory-bound: at most one verification per core at a time,
+    /// so that a burst of sign-ins queues instead of thrashing (and holding a block each).
+    pub hashing: tokio::sync::Semaphore,
+    /// Where one-time values (assertion `jti`s) are remembered: memory or Redis.
+    pub replay: ReplayCache,
+    pub limiter: RateLimiter,
+    /// Keys the audit chain's MACs; derived from the KEK so every node (and `audit verify`) agrees.
+    audit_key: [u8; 32],
+}
+
+impl AppState {
+    pub fn new(
+        config: Config,
+        store: Store,
+        kek: KeyEncryptionKey,
+        keys: KeySet,
+        hasher: PasswordHasher,
+        replay: ReplayCache,
+        limiter: RateLimiter,
+        discovery: String,
+    ) -> AppState {
+        AppState {
+            csrf_key: kek.derive("idp csrf v1"),
+            audit_key: kek.derive(AUDIT_KEY_LABEL),
+            limiter,
+            hasher,
+            hashing: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            ),
+            replay,
+            config,
+            store,
+            kek,
+            keys: RwLock::new(Arc::new(keys)),
+            discovery,
+        }
+    }
+
+    /// The client's address, believing `X-Forwarded-For` only from trusted proxies.
+    pub fn client_ip(&self, req: &HttpRequest) -> Option<std::net::IpAddr> {
+        let forwarded = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
+        crate::security::client_ip::client_ip(
+            req.peer_addr().map(|a| a.ip()),
+            forwarded,
+            &self.config.trusted_proxies,
+        )
+    }
+
+    /// Records an audit event. A failure to record is logged, not shown to the person: the
+    /// request it describes has already happened.
+    pub async fn audit(&self, event: audit::Event) {
+        let key = self.audit_key;
+        let action = event.action.clone();
+        let result = self
+            .store
+            .run(move |conn| audit::append(conn, &key, &event, unix_now()))
+            .await;
+        if let Err(e) = result {
+            tracing::error!(error = %e, action, "could not record an audit event");
+        }
+    }
+
+    /// Checks the audit chain with the audit key (which stays private): `Ok(n)` when all `n`
+    /// entries fit, `Err(seq)` for the first one that does not.
+    pub async fn verify_audit(&self) -> Result<Result<i64, i64>, AppError> {
+        let key = self.audit_key;
+        Ok(self
+            .store
+            .run(move |conn| audit::verify(conn, &key))
+            .await?)
+    }
+
+    /// Seals a secret at rest with the KEK, bound to `context` (e.g. the user id).
+    pub fn seal(&self, plaintext: &[u8], context: &str) -> Result<String, AppError> {
+        Ok(self.kek.seal(plaintext, context.as_bytes())?)
+    }
+
+    pub fn open(&self, sealed: &str, context: &str) -> Option<Vec<u8>> {
+        self.kek.open(sealed, context.as_bytes())
+    }
+
+    /// The keys in force now; a rotation swaps the whole set at once.
+    pub fn keys(&self) -> Arc<KeySet> {
+        match self.keys.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    pub fn discovery(&self) -> String {
+        self.discovery.clone()
+    }
+
+    /// Automatic rotation: any node may find keys due; one rotates (see `rotation::rotate_due`).
+    pub async fn rotate_keys_when_due(self: &Arc<Self>) -> Result<(), AppError> {
+        let period = self.config.settings.keys.rotate_after_secs;
+        if period == 0 {
+            return Ok(());
+        }
+        let state = Arc::clone(self);
+        let timing = self.config.rotation_timing();
+        let rotated = self
+            .store
+            .run(move |conn| {
+                rotation::rotate_due(conn, &state.kek, period, unix_now(), timing)
+                    .map_err(|e| AppError::Internal(e.to_string()))
+            })
+            .await?;
+        for key in rotated {
+            tracing::info!(kid = %key.kid, alg = %key.alg, "signing key rotated automatically");
+        }
+        Ok(())
+    }
+
+    /// Picks up keys rotated by another process or node.
+    pub async fn refresh_keys(self: &Arc<Self>) -> Result<(), AppError> {
+        let state = Arc::clone(self);
+        let current = self.keys();
+        let fresh = self
+            .store
+            .run(move |conn| {
+                rotation::reload(conn, &state.kek, Some(&current), unix_now())
+                    .map_err(|e| AppError::Internal(e.to_string()))
+            })
+            .await?;
+        if let Some(fresh) = fresh {
+            tracing::info!("signing keys changed; serving the new set");
+            match self.keys.write() {
+                Ok(mut guard) => *guard = Arc::new(fresh),
+                Err(poisoned) => *poisoned.into_inner() = Arc::new(fresh),
+            }
+        }
+        Ok(())
+    }
+}
