@@ -41,6 +41,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
             "/login/second-factor",
             web::post().to(second_factor::step_up_submit),
         )
+        .route("/consent", web::get().to(consent::page))
         .route("/consent", web::post().to(consent::decide))
         .route("/account", web::get().to(crate::web::account::show))
         .route(

@@ -1,5 +1,6 @@
 //! Authorization requests waiting for the person to sign in or consent. Stored server-side so
-//! that any node can resume them and nothing in the browser can alter them.
+//! that any node can resume them and nothing in the browser can alter them; each is bound to
+//! the browser that started it and is taken (deleted) exactly once, when its code is issued.
 
 use diesel::prelude::*;
 
@@ -23,6 +24,12 @@ pub struct PendingRequest {
     pub created_at: i64,
     pub expires_at: i64,
     pub acr_values: Option<String>,
+    /// SHA-256 of the browser-binding cookie of the browser that sent the request.
+    pub browser_hash: String,
+    /// The account that allowed this request on the consent page, once one has.
+    pub consented_by: Option<String>,
+    /// The person refused on the consent page.
+    pub consent_denied: bool,
 }
 
 pub fn insert(conn: &mut AnyConnection, request: &PendingRequest) -> Result<(), StoreError> {
@@ -46,7 +53,29 @@ pub fn find(
         .optional()?)
 }
 
-pub fn delete(conn: &mut AnyConnection, id: &str) -> Result<(), StoreError> {
-    diesel::delete(authorization_requests::table.find(id)).execute(conn)?;
+/// Records the consent page's answer: allowed by `user_id`, or refused (`None`).
+pub fn record_consent(
+    conn: &mut AnyConnection,
+    id: &str,
+    allowed_by: Option<&str>,
+) -> Result<(), StoreError> {
+    diesel::update(authorization_requests::table.find(id))
+        .set((
+            authorization_requests::consented_by.eq(allowed_by),
+            authorization_requests::consent_denied.eq(allowed_by.is_none()),
+        ))
+        .execute(conn)?;
     Ok(())
+}
+
+/// Removes the request and says whether this call did: of two nodes finishing the same
+/// request at once, exactly one gets `true`.
+pub fn take(conn: &mut AnyConnection, id: &str, now: i64) -> Result<bool, StoreError> {
+    let removed = diesel::delete(
+        authorization_requests::table
+            .find(id)
+            .filter(authorization_requests::expires_at.gt(now)),
+    )
+    .execute(conn)?;
+    Ok(removed == 1)
 }

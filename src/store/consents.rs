@@ -20,7 +20,8 @@ pub fn granted_scopes(
         .unwrap_or_default())
 }
 
-/// Adds `scopes` to what the person has allowed this client.
+/// Adds `scopes` to what the person has allowed this client. Two statements: call it inside a
+/// write transaction.
 pub fn remember(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -28,25 +29,23 @@ pub fn remember(
     scopes: &[&str],
     now: i64,
 ) -> Result<(), StoreError> {
-    super::write_transaction(conn, |conn| {
-        let mut all = granted_scopes(conn, user_id, client_id)?;
-        for scope in scopes {
-            if !all.iter().any(|s| s == scope) {
-                all.push(scope.to_string());
-            }
+    let mut all = granted_scopes(conn, user_id, client_id)?;
+    for scope in scopes {
+        if !all.iter().any(|s| s == scope) {
+            all.push(scope.to_string());
         }
-        all.sort();
-        diesel::delete(consents::table.find((user_id, client_id))).execute(conn)?;
-        diesel::insert_into(consents::table)
-            .values((
-                consents::user_id.eq(user_id),
-                consents::client_id.eq(client_id),
-                consents::scope.eq(all.join(" ")),
-                consents::created_at.eq(now),
-            ))
-            .execute(conn)?;
-        Ok(())
-    })
+    }
+    all.sort();
+    diesel::delete(consents::table.find((user_id, client_id))).execute(conn)?;
+    diesel::insert_into(consents::table)
+        .values((
+            consents::user_id.eq(user_id),
+            consents::client_id.eq(client_id),
+            consents::scope.eq(all.join(" ")),
+            consents::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// One client's remembered consent.

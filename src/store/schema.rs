@@ -81,6 +81,9 @@ diesel::table! {
         created_at -> BigInt,
         expires_at -> BigInt,
         acr_values -> Nullable<Text>,
+        browser_hash -> Text,
+        consented_by -> Nullable<Text>,
+        consent_denied -> Bool,
     }
 }
 

@@ -1,4 +1,6 @@
 //! The consent page: the client's name and the requested scopes in plain words; allow or deny.
+//! The answer is only recorded on the pending request; the authorization pipeline decides,
+//! when it resumes, whether a code may follow.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -6,11 +8,8 @@ use askama::Template;
 
 use super::{csrf, render, see_other, session, with_cookie};
 use crate::error::AppError;
-use crate::oidc::authorize::checks::ValidRequest;
-use crate::oidc::authorize::{load_pending, respond};
+use crate::oidc::authorize::pending;
 use crate::state::AppState;
-use crate::store::users::User;
-use crate::store::{auth_requests, consents, unix_now};
 
 #[derive(Template)]
 #[template(path = "consent.html")]
@@ -33,21 +32,29 @@ fn describe(scope: &str) -> &'static str {
     }
 }
 
-pub fn page(
-    req: &HttpRequest,
-    state: &AppState,
-    request: &ValidRequest,
-    pending_id: &str,
-    user: &User,
+#[derive(serde::Deserialize)]
+pub struct ConsentQuery {
+    req: String,
+}
+
+pub async fn page(
+    req: HttpRequest,
+    query: web::Query<ConsentQuery>,
+    state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let token = csrf::issue(state, req);
-    let mut scopes: Vec<&'static str> = request.scopes.iter().map(|s| describe(s)).collect();
+    let pending = pending::load(&state, &req, &query.req).await?;
+    let Some(signed_in) = session::current(&state, &req).await? else {
+        return Ok(see_other(&format!("/login?req={}", pending.id)));
+    };
+    let token = csrf::issue(&state, &req);
+    let mut scopes: Vec<&'static str> =
+        pending.request.scopes.iter().map(|s| describe(s)).collect();
     scopes.dedup();
     let page = ConsentPage {
-        client_name: &request.client.name,
-        username: &user.username,
+        client_name: &pending.request.client.name,
+        username: &signed_in.user.username,
         scopes,
-        req: pending_id,
+        req: &pending.id,
         csrf: &token.form_value,
     };
     with_cookie(render(StatusCode::OK, &page)?, token.cookie)
@@ -69,32 +76,11 @@ pub async fn decide(
     if !csrf::verify(&state, &req, form.csrf.as_deref()) {
         return Err(super::csrf_refused());
     }
+    let pending = pending::load(&state, &req, &form.req).await?;
     let Some(signed_in) = session::current(&state, &req).await? else {
-        return Ok(see_other(&format!("/login?req={}", form.req)));
+        return Ok(see_other(&format!("/login?req={}", pending.id)));
     };
-    let ((request, pending_id), _) = load_pending(&state, form.req).await?;
-    if form.decision != "allow" {
-        let id = pending_id.clone();
-        state
-            .store
-            .run(move |conn| auth_requests::delete(conn, &id))
-            .await?;
-        return respond::error_redirect(
-            &state,
-            &request.redirect_uri,
-            request.state.as_deref(),
-            "access_denied",
-            "the person declined",
-        );
-    }
-    let (user_id, client_id) = (signed_in.user.id.clone(), request.client.id.clone());
-    let scopes = request.scopes.clone();
-    state
-        .store
-        .run(move |conn| {
-            let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
-            consents::remember(conn, &user_id, &client_id, &scopes, unix_now())
-        })
-        .await?;
-    respond::issue_code(&state, &request, Some(pending_id), &signed_in.session).await
+    let allowed_by = (form.decision == "allow").then_some(signed_in.user.id.as_str());
+    pending::record_consent(&state, &pending, allowed_by).await?;
+    Ok(see_other(&format!("/authorize/resume?req={}", pending.id)))
 }

@@ -7,6 +7,7 @@ pub mod login;
 pub mod password_change;
 pub mod second_factor;
 pub mod session;
+pub mod signin;
 pub mod ticket;
 
 use actix_web::http::header;

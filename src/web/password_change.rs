@@ -8,7 +8,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::login::{event, sign_in, ticket_user};
+use super::signin::{check_destination, event, sign_in, ticket_user};
 use super::{csrf, render, ticket, with_cookie};
 use crate::accounts::{self, AccountError};
 use crate::error::AppError;
@@ -78,6 +78,7 @@ pub async fn change_password(
     let amr = ticket::parse(&form.ticket)
         .map(|(t, _)| t.amr)
         .unwrap_or_default();
+    check_destination(&state, &req, &form.req).await?;
     let user = ticket_user(&state, PURPOSE, &form.ticket).await?;
     if !user.must_change_password {
         return Err(super::csrf_refused());

@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::{csrf, render, see_other, session, ticket, with_cookie};
+use super::{csrf, render, see_other, session, signin, ticket, with_cookie};
 use crate::crypto::secrets::{random_bytes, sha256_hex};
 use crate::crypto::totp;
 use crate::error::AppError;
@@ -231,15 +231,16 @@ pub async fn step_up_page(
     query: web::Query<StepUpQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
+    signin::check_destination(&state, &req, &query.req).await?;
     let Some(signed_in) = session::current(&state, &req).await? else {
-        return Ok(see_other(&super::login::login_url(&query.req)));
+        return Ok(see_other(&signin::login_url(&query.req)));
     };
     let enrolment = if signed_in.user.totp_enabled {
         None
     } else {
         // Enrolment binds an authenticator to the account: only right after a sign-in.
         if !session::is_recent(&state, &signed_in.session) {
-            return Ok(see_other(&super::login::login_url(&query.req)));
+            return Ok(see_other(&signin::login_url(&query.req)));
         }
         Some(begin_enrolment(&state, &signed_in.user).await?)
     };
@@ -290,11 +291,12 @@ pub async fn step_up_submit(
     if !csrf::verify(&state, &req, form.csrf.as_deref()) {
         return Err(super::csrf_refused());
     }
+    signin::check_destination(&state, &req, &form.req).await?;
     let Some(signed_in) = session::current(&state, &req).await? else {
-        return Ok(see_other(&super::login::login_url(&form.req)));
+        return Ok(see_other(&signin::login_url(&form.req)));
     };
     let user = &signed_in.user;
-    let continue_to = super::login::after_sign_in_url(&form.req);
+    let continue_to = signin::after_sign_in_url(&form.req);
     let upgrade = |state: &AppState| {
         let id_hash = signed_in.session.id_hash.clone();
         let store = state.store.clone();
@@ -306,7 +308,7 @@ pub async fn step_up_submit(
     };
     if !user.totp_enabled {
         if !session::is_recent(&state, &signed_in.session) {
-            return Ok(see_other(&super::login::login_url(&form.req)));
+            return Ok(see_other(&signin::login_url(&form.req)));
         }
         let Some(codes) = confirm_enrolment(&state, user, &form.code).await? else {
             let secret = user
@@ -339,7 +341,7 @@ pub async fn step_up_submit(
     }
     if verify_code(&state, user, &form.code).await?.is_none() {
         // Counted like a failed sign-in: towards the lock, delayed, audited.
-        super::login::failed(&req, &state, &user.username, Some(user)).await;
+        signin::failed(&req, &state, &user.username, Some(user)).await;
         return step_up_render(
             &req,
             &state,

@@ -110,9 +110,7 @@ async fn a_browser_signs_in_through_a_stock_relying_party() {
     browser.type_into("#password", PASSWORD).await;
     browser.click("button[type=submit]").await;
 
-    browser
-        .wait_for_url(|u| u.contains("/authorize/resume"))
-        .await;
+    browser.wait_for_url(|u| u.contains("/consent?req=")).await;
     let consent = browser.page_source().await;
     assert!(consent.contains("Example Web App"), "{consent}");
     browser.screenshot("02-consent").await;

@@ -11,6 +11,7 @@ mod cli;
 mod database_restart;
 mod discovery;
 mod headers;
+mod interactions;
 mod keys;
 mod metrics;
 mod nodes;

@@ -218,8 +218,13 @@ async fn relying_party_code_flow(backend: Backend) {
     assert_eq!(resume.path(), "/authorize/resume");
     assert_eq!(query_params(&resume).get("req"), Some(&req));
 
-    // The client is not first-party: the person is asked, by the client's name.
+    // The client is not first-party: the pipeline sends the person to the consent page, which
+    // names the client.
     let response = browser.get(resume.as_str()).await;
+    assert_eq!(response.status(), 303);
+    let consent = browser.resolve(&location(&response).unwrap());
+    assert_eq!(consent.path(), "/consent");
+    let response = browser.get(consent.as_str()).await;
     assert_eq!(response.status(), 200);
     let html = response.text().await.unwrap();
     assert!(
@@ -232,7 +237,12 @@ async fn relying_party_code_flow(backend: Backend) {
     let form = Form::parse(&html);
     assert_eq!(form.req, req);
 
+    // The answer is recorded, and the pipeline resumes to issue the code.
     let response = browser.post_consent(&form, Decision::Allow).await;
+    assert_eq!(response.status(), 303);
+    let resume = browser.resolve(&location(&response).unwrap());
+    assert_eq!(resume.path(), "/authorize/resume");
+    let response = browser.get(resume.as_str()).await;
     assert_eq!(response.status(), 303);
     let callback = url::Url::parse(&location(&response).unwrap()).unwrap();
     assert!(

@@ -1,23 +1,23 @@
-//! The authorization endpoint: validate the request, then sign in, ask consent, and answer with
-//! a code. A request waiting for the person is stored, so any node can resume it.
+//! The authorization endpoint as one pipeline: validate the request, then decide what it still
+//! needs — a sign-in, a fresher one, a second factor, consent — and only when nothing is missing
+//! issue the code. Every interaction (login, second factor, enrolment, forced password change,
+//! consent) records its result on the session or the pending request and sends the browser back
+//! to `/authorize/resume`, which runs the whole policy again: nothing else issues codes.
 
 pub mod checks;
-pub mod respond;
+pub mod pending;
+mod respond;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use self::checks::{Rejection, ValidRequest};
-use crate::crypto::secrets::random_token;
+use self::pending::Pending;
 use crate::error::AppError;
 use crate::oidc::form::Form;
 use crate::state::AppState;
-use crate::store::auth_requests::{self, PendingRequest};
-use crate::store::{clients, consents, unix_now, StoreError};
-use crate::web::{consent, expired_request, see_other, session};
-
-/// How long a person may take over the login and consent pages.
-pub const PENDING_TTL_SECS: i64 = 900;
+use crate::store::{consents, unix_now, StoreError};
+use crate::web::{see_other, session, with_cookie};
 
 pub async fn authorize_get(
     req: HttpRequest,
@@ -47,7 +47,7 @@ async fn start(req: &HttpRequest, state: &AppState, form: Form) -> Result<HttpRe
         .run(move |conn| Ok::<_, StoreError>(checks::validate(conn, &form)))
         .await?;
     match validated {
-        Ok(request) => proceed(req, state, request, None, unix_now()).await,
+        Ok(request) => proceed(req, state, Progress::fresh(request)).await,
         Err(Rejection::Page(message)) => Err(AppError::page(
             StatusCode::BAD_REQUEST,
             "Sign-in request refused",
@@ -73,102 +73,104 @@ pub struct ResumeQuery {
     req: String,
 }
 
-/// Where the login page sends the browser back to once the person has signed in.
+/// Where every interaction sends the browser once it has recorded its result.
 pub async fn resume(
     req: HttpRequest,
     query: web::Query<ResumeQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let (request, created_at) = load_pending(&state, query.into_inner().req.clone()).await?;
-    let id = request.1;
-    proceed(&req, &state, request.0, Some(id), created_at).await
+    let pending = pending::load(&state, &req, &query.req).await?;
+    proceed(&req, &state, Progress::resumed(pending)).await
 }
 
-/// The pending request and its id, with the time it was first made.
-pub async fn load_pending(
-    state: &AppState,
-    id: String,
-) -> Result<((ValidRequest, String), i64), AppError> {
-    let loaded = state
-        .store
-        .run(move |conn| {
-            let Some(pending) = auth_requests::find(conn, &id, unix_now())? else {
-                return Ok::<_, StoreError>(None);
-            };
-            let client = match clients::find(conn, &pending.client_id) {
-                Ok(client) => client,
-                Err(StoreError::NotFound) => return Ok(None),
-                Err(e) => return Err(e),
-            };
-            Ok(Some((pending, client)))
-        })
-        .await?;
-    let (pending, client) = loaded.ok_or_else(expired_request)?;
-    let created_at = pending.created_at;
-    let id = pending.id.clone();
-    Ok(((from_pending(client, pending), id), created_at))
-}
-
-fn from_pending(client: clients::Client, pending: PendingRequest) -> ValidRequest {
-    let split = |s: &str| s.split_whitespace().map(String::from).collect();
-    ValidRequest {
-        client,
-        redirect_uri: pending.redirect_uri,
-        scopes: split(&pending.scope),
-        state: pending.state,
-        nonce: pending.nonce,
-        code_challenge: pending.code_challenge,
-        prompt: split(&pending.prompt),
-        max_age: pending.max_age,
-        login_hint: pending.login_hint,
-        acr_values: pending.acr_values.as_deref().map(split).unwrap_or_default(),
-    }
-}
-
-/// Decides what the request still needs: a sign-in, consent, or nothing more (a code).
-async fn proceed(
-    req: &HttpRequest,
-    state: &AppState,
+/// A request on its way through the pipeline: new, or resumed from its stored form.
+struct Progress {
     request: ValidRequest,
     pending_id: Option<String>,
     requested_at: i64,
+    consented_by: Option<String>,
+    consent_denied: bool,
+}
+
+impl Progress {
+    fn fresh(request: ValidRequest) -> Progress {
+        Progress {
+            request,
+            pending_id: None,
+            requested_at: unix_now(),
+            consented_by: None,
+            consent_denied: false,
+        }
+    }
+
+    fn resumed(pending: Pending) -> Progress {
+        Progress {
+            request: pending.request,
+            pending_id: Some(pending.id),
+            requested_at: pending.created_at,
+            consented_by: pending.consented_by,
+            consent_denied: pending.consent_denied,
+        }
+    }
+}
+
+/// What the request still needs from the person.
+enum Interaction {
+    Login,
+    SecondFactor,
+    Consent,
+}
+
+impl Interaction {
+    fn path(&self) -> &'static str {
+        match self {
+            Interaction::Login => "/login",
+            Interaction::SecondFactor => "/login/second-factor",
+            Interaction::Consent => "/consent",
+        }
+    }
+
+    /// The error `prompt=none` answers instead (OpenID Connect Core §3.1.2.6).
+    fn refusal(&self) -> (&'static str, &'static str) {
+        match self {
+            Interaction::Login => ("login_required", "the person must sign in"),
+            Interaction::SecondFactor => ("interaction_required", "a second factor is required"),
+            Interaction::Consent => ("consent_required", "the person has not consented"),
+        }
+    }
+}
+
+/// The whole policy, run for a new request and again after every interaction.
+async fn proceed(
+    req: &HttpRequest,
+    state: &AppState,
+    progress: Progress,
 ) -> Result<HttpResponse, AppError> {
+    let request = &progress.request;
+    if progress.consent_denied {
+        return finish_with_error(state, &progress, "access_denied", "the person declined").await;
+    }
     let signed_in = session::current(state, req).await?;
     let now = unix_now();
+    // Signed in during this very request satisfies `prompt=login` and any `max_age`
+    // (`max_age=0` included, which would otherwise never be met a second later).
     let fresh_enough = |auth_time: i64| {
-        let reauthenticated = !request.prompts("login") || auth_time >= requested_at;
-        let within_max_age = request.max_age.is_none_or(|max| now - auth_time <= max);
+        let during_request = auth_time >= progress.requested_at;
+        let reauthenticated = !request.prompts("login") || during_request;
+        let within_max_age = request
+            .max_age
+            .is_none_or(|max| during_request || now - auth_time <= max);
         reauthenticated && within_max_age
     };
-    let signed_in = match signed_in {
-        Some(s) if fresh_enough(s.session.auth_time) => s,
-        _ => {
-            if request.prompts("none") {
-                return refuse(
-                    state,
-                    &request,
-                    "login_required",
-                    "the person is not signed in",
-                );
-            }
-            let id = save_pending(state, &request, pending_id, requested_at).await?;
-            return Ok(see_other(&format!("/login?req={id}")));
-        }
+    let Some(signed_in) = signed_in.filter(|s| fresh_enough(s.session.auth_time)) else {
+        return interact(req, state, &progress, Interaction::Login).await;
     };
     let has_second_factor = signed_in.session.amr.split_whitespace().any(|m| m == "otp");
     if request.needs_second_factor() && !has_second_factor {
-        if request.prompts("none") {
-            return refuse(
-                state,
-                &request,
-                "interaction_required",
-                "a second factor is required",
-            );
-        }
-        let id = save_pending(state, &request, pending_id, requested_at).await?;
-        return Ok(see_other(&format!("/login/second-factor?req={id}")));
+        return interact(req, state, &progress, Interaction::SecondFactor).await;
     }
-    let needs_consent = if request.client.first_party {
+    let consented_here = progress.consented_by.as_deref() == Some(signed_in.user.id.as_str());
+    let needs_consent = if request.client.first_party || consented_here {
         false
     } else if request.prompts("consent") {
         true
@@ -181,63 +183,59 @@ async fn proceed(
         request.scopes.iter().any(|s| !granted.contains(s))
     };
     if needs_consent {
-        if request.prompts("none") {
-            return refuse(
-                state,
-                &request,
-                "consent_required",
-                "the person has not consented",
-            );
-        }
-        let id = save_pending(state, &request, pending_id, requested_at).await?;
-        return consent::page(req, state, &request, &id, &signed_in.user);
+        return interact(req, state, &progress, Interaction::Consent).await;
     }
-    respond::issue_code(state, &request, pending_id, &signed_in.session).await
+    match respond::issue_code(
+        state,
+        request,
+        progress.pending_id.as_deref(),
+        &signed_in.session,
+    )
+    .await?
+    {
+        Some(response) => Ok(response),
+        // Another tab or node finished this request first.
+        None => Err(crate::web::expired_request()),
+    }
 }
 
-fn refuse(
+/// Sends the browser to the page the request needs next (saving the request the first time),
+/// or answers the client's error when it asked for no interaction.
+async fn interact(
+    req: &HttpRequest,
     state: &AppState,
-    request: &ValidRequest,
+    progress: &Progress,
+    needed: Interaction,
+) -> Result<HttpResponse, AppError> {
+    if progress.request.prompts("none") {
+        let (error, description) = needed.refusal();
+        return finish_with_error(state, progress, error, description).await;
+    }
+    let (id, cookie) = match &progress.pending_id {
+        Some(id) => (id.clone(), None),
+        None => pending::save(state, req, &progress.request, progress.requested_at).await?,
+    };
+    with_cookie(see_other(&format!("{}?req={id}", needed.path())), cookie)
+}
+
+/// Answers the client with an error, ending the pending request.
+async fn finish_with_error(
+    state: &AppState,
+    progress: &Progress,
     error: &str,
     description: &str,
 ) -> Result<HttpResponse, AppError> {
+    if let Some(id) = progress.pending_id.clone() {
+        state
+            .store
+            .run(move |conn| crate::store::auth_requests::take(conn, &id, unix_now()))
+            .await?;
+    }
     respond::error_redirect(
         state,
-        &request.redirect_uri,
-        request.state.as_deref(),
+        &progress.request.redirect_uri,
+        progress.request.state.as_deref(),
         error,
         description,
     )
-}
-
-async fn save_pending(
-    state: &AppState,
-    request: &ValidRequest,
-    existing: Option<String>,
-    created_at: i64,
-) -> Result<String, AppError> {
-    if let Some(id) = existing {
-        return Ok(id);
-    }
-    let pending = PendingRequest {
-        id: random_token::<24>(),
-        client_id: request.client.id.clone(),
-        redirect_uri: request.redirect_uri.clone(),
-        scope: request.scopes.join(" "),
-        state: request.state.clone(),
-        nonce: request.nonce.clone(),
-        code_challenge: request.code_challenge.clone(),
-        prompt: request.prompt.join(" "),
-        max_age: request.max_age,
-        login_hint: request.login_hint.clone(),
-        acr_values: (!request.acr_values.is_empty()).then(|| request.acr_values.join(" ")),
-        created_at,
-        expires_at: created_at + PENDING_TTL_SECS,
-    };
-    let id = pending.id.clone();
-    state
-        .store
-        .run(move |conn| auth_requests::insert(conn, &pending))
-        .await?;
-    Ok(id)
 }

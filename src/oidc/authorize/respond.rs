@@ -50,12 +50,14 @@ pub fn error_redirect(
 }
 
 /// Records the grant and a single-use code for it, then redirects to the client with the code.
-pub async fn issue_code(
+/// A pending request is taken in the same transaction: `None` when it was already finished.
+/// Only the pipeline in `super::proceed` calls this.
+pub(super) async fn issue_code(
     state: &AppState,
     request: &ValidRequest,
-    pending_id: Option<String>,
+    pending_id: Option<&str>,
     session: &Session,
-) -> Result<HttpResponse, AppError> {
+) -> Result<Option<HttpResponse>, AppError> {
     let now = unix_now();
     let tokens = &state.config.settings.tokens;
     let code = random_token::<32>();
@@ -80,23 +82,30 @@ pub async fn issue_code(
         expires_at: now + tokens.code_ttl_secs,
         used_at: None,
     };
-    state
+    let pending_id = pending_id.map(String::from);
+    let issued = state
         .store
         .run(move |conn| {
             crate::store::write_transaction(conn, |conn| {
+                if let Some(id) = &pending_id {
+                    if !auth_requests::take(conn, id, now)? {
+                        return Ok::<_, StoreError>(false);
+                    }
+                }
                 grants::insert_grant(conn, &grant)?;
                 grants::insert_code(conn, &stored_code)?;
-                if let Some(id) = &pending_id {
-                    auth_requests::delete(conn, id)?;
-                }
-                Ok::<_, StoreError>(())
+                Ok(true)
             })
         })
         .await?;
+    if !issued {
+        return Ok(None);
+    }
     redirect_with(
         &request.redirect_uri,
         &[("code", &code)],
         request.state.as_deref(),
         &state.config.issuer,
     )
+    .map(Some)
 }
