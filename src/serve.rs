@@ -11,7 +11,6 @@ use crate::config::Config;
 use crate::crypto::kek::{KekSource, KeyEncryptionKey};
 use crate::crypto::password::PasswordHasher;
 use crate::crypto::rotation;
-use crate::oidc::discovery;
 use crate::security::rate_limit::RateLimiter;
 use crate::security::replay::{RedisHandle, ReplayCache};
 use crate::state::AppState;
@@ -51,9 +50,8 @@ pub fn run(config: Config) -> Result<(), CommandError> {
             )
         }
     };
-    let discovery = discovery::document(&config, &keys.algorithms());
     let state = Arc::new(AppState::new(
-        config, store, kek, keys, hasher, replay, limiter, discovery,
+        config, store, kek, keys, hasher, replay, limiter,
     ));
 
     actix_web::rt::System::new().block_on(async move {

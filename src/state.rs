@@ -24,7 +24,9 @@ pub struct AppState {
     pub store: Store,
     kek: KeyEncryptionKey,
     keys: RwLock<Arc<KeySet>>,
-    discovery: String,
+    /// The discovery document, made once on first request (it depends only on settings and
+    /// the algorithms, which rotation keeps).
+    pub discovery: std::sync::OnceLock<String>,
     /// Keys the CSRF tokens and login tickets; derived from the KEK so every node agrees.
     pub csrf_key: [u8; 32],
     pub hasher: PasswordHasher,
@@ -47,7 +49,6 @@ impl AppState {
         hasher: PasswordHasher,
         replay: ReplayCache,
         limiter: RateLimiter,
-        discovery: String,
     ) -> AppState {
         AppState {
             csrf_key: kek.derive("idp csrf v1"),
@@ -62,7 +63,7 @@ impl AppState {
             store,
             kek,
             keys: RwLock::new(Arc::new(keys)),
-            discovery,
+            discovery: std::sync::OnceLock::new(),
         }
     }
 
@@ -118,10 +119,6 @@ impl AppState {
             Ok(guard) => guard.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
         }
-    }
-
-    pub fn discovery(&self) -> String {
-        self.discovery.clone()
     }
 
     /// Automatic rotation: any node may find keys due; one rotates (see `rotation::rotate_due`).

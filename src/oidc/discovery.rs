@@ -56,5 +56,10 @@ pub async fn metadata(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
         .content_type("application/json")
-        .body(state.discovery())
+        .body(
+            state
+                .discovery
+                .get_or_init(|| document(&state.config, &state.keys().algorithms()))
+                .clone(),
+        )
 }
