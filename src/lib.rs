@@ -18,6 +18,7 @@ pub mod error;
 pub mod health;
 pub mod metrics;
 pub mod oidc;
+pub mod readiness;
 pub mod security;
 pub mod serve;
 pub mod state;

@@ -58,6 +58,16 @@ pub fn run(config: Config) -> Result<(), CommandError> {
         let (server, port) = app::build(Arc::clone(&state), listener)
             .map_err(|e| CommandError(format!("cannot start the server: {e}")))?;
         tracing::info!(port, issuer = %state.config.issuer, "listening");
+        let checked = Arc::clone(&state);
+        actix_web::rt::spawn(async move {
+            loop {
+                checked
+                    .readiness
+                    .check(&checked.store, &checked.replay)
+                    .await;
+                actix_web::rt::time::sleep(crate::readiness::CHECK_INTERVAL).await;
+            }
+        });
         actix_web::rt::spawn(async move {
             let mut last_purge = std::time::Instant::now();
             loop {

@@ -11,6 +11,7 @@ use crate::crypto::keys::KeySet;
 use crate::crypto::password::PasswordHasher;
 use crate::crypto::rotation;
 use crate::error::AppError;
+use crate::readiness::Readiness;
 use crate::security::rate_limit::RateLimiter;
 use crate::security::replay::ReplayCache;
 use crate::store::audit;
@@ -36,6 +37,8 @@ pub struct AppState {
     /// Where one-time values (assertion `jti`s) are remembered: memory or Redis.
     pub replay: ReplayCache,
     pub limiter: RateLimiter,
+    /// What `/readyz` answers, refreshed in the background.
+    pub readiness: Readiness,
     /// Keys the audit chain's MACs; derived from the KEK so every node (and `audit verify`) agrees.
     audit_key: [u8; 32],
 }
@@ -53,6 +56,7 @@ impl AppState {
         AppState {
             csrf_key: kek.derive("idp csrf v1"),
             audit_key: kek.derive(AUDIT_KEY_LABEL),
+            readiness: Readiness::new(&replay),
             limiter,
             hasher,
             hashing: tokio::sync::Semaphore::new(

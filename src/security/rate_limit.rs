@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use super::replay::RedisHandle;
 use crate::store::unix_now;
@@ -47,13 +46,14 @@ impl RateLimiter {
                     .map_or(0, |(_, n)| *n)
             }
             RateLimiter::Redis(redis) => {
-                let Ok(mut conn) = redis.connection().await else {
-                    return 0;
-                };
                 let key = redis.key(&format!("rl:{bucket}:{key}:{index}"));
-                redis::cmd("GET")
-                    .arg(key)
-                    .query_async::<Option<u32>>(&mut conn)
+                redis
+                    .execute(move |mut conn| async move {
+                        redis::cmd("GET")
+                            .arg(key)
+                            .query_async::<Option<u32>>(&mut conn)
+                            .await
+                    })
                     .await
                     .ok()
                     .flatten()
@@ -105,17 +105,17 @@ impl RateLimiter {
 }
 
 async fn redis_hit(redis: &RedisHandle, key: &str, window: i64) -> Result<u32, String> {
-    let mut conn = redis.connection().await.map_err(|e| e.to_string())?;
-    let (count, _): (u32, i64) = tokio::time::timeout(
-        Duration::from_secs(1),
-        redis::pipe()
-            .atomic()
-            .incr(key, 1)
-            .expire(key, window * 2)
-            .query_async(&mut conn),
-    )
-    .await
-    .map_err(|_| "timed out".to_string())?
-    .map_err(|e| e.to_string())?;
+    let key = key.to_string();
+    let (count, _): (u32, i64) = redis
+        .execute(move |mut conn| async move {
+            redis::pipe()
+                .atomic()
+                .incr(&key, 1)
+                .expire(&key, window * 2)
+                .query_async(&mut conn)
+                .await
+        })
+        .await
+        .map_err(|e| e.to_string())?;
     Ok(count)
 }

@@ -2,8 +2,9 @@
 //! configured so that every node sees every use.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use redis::aio::ConnectionManager;
 
@@ -11,7 +12,8 @@ use crate::store::unix_now;
 
 /// Entries beyond this trigger a sweep of expired ones (memory only).
 const SWEEP_AT: usize = 10_000;
-const REDIS_TIMEOUT: Duration = Duration::from_secs(2);
+/// Redis answers a healthy node in well under a millisecond; this is only for a sick one.
+const COMMAND_TIMEOUT: Duration = Duration::from_millis(500);
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
@@ -46,20 +48,20 @@ impl ReplayCache {
                 }
             }
             ReplayCache::Redis(redis) => {
-                let mut conn = redis.connection().await?;
-                let reply: Option<String> = tokio::time::timeout(
-                    REDIS_TIMEOUT,
-                    redis::cmd("SET")
-                        .arg(redis.key(&format!("replay:{key}")))
-                        .arg(1)
-                        .arg("NX")
-                        .arg("EXAT")
-                        .arg(expires_at.max(unix_now() + 1))
-                        .query_async(&mut conn),
-                )
-                .await
-                .map_err(|_| ReplayError("timed out".into()))?
-                .map_err(|e| ReplayError(e.to_string()))?;
+                let key = redis.key(&format!("replay:{key}"));
+                let until = expires_at.max(unix_now() + 1);
+                let reply: Option<String> = redis
+                    .execute(move |mut conn| async move {
+                        redis::cmd("SET")
+                            .arg(key)
+                            .arg(1)
+                            .arg("NX")
+                            .arg("EXAT")
+                            .arg(until)
+                            .query_async(&mut conn)
+                            .await
+                    })
+                    .await?;
                 Ok(reply.is_some())
             }
         }
@@ -67,13 +69,14 @@ impl ReplayCache {
 }
 
 /// A Redis connection made on first use and remade after failures, so that the provider starts
-/// and keeps serving while Redis is away.
+/// and keeps serving while Redis is away. After any failure — connecting, or a command that
+/// errs or times out — every call fails at once for `RETRY_AFTER_FAILURE`; then one call tries
+/// again while the others still fail fast. So a Redis that is down costs one timeout per back-off
+/// period, not one per request.
 pub struct RedisHandle {
     client: redis::Client,
     prefix: String,
-    /// After a failed connection attempt, calls fail at once until then: a Redis that is down
-    /// must not add a connection timeout to every request.
-    down_until: std::sync::Mutex<Option<std::time::Instant>>,
+    down_until: std::sync::Mutex<Option<Instant>>,
     conn: tokio::sync::Mutex<Option<ConnectionManager>>,
 }
 
@@ -93,49 +96,72 @@ impl RedisHandle {
         format!("{}:{rest}", self.prefix)
     }
 
-    pub async fn connection(&self) -> Result<ConnectionManager, ReplayError> {
-        let mut guard = self.conn.lock().await;
-        if let Some(conn) = guard.as_ref() {
-            return Ok(conn.clone());
+    /// Runs one command (or pipeline) on the shared connection, within `COMMAND_TIMEOUT`,
+    /// unless Redis failed recently.
+    pub async fn execute<T, F, Fut>(&self, command: F) -> Result<T, ReplayError>
+    where
+        F: FnOnce(ConnectionManager) -> Fut,
+        Fut: Future<Output = redis::RedisResult<T>>,
+    {
+        let probing = self.may_try()?;
+        let result = match self.connection().await {
+            Ok(conn) => match tokio::time::timeout(COMMAND_TIMEOUT, command(conn)).await {
+                Ok(Ok(value)) => Ok(value),
+                Ok(Err(e)) => Err(ReplayError(e.to_string())),
+                Err(_) => Err(ReplayError("timed out".into())),
+            },
+            Err(e) => Err(e),
+        };
+        let mut down = self.down_until.lock().unwrap_or_else(|p| p.into_inner());
+        match &result {
+            Ok(_) if probing => *down = None,
+            Ok(_) => {}
+            Err(_) => *down = Some(Instant::now() + RETRY_AFTER_FAILURE),
         }
-        let now = std::time::Instant::now();
-        let backing_off = |until: &mut Option<std::time::Instant>| until.is_some_and(|t| t > now);
-        if backing_off(&mut self.down_until.lock().unwrap_or_else(|p| p.into_inner())) {
-            return Err(ReplayError("down (retrying shortly)".into()));
-        }
-        let config = redis::aio::ConnectionManagerConfig::new()
-            .set_number_of_retries(1)
-            .set_connection_timeout(REDIS_TIMEOUT)
-            .set_response_timeout(REDIS_TIMEOUT);
-        let connected = tokio::time::timeout(
-            REDIS_TIMEOUT,
-            ConnectionManager::new_with_config(self.client.clone(), config),
-        )
-        .await
-        .map_err(|_| ReplayError("connecting timed out".into()))
-        .and_then(|r| r.map_err(|e| ReplayError(e.to_string())));
-        match connected {
-            Ok(conn) => {
-                *guard = Some(conn.clone());
-                Ok(conn)
-            }
-            Err(e) => {
-                *self.down_until.lock().unwrap_or_else(|p| p.into_inner()) =
-                    Some(now + RETRY_AFTER_FAILURE);
-                Err(e)
+        result
+    }
+
+    /// Whether a call may reach Redis now: `Ok(true)` when it is the one retrying after a
+    /// failure (the back-off is renewed meanwhile, so that the others keep failing fast).
+    fn may_try(&self) -> Result<bool, ReplayError> {
+        let mut down = self.down_until.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        match *down {
+            None => Ok(false),
+            Some(until) if until > now => Err(ReplayError("down (retrying shortly)".into())),
+            Some(_) => {
+                *down = Some(now + RETRY_AFTER_FAILURE);
+                Ok(true)
             }
         }
     }
 
-    pub async fn ping(&self) -> Result<(), ReplayError> {
-        let mut conn = self.connection().await?;
-        tokio::time::timeout(
-            REDIS_TIMEOUT,
-            redis::cmd("PING").query_async::<String>(&mut conn),
+    async fn connection(&self) -> Result<ConnectionManager, ReplayError> {
+        let mut guard = self.conn.lock().await;
+        if let Some(conn) = guard.as_ref() {
+            return Ok(conn.clone());
+        }
+        // The manager reconnects by itself later; its own retries stay within one timeout.
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_number_of_retries(0)
+            .set_connection_timeout(COMMAND_TIMEOUT)
+            .set_response_timeout(COMMAND_TIMEOUT);
+        let conn = tokio::time::timeout(
+            COMMAND_TIMEOUT,
+            ConnectionManager::new_with_config(self.client.clone(), config),
         )
         .await
-        .map_err(|_| ReplayError("timed out".into()))?
+        .map_err(|_| ReplayError("connecting timed out".into()))?
         .map_err(|e| ReplayError(e.to_string()))?;
-        Ok(())
+        *guard = Some(conn.clone());
+        Ok(conn)
+    }
+
+    pub async fn ping(&self) -> Result<(), ReplayError> {
+        self.execute(
+            |mut conn| async move { redis::cmd("PING").query_async::<String>(&mut conn).await },
+        )
+        .await
+        .map(|_| ())
     }
 }

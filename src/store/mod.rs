@@ -222,8 +222,12 @@ impl Store {
         }
     }
 
-    pub fn ping(&self) -> Result<(), StoreError> {
-        let mut conn = self.conn()?;
+    /// Whether the database answers, waiting at most `timeout` for a connection.
+    pub fn ping_within(&self, timeout: Duration) -> Result<(), StoreError> {
+        let mut conn = self
+            .pool
+            .get_timeout(timeout)
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         diesel::sql_query("SELECT 1").execute(&mut *conn)?;
         Ok(())
     }

@@ -10,6 +10,7 @@ mod browser;
 mod cli;
 mod database_restart;
 mod discovery;
+mod faults;
 mod headers;
 mod interactions;
 mod keys;
