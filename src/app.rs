@@ -156,9 +156,15 @@ pub fn build(state: Arc<AppState>, listener: TcpListener) -> std::io::Result<(Se
             .wrap(actix_web::middleware::from_fn(
                 crate::security::throttle::enforce,
             ))
+            .wrap(actix_web::middleware::from_fn(
+                crate::security::throttle::bound_clients,
+            ))
             .wrap(security_headers(https))
             .wrap_fn(|req, srv| {
                 let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+                let draining = req
+                    .app_data::<web::Data<AppState>>()
+                    .is_some_and(|state| state.readiness.draining());
                 let response = actix_web::dev::Service::call(srv, req);
                 async move {
                     let mut response = response.await?;
@@ -166,6 +172,14 @@ pub fn build(state: Arc<AppState>, listener: TcpListener) -> std::io::Result<(Se
                         response
                             .headers_mut()
                             .insert(header::HeaderName::from_static("x-request-id"), value);
+                    }
+                    // A draining node closes each connection after its answer, so that no idle
+                    // keep-alive connection is left to be cut when it stops.
+                    if draining {
+                        response
+                            .response_mut()
+                            .head_mut()
+                            .set_connection_type(actix_web::http::ConnectionType::Close);
                     }
                     Ok(response)
                 }
@@ -177,6 +191,8 @@ pub fn build(state: Arc<AppState>, listener: TcpListener) -> std::io::Result<(Se
     })
     .workers(workers)
     .shutdown_timeout(30)
+    // SIGTERM is handled in `serve`: readiness turns 503 and the node drains before it stops.
+    .disable_signals()
     .client_request_timeout(Duration::from_secs(10))
     .listen(listener)?
     .run();

@@ -74,6 +74,12 @@ pub struct ServerSettings {
     pub max_body_bytes: usize,
     /// Proxies (addresses or CIDRs) whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<String>,
+    /// After SIGTERM: how long the node keeps serving (readiness 503) before it stops.
+    pub drain_secs: u64,
+    /// How long a client may take to send a request body.
+    pub body_timeout_secs: u64,
+    /// Requests one client address may have in flight at once.
+    pub max_requests_per_client: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -205,6 +211,9 @@ impl Default for ServerSettings {
             workers: 0,
             max_body_bytes: 64 * 1024,
             trusted_proxies: Vec::new(),
+            drain_secs: 5,
+            body_timeout_secs: 10,
+            max_requests_per_client: 64,
         }
     }
 }
@@ -341,6 +350,17 @@ impl Config {
             return Err(invalid(
                 "server.max_body_bytes must be between 1 KiB and 10 MiB",
             ));
+        }
+        if settings.server.drain_secs > 300 {
+            return Err(invalid("server.drain_secs must be at most 300"));
+        }
+        if !(1..=300).contains(&settings.server.body_timeout_secs) {
+            return Err(invalid(
+                "server.body_timeout_secs must be between 1 and 300",
+            ));
+        }
+        if settings.server.max_requests_per_client == 0 {
+            return Err(invalid("server.max_requests_per_client must be at least 1"));
         }
         if settings.database.pool_size == 0 {
             return Err(invalid("database.pool_size must be at least 1"));

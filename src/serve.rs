@@ -58,6 +58,7 @@ pub fn run(config: Config) -> Result<(), CommandError> {
         let (server, port) = app::build(Arc::clone(&state), listener)
             .map_err(|e| CommandError(format!("cannot start the server: {e}")))?;
         tracing::info!(port, issuer = %state.config.issuer, "listening");
+        let drain_state = Arc::clone(&state);
         let checked = Arc::clone(&state);
         actix_web::rt::spawn(async move {
             loop {
@@ -91,10 +92,40 @@ pub fn run(config: Config) -> Result<(), CommandError> {
                 }
             }
         });
+        let handle = server.handle();
+        let draining = Arc::clone(&drain_state);
+        actix_web::rt::spawn(async move {
+            let reason = stop_signal().await;
+            let drain = Duration::from_secs(draining.config.settings.server.drain_secs);
+            tracing::info!(signal = reason, drain_secs = drain.as_secs(), "draining");
+            draining.readiness.start_draining();
+            actix_web::rt::time::sleep(drain).await;
+            tracing::info!("stopping: finishing the requests in flight");
+            handle.stop(true).await;
+        });
         server
             .await
             .map_err(|e| CommandError(format!("server stopped: {e}")))
     })
+}
+
+/// Waits for SIGTERM or SIGINT; names the one that came.
+async fn stop_signal() -> &'static str {
+    use tokio::signal::unix::{signal, SignalKind};
+    match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) {
+        (Ok(mut term), Ok(mut int)) => tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        },
+        _ => {
+            // Without signal handlers the process can still be stopped; wait forever.
+            tracing::error!("cannot listen for SIGTERM/SIGINT");
+            std::future::pending().await
+        }
+    }
 }
 
 /// Opens the store (creating the data directory for the embedded default) and migrates it.

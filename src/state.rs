@@ -12,6 +12,7 @@ use crate::crypto::password::PasswordHasher;
 use crate::crypto::rotation;
 use crate::error::AppError;
 use crate::readiness::Readiness;
+use crate::security::in_flight::InFlight;
 use crate::security::rate_limit::RateLimiter;
 use crate::security::replay::ReplayCache;
 use crate::store::audit;
@@ -37,6 +38,8 @@ pub struct AppState {
     /// Where one-time values (assertion `jti`s) are remembered: memory or Redis.
     pub replay: ReplayCache,
     pub limiter: RateLimiter,
+    /// Requests in flight per client address.
+    pub in_flight: InFlight,
     /// What `/readyz` answers, refreshed in the background.
     pub readiness: Readiness,
     /// Keys the audit chain's MACs; derived from the KEK so every node (and `audit verify`) agrees.
@@ -57,6 +60,7 @@ impl AppState {
             csrf_key: kek.derive("idp csrf v1"),
             audit_key: kek.derive(AUDIT_KEY_LABEL),
             readiness: Readiness::new(&replay),
+            in_flight: InFlight::default(),
             limiter,
             hasher,
             hashing: tokio::sync::Semaphore::new(

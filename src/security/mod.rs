@@ -2,6 +2,7 @@
 
 pub mod client_ip;
 pub mod headers;
+pub mod in_flight;
 pub mod rate_limit;
 pub mod replay;
 pub mod throttle;

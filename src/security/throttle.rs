@@ -1,4 +1,16 @@
-//! The middleware that applies the per-IP rate limits to the endpoints they guard.
+//! The middleware that applies the per-client limits: the rate limits of the endpoints they
+//! guard, the time a client may take to send a body, and the requests it may have in flight.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use actix_web::error::PayloadError;
+use actix_web::web::Bytes;
+use futures_core::Stream;
 
 use super::rate_limit::Decision;
 use crate::state::AppState;
@@ -76,4 +88,98 @@ pub async fn enforce(
         header::HeaderValue::from(retry_after.max(1)),
     );
     Ok(req.into_response(response))
+}
+
+/// Middleware: at most `server.max_requests_per_client` requests in flight per client address
+/// (429 beyond), and a request body must arrive within `server.body_timeout_secs` (after that
+/// the body reads as an error, the request is refused and the connection closed).
+pub async fn bound_clients(
+    mut req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    use actix_web::http::StatusCode;
+    use actix_web::HttpMessage;
+
+    let Some(state) = req.app_data::<actix_web::web::Data<AppState>>().cloned() else {
+        return next.call(req).await.map(|res| res.map_into_boxed_body());
+    };
+    let server = &state.config.settings.server;
+    let admitted = match state.client_ip(req.request()) {
+        Some(ip) => match state.in_flight.admit(ip, server.max_requests_per_client) {
+            Some(admitted) => Some(admitted),
+            None => {
+                tracing::warn!(event = "too_many_in_flight", path = %req.path());
+                let mut response = crate::error::page(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "Too many requests at once",
+                    "Wait a moment, then try again.",
+                );
+                response.headers_mut().insert(
+                    actix_web::http::header::RETRY_AFTER,
+                    actix_web::http::header::HeaderValue::from(1),
+                );
+                return Ok(req.into_response(response));
+            }
+        },
+        None => None,
+    };
+    let payload = req.take_payload();
+    let expired = Arc::new(AtomicBool::new(false));
+    let limited = WithDeadline {
+        inner: payload,
+        timer: Box::pin(tokio::time::sleep(Duration::from_secs(
+            server.body_timeout_secs,
+        ))),
+        expired: Arc::clone(&expired),
+    };
+    req.set_payload(actix_web::dev::Payload::from(
+        Box::pin(limited) as Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>>
+    ));
+    let mut response = next.call(req).await.map(|res| res.map_into_boxed_body());
+    drop(admitted);
+    if expired.load(Ordering::SeqCst) {
+        // Whatever the handler made of the broken body, the answer is a timeout, and the
+        // connection (with the rest of the body unread) is closed.
+        if let Ok(response) = &mut response {
+            let mut timeout = crate::error::page(
+                StatusCode::REQUEST_TIMEOUT,
+                "Request timed out",
+                "The request took too long to arrive. Try again.",
+            );
+            timeout
+                .head_mut()
+                .set_connection_type(actix_web::http::ConnectionType::Close);
+            *response.response_mut() = timeout;
+        }
+    }
+    response
+}
+
+/// A request body that fails once its deadline has passed.
+struct WithDeadline<S> {
+    inner: S,
+    timer: Pin<Box<tokio::time::Sleep>>,
+    expired: Arc<AtomicBool>,
+}
+
+impl<S> Stream for WithDeadline<S>
+where
+    S: Stream<Item = Result<Bytes, PayloadError>> + Unpin,
+{
+    type Item = Result<Bytes, PayloadError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if let Poll::Ready(item) = Pin::new(&mut self.inner).poll_next(cx) {
+            return Poll::Ready(item);
+        }
+        if self.timer.as_mut().poll(cx).is_ready() {
+            tracing::warn!(event = "slow_body", "request body not received in time");
+            self.expired.store(true, Ordering::SeqCst);
+            return Poll::Ready(Some(Err(PayloadError::Io(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "request body not received in time",
+            )))));
+        }
+        Poll::Pending
+    }
 }
