@@ -60,7 +60,7 @@ pub async fn grant(state: &AppState, client: &Client, form: &Form) -> Result<Val
                     return invalid("the refresh token is invalid");
                 }
                 if token.used_at.is_some() {
-                    return Ok(replayed(conn, &grant.id, now)?);
+                    return replayed(conn, &grant.id, now);
                 }
                 if token.expires_at <= now || !grant.is_live(now) {
                     return invalid("the refresh token has expired or was revoked");
@@ -73,7 +73,7 @@ pub async fn grant(state: &AppState, client: &Client, form: &Form) -> Result<Val
                 };
                 // The claim itself: of two concurrent requests that both got this far, one wins.
                 if !grants::claim_refresh_token(conn, &token_hash, now)? {
-                    return Ok(replayed(conn, &grant.id, now)?);
+                    return replayed(conn, &grant.id, now);
                 }
                 let next = issue::new_refresh_token(conn, idle_secs, &grant, now)?;
                 Ok::<_, StoreError>(Refresh::Issued(Box::new(UserTokens {
