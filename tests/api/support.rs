@@ -362,11 +362,13 @@ impl TestServer {
         server
     }
 
+    /// Waits until the server answers and its start banner (printed before it serves, read from
+    /// the pipe by another thread that may lag behind) has been read to its end.
     async fn wait_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             if let Ok(r) = self.http.get(self.url("/healthz")).send().await {
-                if r.status().is_success() {
+                if r.status().is_success() && self.output().contains("  discovery:") {
                     return;
                 }
             }
