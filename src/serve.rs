@@ -22,34 +22,24 @@ use crate::{bootstrap, telemetry, CommandError};
 
 pub fn run(config: Config) -> Result<(), CommandError> {
     telemetry::init(&config.settings.log);
+    // The port first: a start that cannot listen must fail before it creates anything, above
+    // all the first admin, whose one-time password is shown only by a start that got this far.
+    let listener = TcpListener::bind(config.bind)
+        .map_err(|e| CommandError(format!("cannot listen on {}: {e}", config.bind)))?;
     let store = open_store(&config)?;
     let kek = load_kek(&config)?;
+    let (replay, limiter) = shared_state(&config)?;
     let now = unix_now();
     let mut conn = store.conn()?;
     let created_keys = rotation::ensure_keys(&mut conn, &kek, now)?;
-    let hasher = PasswordHasher::new(config.settings.password.argon2)?;
-    let admin = bootstrap::first_admin(&mut conn, &hasher, now)?;
     let keys = rotation::reload(&mut conn, &kek, None, now)?
         .ok_or_else(|| CommandError("no signing keys could be loaded".into()))?;
+    let hasher = PasswordHasher::new(config.settings.password.argon2)?;
+    // Nothing that can fail stands between creating the admin and printing its password.
+    let admin = bootstrap::first_admin(&mut conn, &hasher, now)?;
     drop(conn);
-
-    let listener = TcpListener::bind(config.bind)
-        .map_err(|e| CommandError(format!("cannot listen on {}: {e}", config.bind)))?;
     bootstrap::print_banner(&config, &created_keys, admin.as_ref());
     let refresh = Duration::from_secs(config.settings.keys.refresh_secs);
-    let (replay, limiter) = match config.settings.redis.url.as_str() {
-        "" => (ReplayCache::memory(), RateLimiter::memory()),
-        url => {
-            let redis = Arc::new(
-                RedisHandle::new(url, &config.settings.redis.prefix)
-                    .map_err(|e| CommandError(e.to_string()))?,
-            );
-            (
-                ReplayCache::Redis(Arc::clone(&redis)),
-                RateLimiter::Redis(redis),
-            )
-        }
-    };
     let state = Arc::new(AppState::new(
         config, store, kek, keys, hasher, replay, limiter,
     ));
@@ -126,6 +116,23 @@ async fn stop_signal() -> &'static str {
             std::future::pending().await
         }
     }
+}
+
+/// The replay cache and rate limiter: in memory, or in Redis when `redis.url` is set.
+fn shared_state(config: &Config) -> Result<(ReplayCache, RateLimiter), CommandError> {
+    Ok(match config.settings.redis.url.as_str() {
+        "" => (ReplayCache::memory(), RateLimiter::memory()),
+        url => {
+            let redis = Arc::new(
+                RedisHandle::new(url, &config.settings.redis.prefix)
+                    .map_err(|e| CommandError(e.to_string()))?,
+            );
+            (
+                ReplayCache::Redis(Arc::clone(&redis)),
+                RateLimiter::Redis(redis),
+            )
+        }
+    })
 }
 
 /// Opens the store (creating the data directory for the embedded default) and migrates it.

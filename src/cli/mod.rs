@@ -90,7 +90,7 @@ fn audit_cli(
     target: &str,
 ) -> Result<(), CommandError> {
     let event = audit::Event {
-        actor: "cli".into(),
+        actor: cli_actor(),
         action: action.into(),
         target: target.into(),
         outcome: "success".into(),
@@ -98,6 +98,24 @@ fn audit_cli(
     };
     audit::append(conn, &audit_key(config)?, &event, store::unix_now())?;
     Ok(())
+}
+
+/// Who ran a command, as the audit trail names them: `cli:` and the operating-system user
+/// ($USER, else the numeric uid). It says which operator account acted; it is not proof, as
+/// anyone able to run the CLI can also set $USER.
+fn cli_actor() -> String {
+    let user: String = std::env::var("USER")
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(64)
+        .collect();
+    if user.is_empty() {
+        // SAFETY: getuid has no preconditions and cannot fail.
+        format!("cli:uid={}", unsafe { libc::getuid() })
+    } else {
+        format!("cli:{user}")
+    }
 }
 
 fn audit_command(config: &Config, cmd: AuditCommand) -> Result<(), CommandError> {

@@ -1,10 +1,11 @@
 use clap::Subcommand;
 
-use super::{open, read_secret};
+use super::{audit_key, cli_actor, open, read_secret};
 use crate::accounts::{self, NewUser};
 use crate::config::Config;
 use crate::crypto::password::PasswordHasher;
-use crate::store::{unix_now, users};
+use crate::crypto::secrets::random_token;
+use crate::store::{audit, grants, sessions, unix_now, users, write_transaction, StoreError};
 use crate::CommandError;
 
 #[derive(Subcommand)]
@@ -27,6 +28,9 @@ pub enum UserCommand {
     List,
     /// Set an account's password, read from standard input or a prompt.
     SetPassword { user: String },
+    /// Give an account a new one-time password (printed once) that must be changed at the next
+    /// sign-in; ends its sessions and refresh tokens and lifts any lock.
+    ResetPassword { user: String },
     /// Disable an account: it can no longer sign in.
     Disable { user: String },
     /// Enable a disabled account.
@@ -89,6 +93,7 @@ pub fn run(config: &Config, cmd: UserCommand) -> Result<(), CommandError> {
             accounts::set_password(&mut conn, &hasher, min_length, &user, &password, unix_now())?;
             println!("password changed for {}", user.username);
         }
+        UserCommand::ResetPassword { user } => reset_password(config, &user)?,
         UserCommand::Disable { user } | UserCommand::Enable { user } if user.is_empty() => {
             return Err(CommandError("no user given".into()));
         }
@@ -111,5 +116,42 @@ fn set_disabled(config: &Config, key: &str, disabled: bool) -> Result<(), Comman
     users::set_disabled(&mut conn, &user.id, disabled, unix_now())?;
     let state = if disabled { "disabled" } else { "enabled" };
     println!("{state} {}", user.username);
+    Ok(())
+}
+
+/// A new random one-time password, for an operator whose user (the first admin included) lost
+/// theirs. Everything happens in one transaction with its audit entry: the password, the forced
+/// change at the next sign-in, the lock lifted, every session ended and every grant (so every
+/// refresh token) revoked.
+fn reset_password(config: &Config, key: &str) -> Result<(), CommandError> {
+    let mut conn = open(config)?;
+    let user = users::find(&mut conn, key).map_err(accounts::AccountError::from)?;
+    let audit_key = audit_key(config)?;
+    let hasher = PasswordHasher::new(config.settings.password.argon2)?;
+    let password = random_token::<18>();
+    let hash = hasher.hash(&password)?;
+    let now = unix_now();
+    let (ended, revoked) = write_transaction(&mut conn, |conn| {
+        users::set_password(conn, &user.id, &hash, true, now)?;
+        users::unlock(conn, &user.id)?;
+        let ended = sessions::delete_others(conn, &user.id, "")?;
+        let revoked = grants::revoke_all_for_user(conn, &user.id, now)?;
+        let event = audit::Event {
+            actor: cli_actor(),
+            action: "password_reset".into(),
+            target: user.id.clone(),
+            outcome: "success".into(),
+            detail: format!("{ended} sessions ended, {revoked} grants revoked"),
+            ..audit::Event::default()
+        };
+        audit::append_within(conn, &audit_key, &event, now)?;
+        Ok::<_, StoreError>((ended, revoked))
+    })?;
+    println!(
+        "password reset for {}: {ended} sessions ended, {revoked} grants revoked",
+        user.username
+    );
+    println!("  one-time password (shown once, change it at the next sign-in):");
+    println!("      {password}");
     Ok(())
 }

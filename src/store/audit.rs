@@ -65,34 +65,43 @@ pub fn append(
     event: &Event,
     now: i64,
 ) -> Result<i64, StoreError> {
-    super::write_transaction(conn, |conn| {
-        super::lock_for(conn, super::Lock::Audit)?;
-        let last: Option<(i64, String)> = audit_events::table
-            .select((audit_events::seq, audit_events::mac))
-            .order(audit_events::seq.desc())
-            .first(conn)
-            .optional()?;
-        let (seq, previous) = match last {
-            Some((seq, mac)) => (seq + 1, mac),
-            None => (1, GENESIS.to_string()),
-        };
-        let entry_mac = mac(key, &previous, seq, now, event);
-        diesel::insert_into(audit_events::table)
-            .values((
-                audit_events::seq.eq(seq),
-                audit_events::at.eq(now),
-                audit_events::actor.eq(&event.actor),
-                audit_events::action.eq(&event.action),
-                audit_events::target.eq(&event.target),
-                audit_events::outcome.eq(&event.outcome),
-                audit_events::client_ip.eq(&event.client_ip),
-                audit_events::user_agent.eq(&event.user_agent),
-                audit_events::detail.eq(&event.detail),
-                audit_events::mac.eq(entry_mac),
-            ))
-            .execute(conn)?;
-        Ok(seq)
-    })
+    super::write_transaction(conn, |conn| append_within(conn, key, event, now))
+}
+
+/// `append` inside a write transaction the caller holds (see `super::write_transaction`), so
+/// that the event is recorded exactly when the change it describes is committed.
+pub fn append_within(
+    conn: &mut AnyConnection,
+    key: &[u8],
+    event: &Event,
+    now: i64,
+) -> Result<i64, StoreError> {
+    super::lock_for(conn, super::Lock::Audit)?;
+    let last: Option<(i64, String)> = audit_events::table
+        .select((audit_events::seq, audit_events::mac))
+        .order(audit_events::seq.desc())
+        .first(conn)
+        .optional()?;
+    let (seq, previous) = match last {
+        Some((seq, mac)) => (seq + 1, mac),
+        None => (1, GENESIS.to_string()),
+    };
+    let entry_mac = mac(key, &previous, seq, now, event);
+    diesel::insert_into(audit_events::table)
+        .values((
+            audit_events::seq.eq(seq),
+            audit_events::at.eq(now),
+            audit_events::actor.eq(&event.actor),
+            audit_events::action.eq(&event.action),
+            audit_events::target.eq(&event.target),
+            audit_events::outcome.eq(&event.outcome),
+            audit_events::client_ip.eq(&event.client_ip),
+            audit_events::user_agent.eq(&event.user_agent),
+            audit_events::detail.eq(&event.detail),
+            audit_events::mac.eq(entry_mac),
+        ))
+        .execute(conn)?;
+    Ok(seq)
 }
 
 /// Checks the whole chain; returns the number of entries, or the first entry that does not fit.

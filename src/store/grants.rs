@@ -156,20 +156,14 @@ pub fn find_refresh_token(
         .optional()?)
 }
 
-/// Marks the refresh token used (rotated); see `consume_code`.
-pub fn consume_refresh_token(
+/// Marks the refresh token used (rotated), once the caller has checked the request it came
+/// with. The conditional update is atomic on both backends: of two simultaneous claims exactly
+/// one returns true; false means it had been used already (a replay) or does not exist.
+pub fn claim_refresh_token(
     conn: &mut AnyConnection,
     token_hash: &str,
     now: i64,
-) -> Result<Use<RefreshToken>, StoreError> {
-    let Some(token) = refresh_tokens::table
-        .find(token_hash)
-        .select(RefreshToken::as_select())
-        .first(conn)
-        .optional()?
-    else {
-        return Ok(Use::Unknown);
-    };
+) -> Result<bool, StoreError> {
     let claimed = diesel::update(
         refresh_tokens::table
             .find(token_hash)
@@ -177,11 +171,7 @@ pub fn consume_refresh_token(
     )
     .set(refresh_tokens::used_at.eq(now))
     .execute(conn)?;
-    Ok(if claimed == 1 {
-        Use::First(token)
-    } else {
-        Use::Replayed(token)
-    })
+    Ok(claimed == 1)
 }
 
 /// Revokes every live grant of the user (a password change): their refresh tokens stop working

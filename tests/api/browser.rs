@@ -11,7 +11,7 @@ use openidconnect::{
     PkceCodeChallenge, RedirectUrl, Scope, TokenResponse,
 };
 
-use crate::support::{Backend, TestEnv, PASSWORD};
+use crate::support::{require, Backend, Prerequisite, TestEnv, PASSWORD};
 use crate::webdriver;
 
 /// A relying party's callback on loopback: answers one request and hands over its URL.
@@ -42,7 +42,7 @@ fn callback_listener() -> (String, mpsc::Receiver<String>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_browser_signs_in_through_a_stock_relying_party() {
-    if !webdriver::available() {
+    if !require(Prerequisite::Browser) {
         return;
     }
     let env = TestEnv::new(Backend::Sqlite);
@@ -171,7 +171,7 @@ async fn a_browser_signs_in_through_a_stock_relying_party() {
 /// Screenshots of each console page go to target/browser-screenshots/.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_sets_up_a_user_and_a_client_from_the_console() {
-    if !webdriver::available() {
+    if !require(Prerequisite::Browser) {
         return;
     }
     let env = TestEnv::new(Backend::Sqlite);

@@ -1,9 +1,12 @@
+use crate::account::{account_page, assert_signed_out, sign_in_to_account};
+use crate::bootstrap::{assert_forced_change, assert_refused, one_time_password};
 use crate::on_both_backends;
-use crate::support::{Backend, TestEnv};
+use crate::support::{assert_token_error, Backend, Browser, TestEnv, OFFLINE_SCOPES, PASSWORD};
 
 on_both_backends!(
     bad_input_fails_and_changes_nothing,
     user_lifecycle,
+    reset_password_gives_a_one_time_password_and_ends_access,
     invalid_settings_stop_the_start
 );
 
@@ -55,6 +58,7 @@ async fn bad_input_fails_and_changes_nothing(backend: Backend) {
             "correct horse battery\n",
         ),
         (vec!["user", "set-password", "dave"], "short\n"),
+        (vec!["user", "reset-password", "nobody"], ""),
         (vec!["user", "disable", "nobody"], ""),
         (
             vec![
@@ -207,6 +211,79 @@ async fn user_lifecycle(backend: Backend) {
     assert!(!env
         .cli_ok(&["user", "list"], "")
         .contains("another good password"));
+}
+
+/// `idp user reset-password`: a new one-time password, printed once, that leads only to the
+/// forced password change; the old password, the sessions and the refresh tokens stop working,
+/// a lock is lifted, and the audit trail records who did it and still verifies.
+async fn reset_password_gives_a_one_time_password_and_ends_access(backend: Backend) {
+    let env = TestEnv::new(backend)
+        .with_env("IDP_LOCKOUT__THRESHOLD", "2")
+        .with_env("USER", "ops-erin");
+    env.add_user("alice", "Alice Example");
+    let web = env.add_web_client("webapp", "Example Web App", OFFLINE_SCOPES);
+    let server = env.start().await;
+    let issuer = env.issuer();
+
+    let browser = Browser::new(&issuer);
+    let tokens = browser
+        .tokens(&server, &web, "openid offline_access", "alice")
+        .await;
+    let refresh_token = tokens["refresh_token"].as_str().unwrap();
+    let account = Browser::new(&issuer);
+    sign_in_to_account(&account, "alice", PASSWORD).await;
+    account_page(&account).await;
+    // Two wrong passwords lock the account.
+    assert_refused(&issuer, "alice", "not the password at all").await;
+    assert_refused(&issuer, "alice", "not the password either").await;
+    assert_refused(&issuer, "alice", PASSWORD).await;
+
+    let out = env.cli_ok(&["user", "reset-password", "alice"], "");
+    assert!(
+        out.starts_with("password reset for alice: 2 sessions ended, 1 grants revoked\n"),
+        "{out}"
+    );
+    let password = one_time_password(&out).expect("a one-time password printed");
+    assert!(password.len() >= 20, "{password}");
+    assert!(!out.contains(PASSWORD));
+
+    assert_signed_out(&account, "the account page session").await;
+    assert_signed_out(&browser, "the sign-in session").await;
+    assert_token_error(web.refresh(&server, refresh_token).await, "invalid_grant").await;
+    assert_forced_change(&issuer, "alice", &password).await;
+    assert_refused(&issuer, "alice", PASSWORD).await;
+
+    let audit = env.cli_ok(&["audit", "list", "--limit", "100"], "");
+    let entry = audit
+        .lines()
+        .find(|l| l.contains("password_reset"))
+        .unwrap_or_else(|| panic!("no password_reset entry: {audit}"));
+    assert!(entry.contains("cli:ops-erin"), "{entry}");
+    // Without $USER the uid names the operator.
+    let unlock = env
+        .command()
+        .env_remove("USER")
+        .args(["user", "unlock", "alice"])
+        .output()
+        .unwrap();
+    assert!(unlock.status.success());
+    let audit = env.cli_ok(&["audit", "list", "--limit", "1"], "");
+    assert!(
+        audit.contains("cli:uid=") && audit.contains("account_unlocked"),
+        "{audit}"
+    );
+    let verified = env.cli_ok(&["audit", "verify"], "");
+    assert!(verified.starts_with("audit chain intact"), "{verified}");
+
+    // An unknown name changes nothing, the audit trail included.
+    let out = env.cli(&["user", "reset-password", "nobody"], "");
+    assert!(!out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "error: no such user"
+    );
+    assert!(out.stdout.is_empty());
+    assert_eq!(env.cli_ok(&["audit", "verify"], ""), verified);
 }
 
 async fn invalid_settings_stop_the_start(backend: Backend) {

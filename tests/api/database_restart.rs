@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::support::{free_port, token_request, Backend, TestEnv};
+use crate::support::{
+    free_port, postgres_server_bin, require, token_request, Backend, Prerequisite, TestEnv,
+};
 
 /// A throwaway PostgreSQL cluster of our own, run as the `postgres` system user.
 struct PrivatePostgres {
@@ -17,24 +19,10 @@ struct PrivatePostgres {
 
 impl PrivatePostgres {
     fn start() -> Option<PrivatePostgres> {
-        let bin = std::fs::read_dir("/usr/lib/postgresql")
-            .ok()?
-            .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
-            .find(|p| p.join("initdb").exists());
-        let in_ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
-        let is_root = Command::new("id")
-            .arg("-u")
-            .output()
-            .map(|o| o.stdout.starts_with(b"0"))
-            .unwrap_or(false);
-        let (Some(bin), true) = (bin, is_root) else {
-            assert!(
-                !in_ci,
-                "CI must be able to run a private PostgreSQL (root and postgresql installed)"
-            );
-            eprintln!("no PostgreSQL binaries or not root: skipping the database restart test");
+        if !require(Prerequisite::PrivatePostgres) {
             return None;
-        };
+        }
+        let bin = postgres_server_bin().expect("require found the PostgreSQL server programs");
         let dir = std::env::temp_dir().join(format!("idp-pg-{}", crate::support::random_suffix()));
         std::fs::create_dir_all(&dir).unwrap();
         assert!(Command::new("chown")

@@ -5,7 +5,9 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{free_port, token_request, Backend, TestEnv};
+use crate::support::{
+    free_port, require, token_request, Backend, Prerequisite, TestEnv, REDIS_SERVER,
+};
 
 /// A Redis server of this test's own, on a free port, stopped with the value.
 struct PrivateRedis {
@@ -15,14 +17,11 @@ struct PrivateRedis {
 
 impl PrivateRedis {
     fn start() -> Option<PrivateRedis> {
-        if !std::path::Path::new("/usr/bin/redis-server").exists() {
-            let in_ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
-            assert!(!in_ci, "CI must have redis-server installed");
-            eprintln!("skipped: faults: redis-server is not installed");
+        if !require(Prerequisite::RedisServer) {
             return None;
         }
         let port = free_port();
-        let child = Command::new("/usr/bin/redis-server")
+        let child = Command::new(REDIS_SERVER)
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no"])
             .stdout(Stdio::null())

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::support::{
-    jwt_header, postgres_admin_url, token_request, userinfo, verify_with_jwks, AuthRequest,
-    Backend, Browser, Decision, TestEnv, TestServer, WebClient, OFFLINE_SCOPES, PASSWORD,
+    jwt_header, require, token_request, userinfo, verify_with_jwks, AuthRequest, Backend, Browser,
+    Decision, Prerequisite, TestEnv, TestServer, WebClient, OFFLINE_SCOPES, PASSWORD,
 };
 
 const OFFLINE: &str = "openid profile email offline_access";
@@ -21,7 +21,9 @@ const ROUNDS: usize = 10;
 /// A PostgreSQL env with one user and one confidential web client, and two nodes on it; `None`
 /// when TEST_DATABASE_URL is not set (outside CI).
 async fn two_nodes() -> Option<(TestEnv, WebClient, TestServer, TestServer)> {
-    postgres_admin_url()?;
+    if !require(Prerequisite::Postgres) {
+        return None;
+    }
     let env = TestEnv::new(Backend::Postgres)
         .with_env("IDP_KEYS__REFRESH_SECS", "1")
         .with_env("IDP_KEYS__PUBLISH_LEAD_SECS", "0");
@@ -345,7 +347,7 @@ async fn a_revocation_on_one_node_holds_on_the_other() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nodes_starting_together_on_an_empty_database_agree() {
-    if postgres_admin_url().is_none() {
+    if !require(Prerequisite::Postgres) {
         return;
     }
     // Production's shape: the key-encryption key comes from the configuration, not a file.

@@ -14,8 +14,8 @@ use crate::account::{
 };
 use crate::on_both_backends;
 use crate::support::{
-    input_value, location, postgres_admin_url, random_suffix, set_cookie, AuthRequest, Backend,
-    Browser, Form, TestEnv, PASSWORD,
+    input_value, location, random_suffix, require, set_cookie, AuthRequest, Backend, Browser, Form,
+    Prerequisite, TestEnv, PASSWORD,
 };
 
 on_both_backends!(
@@ -404,11 +404,7 @@ async fn rate_limits_with_retry_after(backend: Backend) {
 /// Two `idp serve` processes on one PostgreSQL database and one Redis count one limit.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_servers_sharing_redis_enforce_one_limit() {
-    if postgres_admin_url().is_none() {
-        return;
-    }
-    if std::env::var("TEST_REDIS_URL").map_or(true, |url| url.is_empty()) {
-        eprintln!("TEST_REDIS_URL not set: skipping the shared rate limit test");
+    if !require(Prerequisite::Postgres) || !require(Prerequisite::Redis) {
         return;
     }
     let env = TestEnv::new(Backend::Postgres).with_env("IDP_RATE_LIMIT__LOGIN", "3");

@@ -13,6 +13,7 @@ on_both_backends!(
     reuse_revokes_the_family,
     concurrent_refresh_has_one_winner,
     refresh_token_is_bound_to_its_client,
+    refused_scope_does_not_use_up_the_token,
     no_refresh_token_without_the_grant
 );
 
@@ -155,6 +156,8 @@ async fn concurrent_refresh_has_one_winner(backend: Backend) {
     }
 }
 
+/// Another client presenting a refresh token gets `invalid_grant`, and the token and its grant
+/// are left as they were (see the comment in src/oidc/token/refresh_token.rs).
 async fn refresh_token_is_bound_to_its_client(backend: Backend) {
     let env = TestEnv::new(backend);
     env.add_user("alice", "Alice Example");
@@ -174,9 +177,63 @@ async fn refresh_token_is_bound_to_its_client(backend: Backend) {
     // A public client naming itself.
     assert_token_error(spa.refresh(&server, rt).await, "invalid_grant").await;
 
+    // Their attempts left the token and its grant alone: the owner still refreshes with it,
+    // once, and the tokens it gets work.
+    let renewed = ok_json(web.refresh(&server, rt).await).await;
+    let response = userinfo(&server, str_of(&renewed, "access_token")).await;
+    assert_eq!(response.status(), 200);
+    let rt2 = str_of(&renewed, "refresh_token");
+    // Another client presenting the owner's used token is no replay by the owner: the grant
+    // survives it (the owner's own old token coming back revokes it, see
+    // reuse_revokes_the_family).
+    assert_token_error(other.refresh(&server, rt).await, "invalid_grant").await;
+    assert_token_error(spa.refresh(&server, rt2).await, "invalid_grant").await;
+    let third = ok_json(web.refresh(&server, rt2).await).await;
+    ok_json(web.refresh(&server, str_of(&third, "refresh_token")).await).await;
+    assert_token_error(web.refresh(&server, rt2).await, "invalid_grant").await;
+
     // The public client's own refresh tokens do work for it.
     let tokens = browser.tokens(&server, &spa, OFFLINE, "alice").await;
     ok_json(spa.refresh(&server, str_of(&tokens, "refresh_token")).await).await;
+}
+
+/// A refresh that asks for more than was granted is refused without using the token up: the
+/// client's next ordinary refresh works (once), instead of counting as a replay.
+async fn refused_scope_does_not_use_up_the_token(backend: Backend) {
+    let env = TestEnv::new(backend);
+    env.add_user("alice", "Alice Example");
+    let web = env.add_web_client("webapp", "Example Web App", OFFLINE_SCOPES);
+    let server = env.start().await;
+    let browser = Browser::new(&env.issuer());
+
+    let tokens = browser
+        .tokens(&server, &web, "openid profile offline_access", "alice")
+        .await;
+    let rt = str_of(&tokens, "refresh_token");
+    // `email` is registered for the client but was not granted; `admin` is neither.
+    for wider in ["openid profile email offline_access", "openid admin"] {
+        let refused = web
+            .token_request(
+                &server,
+                &[
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", rt),
+                    ("scope", wider),
+                ],
+            )
+            .await;
+        assert_token_error(refused, "invalid_scope").await;
+    }
+
+    let renewed = ok_json(web.refresh(&server, rt).await).await;
+    let rt2 = str_of(&renewed, "refresh_token");
+    assert_ne!(rt2, rt);
+    let mut scopes: Vec<&str> = str_of(&renewed, "scope").split(' ').collect();
+    scopes.sort();
+    assert_eq!(scopes, ["offline_access", "openid", "profile"]);
+    // Exactly once: the same token again is a replay, which ends the grant.
+    assert_token_error(web.refresh(&server, rt).await, "invalid_grant").await;
+    assert_token_error(web.refresh(&server, rt2).await, "invalid_grant").await;
 }
 
 async fn no_refresh_token_without_the_grant(backend: Backend) {

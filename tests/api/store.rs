@@ -123,14 +123,11 @@ async fn purge_keeps_what_can_still_be_used(backend: Backend) {
         grants::consume_code(&mut conn, "c-old", now).unwrap(),
         Use::Unknown
     ));
-    assert!(matches!(
-        grants::consume_refresh_token(&mut conn, "r-dead", now).unwrap(),
-        Use::Unknown
-    ));
-    assert!(matches!(
-        grants::consume_refresh_token(&mut conn, "r-live", now).unwrap(),
-        Use::First(_)
-    ));
+    assert!(grants::find_refresh_token(&mut conn, "r-dead")
+        .unwrap()
+        .is_none());
+    assert!(!grants::claim_refresh_token(&mut conn, "r-dead", now).unwrap());
+    assert!(grants::claim_refresh_token(&mut conn, "r-live", now).unwrap());
 }
 
 async fn single_use_values_are_claimed_once(backend: Backend) {
@@ -147,6 +144,11 @@ async fn single_use_values_are_claimed_once(backend: Backend) {
         grants::consume_code(&mut conn, "c", now).unwrap(),
         Use::Replayed(_)
     ));
+    grants::insert_refresh_token(&mut conn, &refresh(&grant, "r", now + 30)).unwrap();
+    assert!(grants::claim_refresh_token(&mut conn, "r", now).unwrap());
+    assert!(!grants::claim_refresh_token(&mut conn, "r", now).unwrap());
+    let used = grants::find_refresh_token(&mut conn, "r").unwrap().unwrap();
+    assert_eq!(used.used_at, Some(now));
     grants::revoke_grant(&mut conn, &grant.id, now).unwrap();
     let revoked = grants::find_grant(&mut conn, &grant.id).unwrap().unwrap();
     assert!(!revoked.is_live(now));

@@ -29,7 +29,7 @@ macro_rules! on_both_backends {
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                if $crate::support::postgres_admin_url().is_some() {
+                if $crate::support::require($crate::support::Prerequisite::Postgres) {
                     super::$name($crate::support::Backend::Postgres).await
                 }
             }
@@ -37,19 +37,94 @@ macro_rules! on_both_backends {
     )*};
 }
 
-/// The PostgreSQL server the tests may create databases on. In CI it must be set, so that the
-/// PostgreSQL half of the suite can never be skipped silently.
+/// The PostgreSQL server the tests may create databases on (TEST_DATABASE_URL); a test that
+/// needs it asks [`require`] first.
 pub fn postgres_admin_url() -> Option<String> {
-    match std::env::var("TEST_DATABASE_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false") => {
-            panic!("TEST_DATABASE_URL must be set in CI")
-        }
-        _ => {
-            eprintln!("TEST_DATABASE_URL not set: skipping the PostgreSQL run of this test");
-            None
-        }
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+}
+
+/// What a test may need from the machine beyond `cargo test`. scripts/test names the same ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prerequisite {
+    /// TEST_DATABASE_URL: a PostgreSQL server whose role may create databases.
+    Postgres,
+    /// TEST_REDIS_URL: a Redis server.
+    Redis,
+    /// Chromium and its WebDriver, at the paths Debian installs them.
+    Browser,
+    /// Root and PostgreSQL's server programs, to run a private cluster that may be restarted.
+    PrivatePostgres,
+    /// Redis's server program, to run a private Redis that may be stopped.
+    RedisServer,
+}
+
+impl Prerequisite {
+    /// What is missing, or `None` when the machine has it.
+    fn missing(self) -> Option<String> {
+        let present = match self {
+            Prerequisite::Postgres => postgres_admin_url().is_some(),
+            Prerequisite::Redis => std::env::var("TEST_REDIS_URL").is_ok_and(|u| !u.is_empty()),
+            Prerequisite::Browser => [crate::webdriver::CHROMIUM, crate::webdriver::CHROMEDRIVER]
+                .iter()
+                .all(|p| std::path::Path::new(p).exists()),
+            Prerequisite::PrivatePostgres => is_root() && postgres_server_bin().is_some(),
+            Prerequisite::RedisServer => std::path::Path::new(REDIS_SERVER).exists(),
+        };
+        (!present).then(|| match self {
+            Prerequisite::Postgres => "TEST_DATABASE_URL is not set (no PostgreSQL)".into(),
+            Prerequisite::Redis => "TEST_REDIS_URL is not set (no Redis)".into(),
+            Prerequisite::Browser => format!(
+                "{} or {} is not installed",
+                crate::webdriver::CHROMIUM,
+                crate::webdriver::CHROMEDRIVER
+            ),
+            Prerequisite::PrivatePostgres => {
+                "not root, or no PostgreSQL server programs in /usr/lib/postgresql".into()
+            }
+            Prerequisite::RedisServer => format!("{REDIS_SERVER} is not installed"),
+        })
     }
+}
+
+pub const REDIS_SERVER: &str = "/usr/bin/redis-server";
+
+/// Whether CI runs us (`CI` set, and not empty or "false"): then nothing may be skipped.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false")
+}
+
+/// Whether the calling test can run. When `prerequisite` is missing the test must return
+/// without checking anything: in CI this panics instead (a test that cannot run must never
+/// count as passed), elsewhere it prints one line, `skipped: <test>: <what is missing>`, to the
+/// real standard error (past the test harness's capture, so it shows even for a passing test).
+pub fn require(prerequisite: Prerequisite) -> bool {
+    let Some(missing) = prerequisite.missing() else {
+        return true;
+    };
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("a test");
+    if in_ci() {
+        panic!("{test} cannot run in CI: {missing}");
+    }
+    let _ = writeln!(std::io::stderr().lock(), "skipped: {test}: {missing}");
+    false
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0")
+}
+
+/// The directory of PostgreSQL's server programs (`initdb`, `pg_ctl`), if installed.
+pub fn postgres_server_bin() -> Option<PathBuf> {
+    std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+        .find(|p| p.join("initdb").exists())
 }
 
 pub fn random_suffix() -> String {
@@ -293,11 +368,13 @@ impl TestServer {
         server
     }
 
+    /// Waits until the server answers and its start banner (printed before it serves, read from
+    /// the pipe by another thread that may lag behind) has been read to its end.
     async fn wait_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             if let Ok(r) = self.http.get(self.url("/healthz")).send().await {
-                if r.status().is_success() {
+                if r.status().is_success() && self.output().contains("  discovery:") {
                     return;
                 }
             }

@@ -1,6 +1,8 @@
 //! `refresh_token` (RFC 6749 §6) with rotation: every use returns a new refresh token, and an
 //! already-used one revokes the whole grant it belongs to (RFC 9700 §4.14.2). Of two concurrent
-//! uses exactly one wins: the store claims a token with one conditional update.
+//! uses exactly one wins: the store claims a token with one conditional update. The claim comes
+//! last, after the client, the grant, the account and the scope are checked, so a request that
+//! is refused does not use the token up.
 
 use serde_json::Value;
 
@@ -10,7 +12,7 @@ use crate::error::{AppError, OAuthError};
 use crate::oidc::form::Form;
 use crate::state::AppState;
 use crate::store::clients::Client;
-use crate::store::grants::{self, Use};
+use crate::store::grants;
 use crate::store::{unix_now, users, StoreError};
 
 pub const GRANT_TYPE: &str = "refresh_token";
@@ -38,20 +40,27 @@ pub async fn grant(state: &AppState, client: &Client, form: &Form) -> Result<Val
             crate::store::write_transaction(conn, |conn| {
                 let now = unix_now();
                 let invalid = |why| Ok(Refresh::Refused("invalid_grant", why));
-                let token = match grants::consume_refresh_token(conn, &token_hash, now)? {
-                    Use::First(token) => token,
-                    Use::Replayed(token) => {
-                        grants::revoke_grant(conn, &token.grant_id, now)?;
-                        tracing::warn!(event = "refresh_reuse", grant_id = %token.grant_id, "rotated refresh token presented again; grant revoked");
-                        return invalid("the refresh token has already been used");
-                    }
-                    Use::Unknown => return invalid("the refresh token is invalid"),
+                // Everything is checked before the token is claimed: a request that fails leaves
+                // it as it was, so the client's next good request is not taken for a replay.
+                let Some(token) = grants::find_refresh_token(conn, &token_hash)? else {
+                    return invalid("the refresh token is invalid");
                 };
                 let Some(grant) = grants::find_grant(conn, &token.grant_id)? else {
                     return invalid("the refresh token is invalid");
                 };
+                // Another client presenting it gets the answer an unknown token gets, and the
+                // token and its grant stay as they were. The binding already makes the token
+                // worthless to that client; revoking would let anyone who gets hold of a token and
+                // names some client (a public one authenticates with its id alone) end the
+                // person's grant with the rightful client, which did nothing wrong. /revoke
+                // ignores another client's token likewise (RFC 7009 §2.1); RFC 9700 §4.14 allows
+                // either choice.
                 if grant.client_id != client_id {
-                    return invalid("the refresh token was issued to another client");
+                    tracing::warn!(event = "refresh_wrong_client", grant_id = %grant.id, client_id = %client_id, "refresh token presented by another client; refused, grant left alone");
+                    return invalid("the refresh token is invalid");
+                }
+                if token.used_at.is_some() {
+                    return replayed(conn, &grant.id, now);
                 }
                 if token.expires_at <= now || !grant.is_live(now) {
                     return invalid("the refresh token has expired or was revoked");
@@ -59,12 +68,13 @@ pub async fn grant(state: &AppState, client: &Client, form: &Form) -> Result<Val
                 let Some(user) = users::get(conn, &grant.user_id)?.filter(|u| !u.disabled) else {
                     return invalid("the account can no longer sign in");
                 };
-                let scope = match narrowed_scope(&grant.scope, requested_scope.as_deref()) {
-                    Some(scope) => scope,
-                    None => {
-                        return Ok(Refresh::Refused("invalid_scope", "the scope exceeds what was granted"))
-                    }
+                let Some(scope) = narrowed_scope(&grant.scope, requested_scope.as_deref()) else {
+                    return Ok(Refresh::Refused("invalid_scope", "the scope exceeds what was granted"));
                 };
+                // The claim itself: of two concurrent requests that both got this far, one wins.
+                if !grants::claim_refresh_token(conn, &token_hash, now)? {
+                    return replayed(conn, &grant.id, now);
+                }
                 let next = issue::new_refresh_token(conn, idle_secs, &grant, now)?;
                 Ok::<_, StoreError>(Refresh::Issued(Box::new(UserTokens {
                     grant,
@@ -80,6 +90,21 @@ pub async fn grant(state: &AppState, client: &Client, form: &Form) -> Result<Val
         Refresh::Issued(tokens) => issue::respond(state, client, *tokens),
         Refresh::Refused(code, why) => Err(OAuthError::new(code, why).into()),
     }
+}
+
+/// An already-used refresh token came back from its own client: revoke the whole grant
+/// (RFC 9700 §4.14.2).
+fn replayed(
+    conn: &mut crate::store::AnyConnection,
+    grant_id: &str,
+    now: i64,
+) -> Result<Refresh, StoreError> {
+    grants::revoke_grant(conn, grant_id, now)?;
+    tracing::warn!(event = "refresh_reuse", grant_id = %grant_id, "rotated refresh token presented again; grant revoked");
+    Ok(Refresh::Refused(
+        "invalid_grant",
+        "the refresh token has already been used",
+    ))
 }
 
 /// RFC 6749 §6: the requested scope may only narrow the original grant.
