@@ -45,7 +45,8 @@ pub struct Readiness {
 }
 
 impl Readiness {
-    /// Before the first check: the store was just opened and migrated, so it answered.
+    /// Until the first check (which `serve` makes before answering anything): the store was
+    /// just opened and migrated, so it answered.
     pub fn new(replay: &ReplayCache) -> Readiness {
         let redis = match replay {
             ReplayCache::Memory(_) => RedisStatus::NotConfigured,

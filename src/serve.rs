@@ -45,6 +45,8 @@ pub fn run(config: Config) -> Result<(), CommandError> {
     ));
 
     actix_web::rt::System::new().block_on(async move {
+        // The first check before the first answer, so that readiness never reports a guess.
+        state.readiness.check(&state.store, &state.replay).await;
         let (server, port) = app::build(Arc::clone(&state), listener)
             .map_err(|e| CommandError(format!("cannot start the server: {e}")))?;
         tracing::info!(port, issuer = %state.config.issuer, "listening");
