@@ -184,6 +184,14 @@ pub fn build(state: Arc<AppState>, listener: TcpListener) -> std::io::Result<(Se
                     Ok(response)
                 }
             })
+            // HEAD wherever GET is served (RFC 9110 §9.3.2): routed as GET; the HTTP layer
+            // sends the headers of that answer without its body.
+            .wrap_fn(|mut req, srv| {
+                if req.method() == actix_web::http::Method::HEAD {
+                    req.head_mut().method = actix_web::http::Method::GET;
+                }
+                actix_web::dev::Service::call(srv, req)
+            })
             .wrap(TracingLogger::<RedactedRootSpan>::new())
             .wrap(crate::metrics::Metrics)
             .configure(routes)

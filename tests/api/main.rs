@@ -8,6 +8,7 @@ mod admin;
 mod bootstrap;
 mod browser;
 mod cli;
+mod client_auth;
 mod database_restart;
 mod discovery;
 mod faults;
