@@ -91,7 +91,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
             web::get().to(crate::metrics::serve),
         )
         .configure(crate::admin::configure)
-        .route("/static/style.css", web::get().to(stylesheet));
+        .route("/static/style.css", web::get().to(stylesheet))
+        .route("/static/form-post.js", web::get().to(form_post_script));
 }
 
 async fn stylesheet() -> HttpResponse {
@@ -99,6 +100,13 @@ async fn stylesheet() -> HttpResponse {
         .content_type("text/css; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
         .body(include_str!("../static/style.css"))
+}
+
+async fn form_post_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(include_str!("../static/form-post.js"))
 }
 
 async fn not_found(_req: HttpRequest) -> Result<HttpResponse, AppError> {

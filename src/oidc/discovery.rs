@@ -5,7 +5,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
-use super::authorize::checks::{ACR_MFA, ACR_PASSWORD, SCOPES_SUPPORTED};
+use super::authorize::checks::{ACR_MFA, ACR_PASSWORD, RESPONSE_MODES_SUPPORTED, SCOPES_SUPPORTED};
 use super::claims::CLAIMS_SUPPORTED;
 use super::token::GRANT_TYPES_SUPPORTED;
 use super::{client_assertion, client_auth};
@@ -31,7 +31,7 @@ pub fn document(config: &Config, algorithms: &[SigningAlg]) -> String {
         "scopes_supported": SCOPES_SUPPORTED,
         "claims_supported": CLAIMS_SUPPORTED,
         "response_types_supported": ["code"],
-        "response_modes_supported": ["query"],
+        "response_modes_supported": RESPONSE_MODES_SUPPORTED,
         "grant_types_supported": GRANT_TYPES_SUPPORTED,
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": client_auth::METHODS_SUPPORTED,

@@ -28,8 +28,8 @@ pub struct PendingRequest {
     pub browser_hash: String,
     /// The account that allowed this request on the consent page, once one has.
     pub consented_by: Option<String>,
-    /// The person refused on the consent page.
-    pub consent_denied: bool,
+    /// `query` or `form_post`.
+    pub response_mode: String,
 }
 
 pub fn insert(conn: &mut AnyConnection, request: &PendingRequest) -> Result<(), StoreError> {
@@ -53,17 +53,10 @@ pub fn find(
         .optional()?)
 }
 
-/// Records the consent page's answer: allowed by `user_id`, or refused (`None`).
-pub fn record_consent(
-    conn: &mut AnyConnection,
-    id: &str,
-    allowed_by: Option<&str>,
-) -> Result<(), StoreError> {
+/// Records that account `user_id` allowed the request on the consent page.
+pub fn record_consent(conn: &mut AnyConnection, id: &str, user_id: &str) -> Result<(), StoreError> {
     diesel::update(authorization_requests::table.find(id))
-        .set((
-            authorization_requests::consented_by.eq(allowed_by),
-            authorization_requests::consent_denied.eq(allowed_by.is_none()),
-        ))
+        .set(authorization_requests::consented_by.eq(user_id))
         .execute(conn)?;
     Ok(())
 }

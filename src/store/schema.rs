@@ -83,7 +83,7 @@ diesel::table! {
         acr_values -> Nullable<Text>,
         browser_hash -> Text,
         consented_by -> Nullable<Text>,
-        consent_denied -> Bool,
+        response_mode -> Text,
     }
 }
 

@@ -1,6 +1,6 @@
 //! The consent page: the client's name and the requested scopes in plain words; allow or deny.
-//! The answer is only recorded on the pending request; the authorization pipeline decides,
-//! when it resumes, whether a code may follow.
+//! "Allow" is only recorded on the pending request; the authorization pipeline decides, when it
+//! resumes, whether a code may follow. "Deny" ends the request with `access_denied`.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -8,7 +8,7 @@ use askama::Template;
 
 use super::{csrf, render, see_other, session, with_cookie};
 use crate::error::AppError;
-use crate::oidc::authorize::pending;
+use crate::oidc::authorize::{self, pending};
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -80,7 +80,9 @@ pub async fn decide(
     let Some(signed_in) = session::current(&state, &req).await? else {
         return Ok(see_other(&format!("/login?req={}", pending.id)));
     };
-    let allowed_by = (form.decision == "allow").then_some(signed_in.user.id.as_str());
-    pending::record_consent(&state, &pending, allowed_by).await?;
+    if form.decision != "allow" {
+        return authorize::decline(&state, pending).await;
+    }
+    pending::record_consent(&state, &pending, &signed_in.user.id).await?;
     Ok(see_other(&format!("/authorize/resume?req={}", pending.id)))
 }

@@ -12,6 +12,7 @@ mod client_auth;
 mod database_restart;
 mod discovery;
 mod faults;
+mod form_post;
 mod headers;
 mod interactions;
 mod keys;

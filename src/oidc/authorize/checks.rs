@@ -13,9 +13,37 @@ pub const ACR_MFA: &str = "mfa";
 const PROMPT_VALUES: [&str; 4] = ["none", "login", "consent", "select_account"];
 const MAX_PARAM_LEN: usize = 2048;
 
+/// How the authorization response reaches the client (OAuth 2.0 Multiple Response Types §2,
+/// Form Post Response Mode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseMode {
+    Query,
+    FormPost,
+}
+
+impl ResponseMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResponseMode::Query => "query",
+            ResponseMode::FormPost => "form_post",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<ResponseMode> {
+        match value {
+            "query" => Some(ResponseMode::Query),
+            "form_post" => Some(ResponseMode::FormPost),
+            _ => None,
+        }
+    }
+}
+
+pub const RESPONSE_MODES_SUPPORTED: [&str; 2] = ["query", "form_post"];
+
 pub struct ValidRequest {
     pub client: Client,
     pub redirect_uri: String,
+    pub response_mode: ResponseMode,
     pub scopes: Vec<String>,
     pub state: Option<String>,
     pub nonce: Option<String>,
@@ -44,6 +72,7 @@ pub enum Rejection {
     /// Sent back to the client (RFC 6749 §4.1.2.1).
     Redirect {
         redirect_uri: String,
+        response_mode: ResponseMode,
         state: Option<String>,
         error: &'static str,
         description: String,
@@ -60,15 +89,21 @@ pub fn validate(conn: &mut AnyConnection, form: &Form) -> Result<ValidRequest, R
     let client = check_client(conn, form)?;
     let redirect_uri = check_redirect_uri(&client, form)?;
     let state = form.single("state").ok().flatten().map(String::from);
-    let redirect = |(error, description): Refusal| Rejection::Redirect {
-        redirect_uri: redirect_uri.clone(),
-        state: state.clone(),
-        error,
-        description,
+    let refusal = |response_mode: ResponseMode| {
+        let (redirect_uri, state) = (&redirect_uri, &state);
+        move |(error, description): Refusal| Rejection::Redirect {
+            redirect_uri: redirect_uri.clone(),
+            response_mode,
+            state: state.clone(),
+            error,
+            description,
+        }
     };
+    // Until the response mode is known, refusals go back in the query.
+    let response_mode = check_response_mode(form).map_err(refusal(ResponseMode::Query))?;
+    let redirect = refusal(response_mode);
     check_no_request_object(form).map_err(redirect)?;
     check_response_type(form).map_err(redirect)?;
-    check_response_mode(form).map_err(redirect)?;
     check_client_may_sign_in(&client).map_err(redirect)?;
     let scopes = check_scope(&client, form).map_err(redirect)?;
     let code_challenge = check_pkce(&client, form).map_err(redirect)?;
@@ -89,6 +124,7 @@ pub fn validate(conn: &mut AnyConnection, form: &Form) -> Result<ValidRequest, R
     Ok(ValidRequest {
         client,
         redirect_uri,
+        response_mode,
         scopes,
         state,
         nonce,
@@ -163,16 +199,18 @@ fn check_response_type(form: &Form) -> Result<(), Refusal> {
     }
 }
 
-fn check_response_mode(form: &Form) -> Result<(), Refusal> {
+fn check_response_mode(form: &Form) -> Result<ResponseMode, Refusal> {
     match form
         .single("response_mode")
         .map_err(|e| (e.code, e.description))?
     {
-        None | Some("query") => Ok(()),
-        Some(_) => Err(refuse(
-            "invalid_request",
-            "only response_mode=query is supported",
-        )),
+        None => Ok(ResponseMode::Query),
+        Some(mode) => ResponseMode::parse(mode).ok_or_else(|| {
+            refuse(
+                "invalid_request",
+                "response_mode must be query or form_post",
+            )
+        }),
     }
 }
 

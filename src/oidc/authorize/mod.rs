@@ -55,12 +55,14 @@ async fn start(req: &HttpRequest, state: &AppState, form: Form) -> Result<HttpRe
         )),
         Err(Rejection::Redirect {
             redirect_uri,
+            response_mode,
             state: client_state,
             error,
             description,
         }) => respond::error_redirect(
             state,
             &redirect_uri,
+            response_mode,
             client_state.as_deref(),
             error,
             &description,
@@ -89,7 +91,6 @@ struct Progress {
     pending_id: Option<String>,
     requested_at: i64,
     consented_by: Option<String>,
-    consent_denied: bool,
 }
 
 impl Progress {
@@ -99,7 +100,6 @@ impl Progress {
             pending_id: None,
             requested_at: unix_now(),
             consented_by: None,
-            consent_denied: false,
         }
     }
 
@@ -109,7 +109,6 @@ impl Progress {
             pending_id: Some(pending.id),
             requested_at: pending.created_at,
             consented_by: pending.consented_by,
-            consent_denied: pending.consent_denied,
         }
     }
 }
@@ -147,9 +146,6 @@ async fn proceed(
     progress: Progress,
 ) -> Result<HttpResponse, AppError> {
     let request = &progress.request;
-    if progress.consent_denied {
-        return finish_with_error(state, &progress, "access_denied", "the person declined").await;
-    }
     let signed_in = session::current(state, req).await?;
     let now = unix_now();
     // Signed in during this very request satisfies `prompt=login` and any `max_age`
@@ -199,6 +195,12 @@ async fn proceed(
     }
 }
 
+/// The person refused on the consent page: the request ends with `access_denied`.
+pub async fn decline(state: &AppState, pending: Pending) -> Result<HttpResponse, AppError> {
+    let progress = Progress::resumed(pending);
+    finish_with_error(state, &progress, "access_denied", "the person declined").await
+}
+
 /// Sends the browser to the page the request needs next (saving the request the first time),
 /// or answers the client's error when it asked for no interaction.
 async fn interact(
@@ -234,6 +236,7 @@ async fn finish_with_error(
     respond::error_redirect(
         state,
         &progress.request.redirect_uri,
+        progress.request.response_mode,
         progress.request.state.as_deref(),
         error,
         description,

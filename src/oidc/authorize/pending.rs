@@ -6,7 +6,7 @@
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::HttpRequest;
 
-use super::checks::ValidRequest;
+use super::checks::{ResponseMode, ValidRequest};
 use crate::crypto::secrets::{constant_time_eq, random_token, sha256_hex};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -27,7 +27,6 @@ pub struct Pending {
     pub created_at: i64,
     /// The account that allowed this very request on the consent page.
     pub consented_by: Option<String>,
-    pub consent_denied: bool,
 }
 
 /// The digest that binds requests to this browser, and the cookie to set if it has none yet.
@@ -70,7 +69,7 @@ pub async fn save(
         expires_at: created_at + PENDING_TTL_SECS,
         browser_hash,
         consented_by: None,
-        consent_denied: false,
+        response_mode: request.response_mode.as_str().to_string(),
     };
     let id = pending.id.clone();
     state
@@ -125,34 +124,33 @@ fn from_stored(client: clients::Client, pending: PendingRequest) -> Pending {
             max_age: pending.max_age,
             login_hint: pending.login_hint,
             acr_values: pending.acr_values.as_deref().map(split).unwrap_or_default(),
+            response_mode: ResponseMode::parse(&pending.response_mode)
+                .unwrap_or(ResponseMode::Query),
         },
         id: pending.id,
         created_at: pending.created_at,
         consented_by: pending.consented_by,
-        consent_denied: pending.consent_denied,
     }
 }
 
-/// The consent page's answer: `Some(user)` allowed (remembered for later requests too), `None`
-/// refused. Only recorded; the pipeline decides what follows when it resumes.
+/// Account `user_id` allowed the request on the consent page (remembered for later requests
+/// too). Only recorded: the pipeline decides what follows when it resumes.
 pub async fn record_consent(
     state: &AppState,
     pending: &Pending,
-    allowed_by: Option<&str>,
+    user_id: &str,
 ) -> Result<(), AppError> {
     let id = pending.id.clone();
     let client_id = pending.request.client.id.clone();
     let scopes = pending.request.scopes.clone();
-    let allowed_by = allowed_by.map(String::from);
+    let user_id = user_id.to_string();
     state
         .store
         .run(move |conn| {
             write_transaction(conn, |conn| {
-                if let Some(user_id) = &allowed_by {
-                    let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
-                    consents::remember(conn, user_id, &client_id, &scopes, unix_now())?;
-                }
-                auth_requests::record_consent(conn, &id, allowed_by.as_deref())
+                let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
+                consents::remember(conn, &user_id, &client_id, &scopes, unix_now())?;
+                auth_requests::record_consent(conn, &id, &user_id)
             })
         })
         .await?;

@@ -1,9 +1,11 @@
-//! Answers to the client: the authorization response with a code, or an error, by redirect to
-//! the registered URI with `state` and `iss` (RFC 9207) added.
+//! Answers to the client: the authorization response with a code, or an error, to the
+//! registered URI with `state` and `iss` (RFC 9207) added, by redirect or as a posted form.
 
 use actix_web::HttpResponse;
 
-use super::checks::ValidRequest;
+use askama::Template;
+
+use super::checks::{ResponseMode, ValidRequest};
 use crate::crypto::secrets::{random_id, random_token, sha256_hex};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -11,41 +13,76 @@ use crate::store::auth_requests;
 use crate::store::grants::{self, AuthorizationCode, Grant};
 use crate::store::sessions::Session;
 use crate::store::{unix_now, StoreError};
-use crate::web::see_other;
+use crate::web::{render, see_other};
 
-pub fn redirect_with(
+/// The authorization response: `params`, then `state` and `iss`, to the registered URI — in
+/// its query by a redirect, or (form_post) as an HTML form the browser posts there.
+pub fn answer(
+    state_: &AppState,
     redirect_uri: &str,
+    mode: ResponseMode,
     params: &[(&str, &str)],
     state: Option<&str>,
-    issuer: &str,
 ) -> Result<HttpResponse, AppError> {
+    let issuer = state_.config.issuer.as_str();
+    let mut fields: Vec<(&str, &str)> = params.to_vec();
+    if let Some(state) = state {
+        fields.push(("state", state));
+    }
+    fields.push(("iss", issuer));
     let mut url = url::Url::parse(redirect_uri)
         .map_err(|e| AppError::Internal(format!("registered redirect URI unparsable: {e}")))?;
-    {
-        let mut query = url.query_pairs_mut();
-        for (name, value) in params {
-            query.append_pair(name, value);
-        }
-        if let Some(state) = state {
-            query.append_pair("state", state);
-        }
-        query.append_pair("iss", issuer);
+    if mode == ResponseMode::FormPost {
+        return form_post(&url, &fields);
     }
+    url.query_pairs_mut().extend_pairs(&fields);
     Ok(see_other(url.as_str()))
+}
+
+#[derive(Template)]
+#[template(path = "form_post.html")]
+struct FormPostPage<'a> {
+    action: &'a str,
+    fields: &'a [(&'a str, &'a str)],
+}
+
+/// OAuth 2.0 Form Post Response Mode: a page whose one script (ours, from `/static`) submits
+/// the form; without JavaScript its button does. The page may post only to the client.
+fn form_post(url: &url::Url, fields: &[(&str, &str)]) -> Result<HttpResponse, AppError> {
+    let origin = url.origin().ascii_serialization();
+    let mut response = render(
+        actix_web::http::StatusCode::OK,
+        &FormPostPage {
+            action: url.as_str(),
+            fields,
+        },
+    )?;
+    let policy = format!(
+        "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; \
+         base-uri 'none'; frame-ancestors 'none'; form-action {origin}"
+    );
+    let value = actix_web::http::header::HeaderValue::from_str(&policy)
+        .map_err(|e| AppError::Internal(format!("form_post policy: {e}")))?;
+    response
+        .headers_mut()
+        .insert(actix_web::http::header::CONTENT_SECURITY_POLICY, value);
+    Ok(response)
 }
 
 pub fn error_redirect(
     state_: &AppState,
     redirect_uri: &str,
+    mode: ResponseMode,
     state: Option<&str>,
     error: &str,
     description: &str,
 ) -> Result<HttpResponse, AppError> {
-    redirect_with(
+    answer(
+        state_,
         redirect_uri,
+        mode,
         &[("error", error), ("error_description", description)],
         state,
-        &state_.config.issuer,
     )
 }
 
@@ -101,11 +138,12 @@ pub(super) async fn issue_code(
     if !issued {
         return Ok(None);
     }
-    redirect_with(
+    answer(
+        state,
         &request.redirect_uri,
+        request.response_mode,
         &[("code", &code)],
         request.state.as_deref(),
-        &state.config.issuer,
     )
     .map(Some)
 }
