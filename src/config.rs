@@ -170,6 +170,9 @@ pub struct TokenSettings {
     pub refresh_idle_secs: i64,
     /// No refresh beyond this long after sign-in.
     pub refresh_absolute_secs: i64,
+    /// A just-rotated refresh token presented again within this many seconds returns the same
+    /// successor instead of revoking the grant (tabs of one SPA racing); 0 = strict rotation.
+    pub refresh_reuse_grace_secs: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -258,6 +261,7 @@ impl Default for TokenSettings {
             code_ttl_secs: 60,
             refresh_idle_secs: 14 * 86_400,
             refresh_absolute_secs: 30 * 86_400,
+            refresh_reuse_grace_secs: 0,
         }
     }
 }
@@ -395,6 +399,11 @@ impl Config {
                 "tokens.refresh_absolute_secs",
                 tokens.refresh_absolute_secs,
                 60..=365 * 86_400,
+            ),
+            (
+                "tokens.refresh_reuse_grace_secs",
+                tokens.refresh_reuse_grace_secs,
+                0..=60,
             ),
             (
                 "session.idle_secs",

@@ -49,6 +49,8 @@ pub struct RefreshToken {
     /// The idle end: each rotation moves it on, never past the grant's absolute end.
     pub expires_at: i64,
     pub used_at: Option<i64>,
+    /// The token it was rotated into, sealed with the KEK; only with a reuse grace window.
+    pub successor_sealed: Option<String>,
 }
 
 /// What presenting a single-use value found.
@@ -159,17 +161,22 @@ pub fn find_refresh_token(
 /// Marks the refresh token used (rotated), once the caller has checked the request it came
 /// with. The conditional update is atomic on both backends: of two simultaneous claims exactly
 /// one returns true; false means it had been used already (a replay) or does not exist.
+/// `successor_sealed` is kept with it for the reuse grace window.
 pub fn claim_refresh_token(
     conn: &mut AnyConnection,
     token_hash: &str,
     now: i64,
+    successor_sealed: Option<&str>,
 ) -> Result<bool, StoreError> {
     let claimed = diesel::update(
         refresh_tokens::table
             .find(token_hash)
             .filter(refresh_tokens::used_at.is_null()),
     )
-    .set(refresh_tokens::used_at.eq(now))
+    .set((
+        refresh_tokens::used_at.eq(now),
+        refresh_tokens::successor_sealed.eq(successor_sealed),
+    ))
     .execute(conn)?;
     Ok(claimed == 1)
 }

@@ -121,6 +121,7 @@ diesel::table! {
         created_at -> BigInt,
         expires_at -> BigInt,
         used_at -> Nullable<BigInt>,
+        successor_sealed -> Nullable<Text>,
     }
 }
 

@@ -20,6 +20,7 @@ mod metrics;
 mod nodes;
 mod protection;
 mod refresh;
+mod refresh_grace;
 mod restart;
 mod services;
 mod signin;

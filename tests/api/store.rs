@@ -97,6 +97,7 @@ fn refresh(grant: &Grant, hash: &str, expires_at: i64) -> RefreshToken {
         created_at: 0,
         expires_at,
         used_at: None,
+        successor_sealed: None,
     }
 }
 
@@ -126,8 +127,8 @@ async fn purge_keeps_what_can_still_be_used(backend: Backend) {
     assert!(grants::find_refresh_token(&mut conn, "r-dead")
         .unwrap()
         .is_none());
-    assert!(!grants::claim_refresh_token(&mut conn, "r-dead", now).unwrap());
-    assert!(grants::claim_refresh_token(&mut conn, "r-live", now).unwrap());
+    assert!(!grants::claim_refresh_token(&mut conn, "r-dead", now, None).unwrap());
+    assert!(grants::claim_refresh_token(&mut conn, "r-live", now, None).unwrap());
 }
 
 async fn single_use_values_are_claimed_once(backend: Backend) {
@@ -145,8 +146,8 @@ async fn single_use_values_are_claimed_once(backend: Backend) {
         Use::Replayed(_)
     ));
     grants::insert_refresh_token(&mut conn, &refresh(&grant, "r", now + 30)).unwrap();
-    assert!(grants::claim_refresh_token(&mut conn, "r", now).unwrap());
-    assert!(!grants::claim_refresh_token(&mut conn, "r", now).unwrap());
+    assert!(grants::claim_refresh_token(&mut conn, "r", now, None).unwrap());
+    assert!(!grants::claim_refresh_token(&mut conn, "r", now, None).unwrap());
     let used = grants::find_refresh_token(&mut conn, "r").unwrap().unwrap();
     assert_eq!(used.used_at, Some(now));
     grants::revoke_grant(&mut conn, &grant.id, now).unwrap();

@@ -30,7 +30,17 @@ pub fn new_refresh_token(
     grant: &Grant,
     now: i64,
 ) -> Result<String, StoreError> {
-    let value = random_token::<32>();
+    store_refresh_token(conn, random_token::<32>(), idle_secs, grant, now)
+}
+
+/// Stores the refresh token `value` (made beforehand, e.g. to seal it first) for `grant`.
+pub fn store_refresh_token(
+    conn: &mut AnyConnection,
+    value: String,
+    idle_secs: i64,
+    grant: &Grant,
+    now: i64,
+) -> Result<String, StoreError> {
     let idle_end = now + idle_secs;
     grants::insert_refresh_token(
         conn,
@@ -40,6 +50,7 @@ pub fn new_refresh_token(
             created_at: now,
             expires_at: idle_end.min(grant.expires_at),
             used_at: None,
+            successor_sealed: None,
         },
     )?;
     Ok(value)

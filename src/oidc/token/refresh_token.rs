@@ -1,5 +1,6 @@
 //! `refresh_token` (RFC 6749 §6) with rotation: every use returns a new refresh token, and an
-//! already-used one revokes the whole grant it belongs to (RFC 9700 §4.14.2). Of two concurrent
+//! already-used one revokes the whole grant it belongs to (RFC 9700 §4.14.2) — except within
+//! `tokens.refresh_reuse_grace_secs` of its rotation, when the same successor is returned again. Of two concurrent
 //! uses exactly one wins: the store claims a token with one conditional update. The claim comes
 //! last, after the client, the grant, the account and the scope are checked, so a request that
 //! is refused does not use the token up.
@@ -7,7 +8,7 @@
 use serde_json::Value;
 
 use super::issue::{self, UserTokens};
-use crate::crypto::secrets::sha256_hex;
+use crate::crypto::secrets::{random_token, sha256_hex};
 use crate::error::{AppError, OAuthError};
 use crate::oidc::form::Form;
 use crate::state::AppState;
@@ -19,6 +20,9 @@ pub const GRANT_TYPE: &str = "refresh_token";
 
 enum Refresh {
     Issued(Box<UserTokens>),
+    /// Presented again within the grace window: the tokens carry the successor it was rotated
+    /// into, still sealed.
+    Again(Box<UserTokens>, String),
     Refused(&'static str, &'static str),
 }
 
@@ -34,6 +38,14 @@ pub async fn grant(state: &AppState, client: &Client, form: &Form) -> Result<Val
     let requested_scope = form.single("scope")?.map(String::from);
     let client_id = client.id.clone();
     let idle_secs = state.config.settings.tokens.refresh_idle_secs;
+    let grace = state.config.settings.tokens.refresh_reuse_grace_secs;
+    // Made (and sealed) up front: the transaction below has no access to the KEK.
+    let successor = random_token::<32>();
+    let sealed = match grace {
+        0 => None,
+        _ => Some(state.seal(successor.as_bytes(), &token_hash)?),
+    };
+    let context = token_hash.clone();
     let refresh = state
         .store
         .run(move |conn| {
@@ -59,9 +71,6 @@ pub async fn grant(state: &AppState, client: &Client, form: &Form) -> Result<Val
                     tracing::warn!(event = "refresh_wrong_client", grant_id = %grant.id, client_id = %client_id, "refresh token presented by another client; refused, grant left alone");
                     return invalid("the refresh token is invalid");
                 }
-                if token.used_at.is_some() {
-                    return replayed(conn, &grant.id, now);
-                }
                 if token.expires_at <= now || !grant.is_live(now) {
                     return invalid("the refresh token has expired or was revoked");
                 }
@@ -71,23 +80,44 @@ pub async fn grant(state: &AppState, client: &Client, form: &Form) -> Result<Val
                 let Some(scope) = narrowed_scope(&grant.scope, requested_scope.as_deref()) else {
                     return Ok(Refresh::Refused("invalid_scope", "the scope exceeds what was granted"));
                 };
-                // The claim itself: of two concurrent requests that both got this far, one wins.
-                if !grants::claim_refresh_token(conn, &token_hash, now)? {
-                    return replayed(conn, &grant.id, now);
+                let tokens = |refresh_token| {
+                    Box::new(UserTokens {
+                        grant: grant.clone(),
+                        user: user.clone(),
+                        scope: scope.clone(),
+                        nonce: None,
+                        refresh_token,
+                    })
+                };
+                // The claim itself: of two concurrent requests that both got this far, one wins;
+                // the other finds it used, as does any later presentation.
+                let claimed = token.used_at.is_none()
+                    && grants::claim_refresh_token(conn, &token_hash, now, sealed.as_deref())?;
+                if !claimed {
+                    let used = grants::find_refresh_token(conn, &token_hash)?;
+                    return match used.and_then(|t| Some((t.used_at?, t.successor_sealed?))) {
+                        Some((used_at, successor)) if grace > 0 && now - used_at <= grace => {
+                            Ok(Refresh::Again(tokens(None), successor))
+                        }
+                        _ => replayed(conn, &grant.id, now),
+                    };
                 }
-                let next = issue::new_refresh_token(conn, idle_secs, &grant, now)?;
-                Ok::<_, StoreError>(Refresh::Issued(Box::new(UserTokens {
-                    grant,
-                    user,
-                    scope,
-                    nonce: None,
-                    refresh_token: Some(next),
-                })))
+                let next = issue::store_refresh_token(conn, successor, idle_secs, &grant, now)?;
+                Ok::<_, StoreError>(Refresh::Issued(tokens(Some(next))))
             })
         })
         .await?;
     match refresh {
         Refresh::Issued(tokens) => issue::respond(state, client, *tokens),
+        Refresh::Again(mut tokens, sealed) => {
+            let successor = state
+                .open(&sealed, &context)
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+                .ok_or_else(|| AppError::Internal("a sealed successor does not open".into()))?;
+            tracing::info!(event = "refresh_within_grace", grant_id = %tokens.grant.id, "rotated refresh token presented again within the grace window; same successor");
+            tokens.refresh_token = Some(successor);
+            issue::respond(state, client, *tokens)
+        }
         Refresh::Refused(code, why) => Err(OAuthError::new(code, why).into()),
     }
 }
