@@ -13,6 +13,7 @@ mod deploy;
 mod discovery;
 mod faults;
 mod headers;
+mod healthcheck;
 mod interactions;
 mod keys;
 mod metrics;
