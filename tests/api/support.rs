@@ -58,6 +58,9 @@ pub enum Prerequisite {
     PrivatePostgres,
     /// Redis's server program, to run a private Redis that may be stopped.
     RedisServer,
+    /// Root and Debian's nginx, to run it as the TLS proxy (its compiled-in temporary paths are
+    /// under /var/lib/nginx, which only root may create).
+    Nginx,
 }
 
 impl Prerequisite {
@@ -71,6 +74,7 @@ impl Prerequisite {
                 .all(|p| std::path::Path::new(p).exists()),
             Prerequisite::PrivatePostgres => is_root() && postgres_server_bin().is_some(),
             Prerequisite::RedisServer => std::path::Path::new(REDIS_SERVER).exists(),
+            Prerequisite::Nginx => is_root() && std::path::Path::new(NGINX).exists(),
         };
         (!present).then(|| match self {
             Prerequisite::Postgres => "TEST_DATABASE_URL is not set (no PostgreSQL)".into(),
@@ -84,11 +88,13 @@ impl Prerequisite {
                 "not root, or no PostgreSQL server programs in /usr/lib/postgresql".into()
             }
             Prerequisite::RedisServer => format!("{REDIS_SERVER} is not installed"),
+            Prerequisite::Nginx => format!("not root, or {NGINX} is not installed"),
         })
     }
 }
 
 pub const REDIS_SERVER: &str = "/usr/bin/redis-server";
+pub const NGINX: &str = "/usr/sbin/nginx";
 
 /// Whether CI runs us (`CI` set, and not empty or "false"): then nothing may be skipped.
 pub fn in_ci() -> bool {
@@ -765,9 +771,14 @@ pub struct Browser {
 
 impl Browser {
     pub fn new(issuer: &str) -> Browser {
+        Browser::with_client(issuer, reqwest::Client::builder())
+    }
+
+    /// A browser whose HTTP client starts from `builder` (e.g. one that trusts a test CA).
+    pub fn with_client(issuer: &str, builder: reqwest::ClientBuilder) -> Browser {
         let jar = Arc::new(reqwest::cookie::Jar::default());
         Browser {
-            http: reqwest::Client::builder()
+            http: builder
                 .redirect(reqwest::redirect::Policy::none())
                 .cookie_provider(Arc::clone(&jar))
                 .build()
