@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 
 use crate::crypto::CryptoError;
+use crate::ops::OpsError;
 use crate::store::StoreError;
 
 /// An OAuth 2.0 error (RFC 6749 §5.2) as a protocol endpoint returns it.
@@ -108,8 +109,44 @@ pub enum AppError {
     },
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// Over a rate limit: 429 with `Retry-After`; as OAuth JSON on protocol endpoints.
+    #[error("too many requests")]
+    TooMany { retry_after: u64, oauth: bool },
+    /// A failure of ours; the whole cause chain goes to the log, nothing to the caller.
+    #[error("{}", cause_chain(.0.as_ref()))]
+    Failed(Box<dyn std::error::Error + Send + Sync>),
+    /// A failure described in words (prefer [`AppError::failed`], which keeps the causes).
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// An error and its sources, `outer: inner: innermost`.
+pub fn cause_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+impl From<OpsError> for AppError {
+    fn from(err: OpsError) -> Self {
+        match err {
+            OpsError::Invalid(why) => AppError::page(StatusCode::BAD_REQUEST, "Not done", why),
+            OpsError::Duplicate(why) => {
+                AppError::page(StatusCode::CONFLICT, "Already exists", why)
+            }
+            OpsError::NotFound(what) => {
+                AppError::page(StatusCode::NOT_FOUND, "Not found", format!("no such {what}"))
+            }
+            OpsError::Forbidden(why) => AppError::page(StatusCode::FORBIDDEN, "Not allowed", why),
+            OpsError::Store(e) => e.into(),
+            OpsError::Crypto(e) => e.into(),
+        }
+    }
 }
 
 impl From<OAuthError> for AppError {
@@ -122,14 +159,14 @@ impl From<StoreError> for AppError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::Unavailable(msg) => AppError::Unavailable(msg),
-            other => AppError::Internal(other.to_string()),
+            other => AppError::failed(other),
         }
     }
 }
 
 impl From<CryptoError> for AppError {
     fn from(err: CryptoError) -> Self {
-        AppError::Internal(err.to_string())
+        AppError::failed(err)
     }
 }
 
@@ -148,7 +185,8 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Page { status, .. } => *status,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Failed(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -156,17 +194,14 @@ impl ResponseError for AppError {
         let status = self.status_code();
         match self {
             AppError::OAuth(e) => {
-                let mut response = HttpResponse::build(status);
-                response
-                    .insert_header((header::CACHE_CONTROL, "no-store"))
-                    .insert_header((header::PRAGMA, "no-cache"));
+                let mut response = oauth_json(status, e.code, &e.description);
                 if e.status == StatusCode::UNAUTHORIZED {
-                    response.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"idp\""));
+                    response.headers_mut().insert(
+                        header::WWW_AUTHENTICATE,
+                        HeaderValue::from_static("Basic realm=\"idp\""),
+                    );
                 }
-                response.json(serde_json::json!({
-                    "error": e.code,
-                    "error_description": e.description,
-                }))
+                response
             }
             AppError::Bearer(e) => {
                 let challenge = match e.code {
@@ -188,8 +223,8 @@ impl ResponseError for AppError {
                     None => response.finish(),
                 }
             }
-            AppError::Unavailable(cause) => {
-                tracing::warn!(%cause, "service unavailable");
+            AppError::Unavailable(_) => {
+                self.log();
                 let mut response = page(
                     status,
                     "Temporarily unavailable",
@@ -200,8 +235,20 @@ impl ResponseError for AppError {
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
                 response
             }
-            AppError::Internal(cause) => {
-                tracing::error!(%cause, "internal error");
+            AppError::TooMany { retry_after, oauth } => {
+                let mut response = if *oauth {
+                    oauth_json(status, "temporarily_unavailable", "too many requests; retry later")
+                } else {
+                    page(status, "Too many attempts", "Wait a minute, then try again.")
+                };
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from((*retry_after).max(1)),
+                );
+                response
+            }
+            AppError::Failed(_) | AppError::Internal(_) => {
+                self.log();
                 page(
                     status,
                     "Something went wrong",
@@ -215,6 +262,21 @@ impl ResponseError for AppError {
 }
 
 impl AppError {
+    /// A failure of ours, keeping `err` and its causes for the log.
+    pub fn failed(err: impl std::error::Error + Send + Sync + 'static) -> AppError {
+        AppError::Failed(Box::new(err))
+    }
+
+    /// Logs a failure of ours (with its cause chain) or an outage; other errors are answers.
+    fn log(&self) {
+        match self {
+            AppError::Failed(err) => tracing::error!(cause = %cause_chain(err.as_ref()), "internal error"),
+            AppError::Internal(cause) => tracing::error!(%cause, "internal error"),
+            AppError::Unavailable(cause) => tracing::warn!(%cause, "service unavailable"),
+            _ => {}
+        }
+    }
+
     pub fn page(status: StatusCode, title: &'static str, message: impl Into<String>) -> AppError {
         AppError::Page {
             status,
@@ -233,4 +295,141 @@ pub fn page(status: StatusCode, title: &str, message: &str) -> HttpResponse {
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(body)
+}
+
+/// An OAuth 2.0 error body (RFC 6749 §5.2), never cached.
+pub fn oauth_json(status: StatusCode, code: &str, description: &str) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .json(serde_json::json!({"error": code, "error_description": description}))
+}
+
+/// Middleware for the protocol endpoints (`/token`, `/introspect`, `/revoke`, `/userinfo`):
+/// programs call them, so an error that would be a page (a failure of ours, an outage, a
+/// malformed form) is answered as OAuth JSON instead: `server_error`, `temporarily_unavailable`
+/// with `Retry-After`, or `invalid_request`.
+pub async fn oauth_errors(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let response = next.call(req).await?.map_into_boxed_body();
+    let status = response.status();
+    let is_page = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if !status.is_client_error() && !status.is_server_error() || !is_page {
+        return Ok(response);
+    }
+    let mut json = match status {
+        StatusCode::SERVICE_UNAVAILABLE => oauth_json(
+            status,
+            "temporarily_unavailable",
+            "the service is temporarily unavailable; retry later",
+        ),
+        StatusCode::TOO_MANY_REQUESTS => {
+            oauth_json(status, "temporarily_unavailable", "too many requests; retry later")
+        }
+        s if s.is_server_error() => oauth_json(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            "the request could not be completed",
+        ),
+        _ => oauth_json(status, "invalid_request", "the request is malformed"),
+    };
+    if let Some(retry) = response.headers().get(header::RETRY_AFTER) {
+        json.headers_mut().insert(header::RETRY_AFTER, retry.clone());
+    }
+    let (req, _) = response.into_parts();
+    Ok(actix_web::dev::ServiceResponse::new(req, json))
+}
+
+/// An error of the admin API: the same [`AppError`], answered as JSON (never a page):
+/// `{"error": code, "error_description": …}` with 400 `invalid_request`, 401 `unauthorized`,
+/// 403 `forbidden`, 404 `not_found`, 409 `conflict`, 503 `temporarily_unavailable`, 500
+/// `server_error`.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct ApiError(pub AppError);
+
+macro_rules! api_error_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for ApiError {
+            fn from(err: $t) -> Self {
+                ApiError(AppError::from(err))
+            }
+        }
+    )*};
+}
+
+api_error_from!(AppError, OpsError, StoreError, CryptoError);
+
+impl ApiError {
+    pub fn unauthorized() -> ApiError {
+        ApiError(AppError::page(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized",
+            "a valid admin API key is required",
+        ))
+    }
+
+    pub fn forbidden() -> ApiError {
+        ApiError(AppError::page(
+            StatusCode::FORBIDDEN,
+            "Not allowed",
+            "this key's roles do not allow this call",
+        ))
+    }
+
+    pub fn invalid_request(description: &str) -> ApiError {
+        ApiError(AppError::page(
+            StatusCode::BAD_REQUEST,
+            "Invalid request",
+            description,
+        ))
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.0.status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        let code = match status {
+            StatusCode::BAD_REQUEST => "invalid_request",
+            StatusCode::UNAUTHORIZED => "unauthorized",
+            StatusCode::FORBIDDEN => "forbidden",
+            StatusCode::NOT_FOUND => "not_found",
+            StatusCode::CONFLICT => "conflict",
+            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => {
+                "temporarily_unavailable"
+            }
+            _ => "server_error",
+        };
+        self.0.log();
+        let description = match &self.0 {
+            AppError::Page { message, .. } => message.as_str(),
+            AppError::OAuth(e) => e.description.as_str(),
+            AppError::NotFound => "not found",
+            AppError::Unavailable(_) | AppError::TooMany { .. } => "try again shortly",
+            _ => "internal error",
+        };
+        let mut response = oauth_json(status, code, description);
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"idp-admin\""),
+            );
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
+        response
+    }
 }

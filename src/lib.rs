@@ -18,6 +18,7 @@ pub mod error;
 pub mod health;
 pub mod metrics;
 pub mod oidc;
+pub mod ops;
 pub mod security;
 pub mod serve;
 pub mod state;
@@ -46,5 +47,6 @@ command_error_from!(
     crypto::rotation::KeyError,
     config::ConfigError,
     accounts::AccountError,
-    client_registry::ClientError
+    client_registry::ClientError,
+    ops::OpsError
 );

@@ -23,8 +23,8 @@ pub const CONSOLE_PREFIX: &str = "/admin";
 pub const API_PREFIX: &str = "/admin/api/";
 pub const OPENAPI_PATH: &str = "/admin/api/openapi.json";
 
-/// The roles the console knows, in the order it shows them.
-pub const ROLES: [&str; 3] = ["admin", "user_manager", "auditor"];
+/// The roles there are, in the order the console shows them.
+pub use crate::accounts::ROLES;
 
 /// What a route needs the caller's roles to allow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
