@@ -82,22 +82,9 @@ fn audit_key(config: &Config) -> Result<[u8; 32], CommandError> {
     Ok(crate::serve::load_kek(config)?.derive(crate::state::AUDIT_KEY_LABEL))
 }
 
-/// Records an operator's action in the audit trail.
-fn audit_cli(
-    config: &Config,
-    conn: &mut AnyConnection,
-    action: &str,
-    target: &str,
-) -> Result<(), CommandError> {
-    let event = audit::Event {
-        actor: "cli".into(),
-        action: action.into(),
-        target: target.into(),
-        outcome: "success".into(),
-        ..audit::Event::default()
-    };
-    audit::append(conn, &audit_key(config)?, &event, store::unix_now())?;
-    Ok(())
+/// The operator as an actor of operations: `cli:<os user>`, audited with the server's key.
+fn operator(config: &Config) -> Result<crate::ops::Context, CommandError> {
+    Ok(crate::ops::Context::cli(audit_key(config)?))
 }
 
 fn audit_command(config: &Config, cmd: AuditCommand) -> Result<(), CommandError> {

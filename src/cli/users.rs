@@ -1,10 +1,11 @@
 use clap::Subcommand;
 
-use super::{open, read_secret};
+use super::{open, operator, read_secret};
 use crate::accounts::{self, NewUser};
 use crate::config::Config;
 use crate::crypto::password::PasswordHasher;
-use crate::store::{unix_now, users};
+use crate::ops::{self, users::UserEdit};
+use crate::store::users;
 use crate::CommandError;
 
 #[derive(Subcommand)]
@@ -16,16 +17,32 @@ pub enum UserCommand {
         email: Option<String>,
         #[arg(long)]
         name: Option<String>,
-        /// A role to grant (repeatable), e.g. admin.
+        /// A role to grant (repeatable): admin, user_manager or auditor.
         #[arg(long = "role")]
         roles: Vec<String>,
         /// The email address is known to belong to the person.
         #[arg(long)]
         email_verified: bool,
     },
+    /// Change an account's name, email or roles (what is not given stays).
+    Edit {
+        user: String,
+        /// The display name; "" removes it.
+        #[arg(long)]
+        name: Option<String>,
+        /// The email address; "" removes it.
+        #[arg(long)]
+        email: Option<String>,
+        /// The roles (repeatable), replacing the current ones: admin, user_manager, auditor.
+        #[arg(long = "role", conflicts_with = "no_roles")]
+        roles: Vec<String>,
+        /// Remove every role.
+        #[arg(long)]
+        no_roles: bool,
+    },
     /// List accounts.
     List,
-    /// Set an account's password, read from standard input or a prompt.
+    /// Set an account's password, read from standard input or a prompt; its sessions end.
     SetPassword { user: String },
     /// Disable an account: it can no longer sign in.
     Disable { user: String },
@@ -46,23 +63,44 @@ pub fn run(config: &Config, cmd: UserCommand) -> Result<(), CommandError> {
             email_verified,
         } => {
             // Validate everything before asking for the password.
-            let new = NewUser {
-                username: accounts::normalize_username(&username)?,
-                email: email
-                    .as_deref()
-                    .map(accounts::normalize_email)
-                    .transpose()?,
+            let mut new = NewUser::checked(
+                &username,
+                email.as_deref().unwrap_or(""),
+                name.as_deref().unwrap_or(""),
+                &roles,
+            )?;
+            new.email_verified = email_verified && new.email.is_some();
+            let mut conn = open(config)?;
+            let ctx = operator(config)?;
+            let password = read_secret("Password: ")?;
+            accounts::check_password(&password, min_length, &new.username, new.email.as_deref())?;
+            let hash = PasswordHasher::new(config.settings.password.argon2)?.hash(&password)?;
+            let user = ops::users::create(&mut conn, &ctx, new, hash)?;
+            println!("created user {} (id {})", user.username, user.id);
+        }
+        UserCommand::Edit {
+            user,
+            name,
+            email,
+            roles,
+            no_roles,
+        } => {
+            let edit = UserEdit {
                 name,
-                roles,
-                must_change_password: false,
-                email_verified,
+                email,
+                roles: (no_roles || !roles.is_empty()).then_some(roles),
             };
             let mut conn = open(config)?;
-            let password = read_secret("Password: ")?;
-            let hasher = PasswordHasher::new(config.settings.password.argon2)?;
-            let user =
-                accounts::create(&mut conn, &hasher, min_length, new, &password, unix_now())?;
-            println!("created user {} (id {})", user.username, user.id);
+            let ctx = operator(config)?;
+            let found = ops::users::find(&mut conn, &user)?;
+            let user = ops::users::edit(&mut conn, &ctx, &found.id, edit)?;
+            println!(
+                "updated {}: name {}, email {}, roles {}",
+                user.username,
+                user.name.as_deref().unwrap_or("-"),
+                user.email.as_deref().unwrap_or("-"),
+                if user.roles.is_empty() { "-" } else { &user.roles }
+            );
         }
         UserCommand::List => {
             let mut conn = open(config)?;
@@ -83,20 +121,24 @@ pub fn run(config: &Config, cmd: UserCommand) -> Result<(), CommandError> {
         }
         UserCommand::SetPassword { user } => {
             let mut conn = open(config)?;
-            let user = users::find(&mut conn, &user).map_err(accounts::AccountError::from)?;
+            let ctx = operator(config)?;
+            let user = ops::users::find(&mut conn, &user)?;
             let password = read_secret("New password: ")?;
-            let hasher = PasswordHasher::new(config.settings.password.argon2)?;
-            accounts::set_password(&mut conn, &hasher, min_length, &user, &password, unix_now())?;
+            accounts::check_password(
+                &password,
+                min_length,
+                &user.username,
+                user.email.as_deref(),
+            )?;
+            let hash = PasswordHasher::new(config.settings.password.argon2)?.hash(&password)?;
+            ops::users::set_password(&mut conn, &ctx, &user.id, &hash, false)?;
             println!("password changed for {}", user.username);
-        }
-        UserCommand::Disable { user } | UserCommand::Enable { user } if user.is_empty() => {
-            return Err(CommandError("no user given".into()));
         }
         UserCommand::Unlock { user } => {
             let mut conn = open(config)?;
-            let user = users::find(&mut conn, &user).map_err(accounts::AccountError::from)?;
-            users::unlock(&mut conn, &user.id)?;
-            super::audit_cli(config, &mut conn, "account_unlocked", &user.id)?;
+            let ctx = operator(config)?;
+            let user = ops::users::find(&mut conn, &user)?;
+            ops::users::unlock(&mut conn, &ctx, &user.id)?;
             println!("unlocked {}", user.username);
         }
         UserCommand::Disable { user } => set_disabled(config, &user, true)?,
@@ -106,9 +148,13 @@ pub fn run(config: &Config, cmd: UserCommand) -> Result<(), CommandError> {
 }
 
 fn set_disabled(config: &Config, key: &str, disabled: bool) -> Result<(), CommandError> {
+    if key.is_empty() {
+        return Err(CommandError("no user given".into()));
+    }
     let mut conn = open(config)?;
-    let user = users::find(&mut conn, key).map_err(accounts::AccountError::from)?;
-    users::set_disabled(&mut conn, &user.id, disabled, unix_now())?;
+    let ctx = operator(config)?;
+    let user = ops::users::find(&mut conn, key)?;
+    ops::users::set_disabled(&mut conn, &ctx, &user.id, disabled)?;
     let state = if disabled { "disabled" } else { "enabled" };
     println!("{state} {}", user.username);
     Ok(())
