@@ -235,7 +235,10 @@ impl ClientEdit {
 
 /// Applies `edit` to `client` under the registration rules; returns the changed client and the
 /// names of the settings that changed.
-pub fn apply_edit(client: &Client, edit: ClientEdit) -> Result<(Client, Vec<&'static str>), ClientError> {
+pub fn apply_edit(
+    client: &Client,
+    edit: ClientEdit,
+) -> Result<(Client, Vec<&'static str>), ClientError> {
     let mut settings = NewClient {
         id: Some(client.id.clone()),
         name: client.name.clone(),
@@ -243,9 +246,17 @@ pub fn apply_edit(client: &Client, edit: ClientEdit) -> Result<(Client, Vec<&'st
         redirect_uris: client.redirect_uri_list()?,
         post_logout_redirect_uris: client.post_logout_redirect_uri_list()?,
         first_party: client.first_party,
-        grant_types: client.grant_types.split_whitespace().map(String::from).collect(),
+        grant_types: client
+            .grant_types
+            .split_whitespace()
+            .map(String::from)
+            .collect(),
         scopes: client.scopes.split_whitespace().map(String::from).collect(),
-        audiences: client.audiences.split_whitespace().map(String::from).collect(),
+        audiences: client
+            .audiences
+            .split_whitespace()
+            .map(String::from)
+            .collect(),
         jwks: None,
         id_token_alg: client.id_token_alg.clone(),
         require_mfa: client.require_mfa,

@@ -111,7 +111,7 @@ pub enum AppError {
     Unavailable(String),
     /// Over a rate limit: 429 with `Retry-After`; as OAuth JSON on protocol endpoints.
     #[error("too many requests")]
-    TooMany { retry_after: u64, oauth: bool },
+    TooMany { retry_after: i64, oauth: bool },
     /// A failure of ours; the whole cause chain goes to the log, nothing to the caller.
     #[error("{}", cause_chain(.0.as_ref()))]
     Failed(Box<dyn std::error::Error + Send + Sync>),
@@ -136,12 +136,12 @@ impl From<OpsError> for AppError {
     fn from(err: OpsError) -> Self {
         match err {
             OpsError::Invalid(why) => AppError::page(StatusCode::BAD_REQUEST, "Not done", why),
-            OpsError::Duplicate(why) => {
-                AppError::page(StatusCode::CONFLICT, "Already exists", why)
-            }
-            OpsError::NotFound(what) => {
-                AppError::page(StatusCode::NOT_FOUND, "Not found", format!("no such {what}"))
-            }
+            OpsError::Duplicate(why) => AppError::page(StatusCode::CONFLICT, "Already exists", why),
+            OpsError::NotFound(what) => AppError::page(
+                StatusCode::NOT_FOUND,
+                "Not found",
+                format!("no such {what}"),
+            ),
             OpsError::Forbidden(why) => AppError::page(StatusCode::FORBIDDEN, "Not allowed", why),
             OpsError::Store(e) => e.into(),
             OpsError::Crypto(e) => e.into(),
@@ -237,9 +237,17 @@ impl ResponseError for AppError {
             }
             AppError::TooMany { retry_after, oauth } => {
                 let mut response = if *oauth {
-                    oauth_json(status, "temporarily_unavailable", "too many requests; retry later")
+                    oauth_json(
+                        status,
+                        "temporarily_unavailable",
+                        "too many requests; retry later",
+                    )
                 } else {
-                    page(status, "Too many attempts", "Wait a minute, then try again.")
+                    page(
+                        status,
+                        "Too many attempts",
+                        "Wait a minute, then try again.",
+                    )
                 };
                 response.headers_mut().insert(
                     header::RETRY_AFTER,
@@ -270,7 +278,9 @@ impl AppError {
     /// Logs a failure of ours (with its cause chain) or an outage; other errors are answers.
     fn log(&self) {
         match self {
-            AppError::Failed(err) => tracing::error!(cause = %cause_chain(err.as_ref()), "internal error"),
+            AppError::Failed(err) => {
+                tracing::error!(cause = %cause_chain(err.as_ref()), "internal error")
+            }
             AppError::Internal(cause) => tracing::error!(%cause, "internal error"),
             AppError::Unavailable(cause) => tracing::warn!(%cause, "service unavailable"),
             _ => {}
@@ -329,9 +339,11 @@ pub async fn oauth_errors(
             "temporarily_unavailable",
             "the service is temporarily unavailable; retry later",
         ),
-        StatusCode::TOO_MANY_REQUESTS => {
-            oauth_json(status, "temporarily_unavailable", "too many requests; retry later")
-        }
+        StatusCode::TOO_MANY_REQUESTS => oauth_json(
+            status,
+            "temporarily_unavailable",
+            "too many requests; retry later",
+        ),
         s if s.is_server_error() => oauth_json(
             StatusCode::INTERNAL_SERVER_ERROR,
             "server_error",
@@ -340,7 +352,8 @@ pub async fn oauth_errors(
         _ => oauth_json(status, "invalid_request", "the request is malformed"),
     };
     if let Some(retry) = response.headers().get(header::RETRY_AFTER) {
-        json.headers_mut().insert(header::RETRY_AFTER, retry.clone());
+        json.headers_mut()
+            .insert(header::RETRY_AFTER, retry.clone());
     }
     let (req, _) = response.into_parts();
     Ok(actix_web::dev::ServiceResponse::new(req, json))

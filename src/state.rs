@@ -41,6 +41,7 @@ pub struct AppState {
 }
 
 impl AppState {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         config: Config,
         store: Store,
@@ -84,7 +85,9 @@ impl AppState {
     /// Hashes a password on the blocking pool, at most one hash or verification per core.
     pub async fn hash_password(&self, password: &str) -> Result<String, AppError> {
         let (hasher, password) = (Arc::clone(&self.hasher), password.to_string());
-        self.hashing_work(move || hasher.hash(&password)).await?.map_err(AppError::from)
+        self.hashing_work(move || hasher.hash(&password))
+            .await?
+            .map_err(AppError::from)
     }
 
     /// Checks a password against a stored hash (or, with `None`, spends the same time and
@@ -133,15 +136,6 @@ impl AppState {
             .take(200)
             .collect();
         ctx
-    }
-
-    /// Runs an operation on the blocking pool with a pooled connection.
-    pub async fn run_op<T, F>(&self, work: F) -> Result<T, ops::OpsError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut crate::store::AnyConnection) -> Result<T, ops::OpsError> + Send + 'static,
-    {
-        self.store.run(work).await
     }
 
     /// Records an audit event. A failure to record is logged, not shown to the person: the

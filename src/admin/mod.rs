@@ -132,6 +132,7 @@ admin_routes! {
     get Get "/admin/clients" ClientsRead => console::clients;
     post Post "/admin/clients" ClientsWrite => console::create_client;
     get Get "/admin/clients/{id}" ClientsRead => console::client;
+    post Post "/admin/clients/{id}/edit" ClientsWrite => console::edit_client;
     post Post "/admin/clients/{id}/rotate" ClientsWrite => console::rotate_secret;
     post Post "/admin/clients/{id}/delete" ClientsWrite => console::delete_client;
     get Get "/admin/audit" AuditRead => console::audit;
@@ -213,7 +214,7 @@ fn gate(
             );
             state.audit(event).await;
             let response = if is_api {
-                api::forbidden()
+                actix_web::ResponseError::error_response(&crate::error::ApiError::forbidden())
             } else {
                 actix_web::ResponseError::error_response(&console::forbidden())
             };

@@ -63,7 +63,10 @@ pub enum ClientCommand {
         #[arg(long)]
         no_redirect_uris: bool,
         /// A post-logout redirect URI (repeatable): the new list.
-        #[arg(long = "post-logout-redirect-uri", conflicts_with = "no_post_logout_redirect_uris")]
+        #[arg(
+            long = "post-logout-redirect-uri",
+            conflicts_with = "no_post_logout_redirect_uris"
+        )]
         post_logout_redirect_uris: Vec<String>,
         /// Remove every post-logout redirect URI.
         #[arg(long)]

@@ -99,7 +99,11 @@ pub fn run(config: &Config, cmd: UserCommand) -> Result<(), CommandError> {
                 user.username,
                 user.name.as_deref().unwrap_or("-"),
                 user.email.as_deref().unwrap_or("-"),
-                if user.roles.is_empty() { "-" } else { &user.roles }
+                if user.roles.is_empty() {
+                    "-"
+                } else {
+                    &user.roles
+                }
             );
         }
         UserCommand::List => {
@@ -124,12 +128,7 @@ pub fn run(config: &Config, cmd: UserCommand) -> Result<(), CommandError> {
             let ctx = operator(config)?;
             let user = ops::users::find(&mut conn, &user)?;
             let password = read_secret("New password: ")?;
-            accounts::check_password(
-                &password,
-                min_length,
-                &user.username,
-                user.email.as_deref(),
-            )?;
+            accounts::check_password(&password, min_length, &user.username, user.email.as_deref())?;
             let hash = PasswordHasher::new(config.settings.password.argon2)?.hash(&password)?;
             ops::users::set_password(&mut conn, &ctx, &user.id, &hash, false)?;
             println!("password changed for {}", user.username);

@@ -22,7 +22,9 @@ pub fn create(
 ) -> Result<(String, String), OpsError> {
     let roles = accounts::check_roles(roles)?;
     if roles.is_empty() {
-        return Err(OpsError::Invalid("choose at least one role for the key".into()));
+        return Err(OpsError::Invalid(
+            "choose at least one role for the key".into(),
+        ));
     }
     let name = super::optional_text(name, "a key's name", 100)?
         .ok_or_else(|| OpsError::Invalid("give the key a name".into()))?;
@@ -132,8 +134,14 @@ mod tests {
             revoked: false,
             revoked_at: None,
         };
-        assert_eq!(effective_roles(&key, Some(&user("admin auditor", false))), "admin auditor");
-        assert_eq!(effective_roles(&key, Some(&user("auditor", false))), "auditor");
+        assert_eq!(
+            effective_roles(&key, Some(&user("admin auditor", false))),
+            "admin auditor"
+        );
+        assert_eq!(
+            effective_roles(&key, Some(&user("auditor", false))),
+            "auditor"
+        );
         assert_eq!(effective_roles(&key, Some(&user("admin", true))), "");
         assert_eq!(effective_roles(&key, None), "");
     }

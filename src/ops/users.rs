@@ -6,7 +6,7 @@ use super::{audited, missing, Context, OpsError};
 use crate::accounts::{self, NewUser};
 use crate::store::admin as queries;
 use crate::store::users::{self, User};
-use crate::store::{backup_codes, sessions, unix_now, AnyConnection};
+use crate::store::{backup_codes, grants, sessions, unix_now, AnyConnection};
 
 /// The user named by id or username.
 pub fn find(conn: &mut AnyConnection, key: &str) -> Result<User, OpsError> {
@@ -61,9 +61,21 @@ pub fn edit(
     if edit.is_empty() {
         return Err(OpsError::Invalid("nothing to change".into()));
     }
-    let name = edit.name.as_deref().map(accounts::normalize_name).transpose()?;
-    let email = edit.email.as_deref().map(accounts::optional_email).transpose()?;
-    let roles = edit.roles.as_deref().map(accounts::check_roles).transpose()?;
+    let name = edit
+        .name
+        .as_deref()
+        .map(accounts::normalize_name)
+        .transpose()?;
+    let email = edit
+        .email
+        .as_deref()
+        .map(accounts::optional_email)
+        .transpose()?;
+    let roles = edit
+        .roles
+        .as_deref()
+        .map(accounts::check_roles)
+        .transpose()?;
     let action = if roles.is_some() && name.is_none() && email.is_none() {
         "admin_user_roles"
     } else {
@@ -123,6 +135,25 @@ pub fn set_password(
         let ended = sessions::delete_others(conn, id, "")?;
         event.detail = format!("{ended} sessions ended");
         Ok(())
+    })
+}
+
+/// A person's own password change (already checked and hashed): their other sessions end and
+/// every grant they made is revoked. Returns how many sessions ended and grants were revoked.
+pub fn change_own_password(
+    conn: &mut AnyConnection,
+    ctx: &Context,
+    id: &str,
+    password_hash: &str,
+    keep_session_hash: &str,
+) -> Result<(usize, usize), OpsError> {
+    audited(conn, ctx, "password_changed", id, |conn, event| {
+        let now = unix_now();
+        users::set_password(conn, id, password_hash, false, now).map_err(missing("user"))?;
+        let ended = sessions::delete_others(conn, id, keep_session_hash)?;
+        let revoked = grants::revoke_all_for_user(conn, id, now)?;
+        event.detail = format!("{ended} other sessions ended, {revoked} grants revoked");
+        Ok((ended, revoked))
     })
 }
 
