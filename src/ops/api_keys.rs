@@ -29,7 +29,7 @@ pub fn create(
     let name = super::optional_text(name, "a key's name", 100)?
         .ok_or_else(|| OpsError::Invalid("give the key a name".into()))?;
     audited(conn, ctx, "admin_api_key_create", "", |conn, event| {
-        if let Some(role) = roles.iter().find(|r| !creator.has_role(r)) {
+        if let Some(role) = roles.iter().find(|r| !holds(creator, r)) {
             return Err(OpsError::Forbidden(format!(
                 "you do not hold the role {role} yourself"
             )));
@@ -62,6 +62,12 @@ pub fn revoke(conn: &mut AnyConnection, ctx: &Context, id: &str) -> Result<(), O
     })
 }
 
+/// Whether `user` may do all that `role` allows: they hold it, or `admin`, which allows
+/// everything.
+fn holds(user: &User, role: &str) -> bool {
+    user.has_role(role) || user.has_role("admin")
+}
+
 /// The roles a key acts with: those of its own that its creator still holds, and none when the
 /// creator is gone or disabled.
 pub fn effective_roles(key: &ApiKey, creator: Option<&User>) -> String {
@@ -69,7 +75,7 @@ pub fn effective_roles(key: &ApiKey, creator: Option<&User>) -> String {
         Some(creator) if !creator.disabled => key
             .roles
             .split_whitespace()
-            .filter(|r| creator.has_role(r))
+            .filter(|r| holds(creator, r))
             .collect::<Vec<_>>()
             .join(" "),
         _ => String::new(),
