@@ -18,8 +18,8 @@ use crate::web::login;
 
 const MAX_LIST: i64 = 1000;
 
-/// The key behind `Authorization: Bearer …`, if it is live, acting with the roles of its own
-/// that its creator holds now; records its use.
+/// The key behind `Authorization: Bearer …`, if it is live, limited to what its creator's
+/// roles allow now; records its use.
 pub async fn authenticate(state: &AppState, req: &HttpRequest) -> Result<Actor, HttpResponse> {
     let presented = req
         .headers()
@@ -37,11 +37,12 @@ pub async fn authenticate(state: &AppState, req: &HttpRequest) -> Result<Actor, 
         .run(move |conn| ops::api_keys::authenticate(conn, &key_hash))
         .await;
     match found {
-        Ok(Some((key, roles))) => Ok(Actor {
+        Ok(Some((key, ceiling))) => Ok(Actor {
             id: format!("apikey:{}", key.id),
             user: None,
             session_id_hash: None,
-            roles,
+            roles: key.roles,
+            ceiling: Some(ceiling),
         }),
         Ok(None) => {
             state

@@ -159,11 +159,18 @@ pub struct Actor {
     /// The session's stored id digest (console only).
     pub session_id_hash: Option<String>,
     pub roles: String,
+    /// For an API key, the roles its creator holds now: the key may do only what they allow
+    /// too (nothing once the creator is disabled or gone).
+    pub ceiling: Option<String>,
 }
 
 impl Actor {
     pub fn may(&self, permission: Permission) -> bool {
         allows(&self.roles, permission)
+            && self
+                .ceiling
+                .as_deref()
+                .is_none_or(|ceiling| allows(ceiling, permission))
     }
 }
 
@@ -239,6 +246,17 @@ mod tests {
         assert!(!allows("auditor", Permission::UsersWrite));
         assert!(!allows("", Permission::Console));
         assert!(!allows("administrator", Permission::Console));
+        let key = |ceiling: &str| Actor {
+            id: "apikey:k".into(),
+            user: None,
+            session_id_hash: None,
+            roles: "admin".into(),
+            ceiling: Some(ceiling.into()),
+        };
+        assert!(key("auditor").may(Permission::UsersRead));
+        assert!(!key("auditor").may(Permission::UsersWrite));
+        assert!(key("admin").may(Permission::ApiKeys));
+        assert!(!key("").may(Permission::Console));
         for route in ROUTES {
             assert!(route.path.starts_with(CONSOLE_PREFIX));
             if route.method != "get" {

@@ -68,21 +68,17 @@ fn holds(user: &User, role: &str) -> bool {
     user.has_role(role) || user.has_role("admin")
 }
 
-/// The roles a key acts with: those of its own that its creator still holds, and none when the
-/// creator is gone or disabled.
-pub fn effective_roles(key: &ApiKey, creator: Option<&User>) -> String {
+/// What bounds a key at each use: the roles its creator holds now, none when the creator is
+/// gone or disabled. A key may do only what both its own roles and these allow.
+pub fn creator_roles(creator: Option<&User>) -> String {
     match creator {
-        Some(creator) if !creator.disabled => key
-            .roles
-            .split_whitespace()
-            .filter(|r| holds(creator, r))
-            .collect::<Vec<_>>()
-            .join(" "),
+        Some(creator) if !creator.disabled => creator.roles.clone(),
         _ => String::new(),
     }
 }
 
-/// The live key whose digest is `key_hash`, with the roles it may use now; records its use.
+/// The live key whose digest is `key_hash`, with its creator's current roles (see
+/// [`creator_roles`]); records its use.
 pub fn authenticate(
     conn: &mut AnyConnection,
     key_hash: &str,
@@ -98,8 +94,8 @@ pub fn authenticate(
         api_keys::touch(conn, &key.id, now)?;
     }
     let creator = users::get(conn, &key.created_by)?;
-    let roles = effective_roles(&key, creator.as_ref());
-    Ok(Some((key, roles)))
+    let ceiling = creator_roles(creator.as_ref());
+    Ok(Some((key, ceiling)))
 }
 
 #[cfg(test)]
@@ -128,27 +124,15 @@ mod tests {
     }
 
     #[test]
-    fn a_key_never_outranks_its_creator() {
-        let key = ApiKey {
-            id: "k".into(),
-            name: "k".into(),
-            key_hash: String::new(),
-            roles: "admin auditor".into(),
-            created_by: "u".into(),
-            created_at: 0,
-            last_used_at: None,
-            revoked: false,
-            revoked_at: None,
-        };
+    fn a_key_is_bounded_by_its_creator() {
         assert_eq!(
-            effective_roles(&key, Some(&user("admin auditor", false))),
+            creator_roles(Some(&user("admin auditor", false))),
             "admin auditor"
         );
-        assert_eq!(
-            effective_roles(&key, Some(&user("auditor", false))),
-            "auditor"
-        );
-        assert_eq!(effective_roles(&key, Some(&user("admin", true))), "");
-        assert_eq!(effective_roles(&key, None), "");
+        assert_eq!(creator_roles(Some(&user("admin", true))), "");
+        assert_eq!(creator_roles(None), "");
+        assert!(holds(&user("admin", false), "auditor"));
+        assert!(holds(&user("auditor", false), "auditor"));
+        assert!(!holds(&user("auditor", false), "user_manager"));
     }
 }

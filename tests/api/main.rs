@@ -14,6 +14,7 @@ mod headers;
 mod keys;
 mod metrics;
 mod nodes;
+mod operations;
 mod protection;
 mod refresh;
 mod restart;

@@ -61,6 +61,7 @@ pub async fn authenticate(state: &AppState, req: &HttpRequest) -> Result<Actor, 
         roles: signed_in.user.roles.clone(),
         session_id_hash: Some(signed_in.session.id_hash.clone()),
         user: Some(signed_in.user),
+        ceiling: None,
     })
 }
 
