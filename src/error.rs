@@ -316,8 +316,8 @@ pub fn oauth_json(status: StatusCode, code: &str, description: &str) -> HttpResp
 }
 
 /// Middleware for the protocol endpoints (`/token`, `/introspect`, `/revoke`, `/userinfo`):
-/// programs call them, so an error that would be a page (a failure of ours, an outage, a
-/// malformed form) is answered as OAuth JSON instead: `server_error`, `temporarily_unavailable`
+/// programs call them, so an error that would be a page or plain text (a failure of ours, an
+/// outage, an oversized body) is answered as OAuth JSON instead: `server_error`, `temporarily_unavailable`
 /// with `Retry-After`, or `invalid_request`.
 pub async fn oauth_errors(
     req: actix_web::dev::ServiceRequest,
@@ -325,12 +325,14 @@ pub async fn oauth_errors(
 ) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
     let response = next.call(req).await?.map_into_boxed_body();
     let status = response.status();
-    let is_page = response
+    // A body that is not JSON: a page, or the framework's plain text. (A bearer challenge
+    // without an error code has no body, and stays as it is.)
+    let not_json = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
-    if !status.is_client_error() && !status.is_server_error() || !is_page {
+        .is_some_and(|v| !v.starts_with("application/json"));
+    if !status.is_client_error() && !status.is_server_error() || !not_json {
         return Ok(response);
     }
     let mut json = match status {

@@ -17,6 +17,7 @@ on_both_backends!(
     a_key_never_outranks_its_creator,
     users_are_edited_from_the_cli_and_the_console,
     clients_are_edited_from_the_cli_and_the_console,
+    protocol_endpoints_never_answer_a_page,
 );
 
 async fn api(
@@ -611,4 +612,41 @@ async fn clients_are_edited_from_the_cli_and_the_console(backend: Backend) {
         "{page}"
     );
     assert!(accepts(&server, &client, C).await);
+}
+
+async fn protocol_endpoints_never_answer_a_page(backend: Backend) {
+    let env = TestEnv::new(backend);
+    let server = env.start().await;
+    let oversized = "token=".to_string() + &"x".repeat(70_000);
+    for path in ["/token", "/introspect", "/revoke", "/userinfo"] {
+        let response = server
+            .http
+            .post(server.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(oversized.clone())
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = json_of(response).await;
+        assert!(status.is_client_error(), "{path}: {status}");
+        assert_eq!(body["error"], "invalid_request", "{path}: {body}");
+    }
+    // A bearer challenge without a token stays a bare 401 (RFC 6750 §3.1).
+    let response = server
+        .http
+        .get(server.url("/userinfo"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert!(response.headers().get("content-type").is_none());
+    // Pages stay pages where people are.
+    let response = server
+        .http
+        .get(server.url("/nowhere"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert!(response.text().await.unwrap().contains("<html"));
 }
