@@ -197,7 +197,7 @@ fn gate(
 ) -> Pin<Box<dyn Future<Output = Result<ServiceResponse<BoxBody>, actix_web::Error>>>> {
     Box::pin(async move {
         let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
-            return Err(AppError::Internal("no application state".into()).into());
+            return Err(AppError::no_state().into());
         };
         let is_api = req.path().starts_with(API_PREFIX);
         let authenticated = if is_api {

@@ -82,7 +82,7 @@ impl<F: serde::de::DeserializeOwned + CsrfForm + 'static> actix_web::FromRequest
             let form = form.await?.into_inner();
             let state = req
                 .app_data::<actix_web::web::Data<AppState>>()
-                .ok_or_else(|| crate::error::AppError::Internal("no application state".into()))?;
+                .ok_or_else(crate::error::AppError::no_state)?;
             if !verify(state, &req, form.csrf()) {
                 return Err(super::csrf_refused().into());
             }

@@ -50,7 +50,7 @@ pub async fn end_session(
         let mut response = see_other("/login");
         response
             .add_cookie(&session::removal_cookie(&state))
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+            .map_err(AppError::failed)?;
         return Ok(response);
     }
     Ok(see_other("/account?done=session"))

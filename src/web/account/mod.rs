@@ -204,7 +204,7 @@ impl FromRequest for Person {
         Box::pin(async move {
             let state = req
                 .app_data::<web::Data<AppState>>()
-                .ok_or_else(|| AppError::Internal("no application state".into()))?;
+                .ok_or_else(AppError::no_state)?;
             match session::current(state, &req).await? {
                 Some(signed_in) => Ok(Person(signed_in)),
                 None => Err(to_login()),
