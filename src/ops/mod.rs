@@ -198,3 +198,92 @@ pub fn optional_text(raw: &str, what: &str, max: usize) -> Result<Option<String>
     }
     Ok((!text.is_empty()).then(|| text.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use diesel::Connection;
+
+    use super::*;
+    use crate::accounts::NewUser;
+    use crate::client_registry::NewClient;
+    use crate::store::{audit, clients as stored_clients};
+
+    fn memory() -> AnyConnection {
+        let mut conn =
+            AnyConnection::Sqlite(diesel::sqlite::SqliteConnection::establish(":memory:").unwrap());
+        crate::store::migrate(&mut conn).unwrap();
+        conn
+    }
+
+    fn new_user(name: &str, roles: &[&str]) -> NewUser {
+        let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
+        NewUser::checked(name, "", "", &roles).unwrap()
+    }
+
+    #[test]
+    fn a_change_and_its_audit_entry_commit_together() {
+        let mut conn = memory();
+        let ctx = Context::new([7; 32], "cli:test");
+        let user = users::create(&mut conn, &ctx, new_user("ann", &["admin"]), "h".into()).unwrap();
+        let again = users::create(&mut conn, &ctx, new_user("ANN", &[]), "h".into());
+        assert!(matches!(again, Err(OpsError::Duplicate(_))), "{again:?}");
+        // The last admin keeps the role: refused, rolled back, audited as a failure.
+        let edit = users::UserEdit {
+            name: Some("Ann".into()),
+            roles: Some(Vec::new()),
+            ..users::UserEdit::default()
+        };
+        assert!(matches!(
+            users::edit(&mut conn, &ctx, &user.id, edit),
+            Err(OpsError::Invalid(_))
+        ));
+        let stored = users::get(&mut conn, &user.id).unwrap();
+        assert_eq!((stored.roles.as_str(), stored.name), ("admin", None));
+
+        // An operation whose store call opens its own write transaction nests as a savepoint.
+        let (client, _) = clients::register(
+            &mut conn,
+            &ctx,
+            NewClient {
+                id: Some("app".into()),
+                name: "App".into(),
+                public: false,
+                redirect_uris: vec!["https://app.example.com/cb".into()],
+                post_logout_redirect_uris: Vec::new(),
+                first_party: false,
+                grant_types: vec!["authorization_code".into()],
+                scopes: vec!["openid".into()],
+                audiences: Vec::new(),
+                jwks: None,
+                id_token_alg: "RS256".into(),
+                require_mfa: false,
+            },
+        )
+        .unwrap();
+        let before = stored_clients::find(&mut conn, &client.id)
+            .unwrap()
+            .secret_hash;
+        clients::rotate_secret(&mut conn, &ctx, &client.id, 60).unwrap();
+        let after = stored_clients::find(&mut conn, &client.id).unwrap();
+        assert_ne!(after.secret_hash, before);
+        assert_eq!(after.previous_secret_hash, before);
+
+        let entries = audit::recent(&mut conn, 10).unwrap();
+        let outcomes: Vec<(&str, &str, &str)> = entries
+            .iter()
+            .rev()
+            .map(|e| (e.actor.as_str(), e.action.as_str(), e.outcome.as_str()))
+            .collect();
+        assert_eq!(
+            outcomes,
+            [
+                ("cli:test", "admin_user_create", "success"),
+                ("cli:test", "admin_user_create", "failure"),
+                ("cli:test", "admin_user_update", "failure"),
+                ("cli:test", "admin_client_create", "success"),
+                ("cli:test", "admin_client_rotate", "success"),
+            ]
+        );
+        assert_eq!(audit::verify(&mut conn, &[7; 32]).unwrap(), Ok(5));
+    }
+}

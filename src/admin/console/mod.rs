@@ -77,38 +77,50 @@ async fn act<T: Send + 'static>(
     state.store.run(move |conn| op(conn, &ctx)).await
 }
 
-/// A sensitive operation: the admin types their own password again (a wrong one is audited
-/// as a failure of `action` on `target`), then [`act`].
-async fn confirmed<T: Send + 'static>(
+/// A sensitive action: the admin types their own password again; a wrong one is audited as a
+/// failure of `action` on `target`.
+async fn confirm(
     state: &AppState,
     req: &HttpRequest,
     actor: &Actor,
     password: &str,
     (action, target): (&'static str, &str),
-    op: impl FnOnce(&mut AnyConnection, &ops::Context) -> Result<T, OpsError> + Send + 'static,
-) -> Result<T, AppError> {
+) -> Result<(), AppError> {
     let Some(user) = actor.user.as_ref() else {
         return Err(forbidden());
     };
     let verified = state
         .verify_password(password, Some(&user.password_hash))
         .await?;
-    if !matches!(verified, Verification::Match { .. }) {
-        let ctx = state.ops_context(req, &actor.id);
-        let target = target.to_string();
-        state
-            .store
-            .run(move |conn| {
-                ctx.record(conn, action, &target, "failure");
-                Ok::<_, crate::store::StoreError>(())
-            })
-            .await?;
-        return Err(AppError::page(
-            StatusCode::FORBIDDEN,
-            "Password needed",
-            "Enter your own password to confirm this action.",
-        ));
+    if matches!(verified, Verification::Match { .. }) {
+        return Ok(());
     }
+    let ctx = state.ops_context(req, &actor.id);
+    let target = target.to_string();
+    state
+        .store
+        .run(move |conn| {
+            ctx.record(conn, action, &target, "failure");
+            Ok::<_, crate::store::StoreError>(())
+        })
+        .await?;
+    Err(AppError::page(
+        StatusCode::FORBIDDEN,
+        "Password needed",
+        "Enter your own password to confirm this action.",
+    ))
+}
+
+/// A sensitive operation: [`confirm`], then [`act`].
+async fn confirmed<T: Send + 'static>(
+    state: &AppState,
+    req: &HttpRequest,
+    actor: &Actor,
+    password: &str,
+    audited_as: (&'static str, &str),
+    op: impl FnOnce(&mut AnyConnection, &ops::Context) -> Result<T, OpsError> + Send + 'static,
+) -> Result<T, AppError> {
+    confirm(state, req, actor, password, audited_as).await?;
     Ok(act(state, req, actor, op).await?)
 }
 

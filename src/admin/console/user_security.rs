@@ -5,7 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::user::{back_to_user, load_user};
 use super::{
-    act, bad_request, confirmed, once, temporary_password, ConfirmForm, DeleteForm, Posted,
+    act, bad_request, confirm, confirmed, once, temporary_password, ConfirmForm, DeleteForm, Posted,
 };
 use crate::admin::{Actor, ROLES};
 use crate::error::AppError;
@@ -21,17 +21,14 @@ pub async fn reset_password(
     actor: Actor,
 ) -> Result<HttpResponse, AppError> {
     let user = load_user(&state, &path).await?;
+    let action = ("admin_user_password_reset", user.id.as_str());
+    confirm(&state, &req, &actor, &form.password, action).await?;
     let temporary = temporary_password();
     let hash = state.hash_password(&temporary).await?;
     let id = user.id.clone();
-    confirmed(
-        &state,
-        &req,
-        &actor,
-        &form.password,
-        ("admin_user_password_reset", &user.id),
-        move |conn, ctx| ops::users::set_password(conn, ctx, &id, &hash, true),
-    )
+    act(&state, &req, &actor, move |conn, ctx| {
+        ops::users::set_password(conn, ctx, &id, &hash, true)
+    })
     .await?;
     once(
         &state,
