@@ -10,6 +10,7 @@ mod browser;
 mod cli;
 mod database_restart;
 mod discovery;
+mod editing;
 mod headers;
 mod keys;
 mod metrics;
