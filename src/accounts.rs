@@ -1,4 +1,5 @@
-//! People's accounts: validation and creation rules shared by the CLI and, later, the console.
+//! People's accounts: the rules (username, email, name, roles, password policy) and creating
+//! an account. The audited operations on accounts are in `ops::users`.
 
 use crate::crypto::password::PasswordHasher;
 use crate::crypto::secrets::random_id;
@@ -125,6 +126,70 @@ pub fn normalize_email(raw: &str) -> Result<String, AccountError> {
     }
 }
 
+/// The roles there are: `admin` (everything), `user_manager` (users only), `auditor` (reads).
+pub const ROLES: [&str; 3] = ["admin", "user_manager", "auditor"];
+
+/// Only known roles, each once, in the order given.
+pub fn check_roles(roles: &[String]) -> Result<Vec<String>, AccountError> {
+    let mut checked: Vec<String> = Vec::new();
+    for role in roles.iter().map(|r| r.trim()) {
+        if !ROLES.contains(&role) {
+            return Err(AccountError::Invalid(format!(
+                "unknown role {role:?}: use {}",
+                ROLES.join(", ")
+            )));
+        }
+        if !checked.iter().any(|r| r == role) {
+            checked.push(role.to_string());
+        }
+    }
+    Ok(checked)
+}
+
+/// A display name: trimmed, at most 200 characters, `None` when empty.
+pub fn normalize_name(raw: &str) -> Result<Option<String>, AccountError> {
+    let name = raw.trim();
+    if name.chars().count() > 200 {
+        return Err(AccountError::Invalid(
+            "a name has at most 200 characters".into(),
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(AccountError::Invalid(
+            "a name must not contain control characters".into(),
+        ));
+    }
+    Ok((!name.is_empty()).then(|| name.to_string()))
+}
+
+/// An email address as typed: `None` when empty, else normalised.
+pub fn optional_email(raw: &str) -> Result<Option<String>, AccountError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    normalize_email(raw).map(Some)
+}
+
+impl NewUser {
+    /// Checks and normalises every field as typed (by a person or a program).
+    pub fn checked(
+        username: &str,
+        email: &str,
+        name: &str,
+        roles: &[String],
+    ) -> Result<NewUser, AccountError> {
+        Ok(NewUser {
+            username: normalize_username(username)?,
+            email: optional_email(email)?,
+            name: normalize_name(name)?,
+            roles: check_roles(roles)?,
+            must_change_password: false,
+            email_verified: false,
+        })
+    }
+}
+
 pub fn create(
     conn: &mut AnyConnection,
     hasher: &PasswordHasher,
@@ -134,14 +199,26 @@ pub fn create(
     now: i64,
 ) -> Result<User, AccountError> {
     check_password(password, min_length, &new.username, new.email.as_deref())?;
+    let hash = hasher.hash(password)?;
+    insert_hashed(conn, new, hash, now)
+}
+
+/// Stores a new account whose password (already checked) is hashed.
+pub fn insert_hashed(
+    conn: &mut AnyConnection,
+    new: NewUser,
+    password_hash: String,
+    now: i64,
+) -> Result<User, AccountError> {
+    let roles = check_roles(&new.roles)?;
     let user = User {
         email_verified: new.email_verified && new.email.is_some(),
         id: random_id::<16>(),
         username: new.username,
         email: new.email,
         name: new.name,
-        password_hash: hasher.hash(password)?,
-        roles: new.roles.join(" "),
+        password_hash,
+        roles: roles.join(" "),
         disabled: false,
         must_change_password: new.must_change_password,
         created_at: now,
@@ -192,5 +269,19 @@ mod tests {
         assert!(normalize_username("").is_err());
         assert_eq!(normalize_email("A@Example.org").unwrap(), "a@example.org");
         assert!(normalize_email("nobody").is_err());
+        assert_eq!(optional_email(" ").unwrap(), None);
+        assert_eq!(normalize_name("  Ann ").unwrap().as_deref(), Some("Ann"));
+        assert!(normalize_name(&"x".repeat(201)).is_err());
+    }
+
+    #[test]
+    fn only_known_roles() {
+        let roles = |r: &[&str]| r.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            check_roles(&roles(&["admin", "auditor", "admin"])).unwrap(),
+            roles(&["admin", "auditor"])
+        );
+        assert!(check_roles(&roles(&["admn"])).is_err());
+        assert!(check_roles(&roles(&[""])).is_err());
     }
 }

@@ -10,7 +10,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, App, HttpMessage, HttpRequest, HttpResponse, HttpServer};
 use tracing_actix_web::{RequestId, TracingLogger};
 
-use crate::error::AppError;
+use crate::error::{ApiError, AppError};
 use crate::oidc::paths::*;
 use crate::oidc::{authorize, discovery, end_session, introspect, jwks, revoke, token, userinfo};
 use crate::security::headers::security_headers;
@@ -22,7 +22,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route(DISCOVERY_PATH, web::get().to(discovery::metadata))
         .route(AS_METADATA_PATH, web::get().to(discovery::metadata))
         .route(JWKS_PATH, web::get().to(jwks::jwks))
-        .route(TOKEN_PATH, web::post().to(token::token))
+        .service(protocol(TOKEN_PATH).route(web::post().to(token::token)))
         .route(AUTHORIZE_PATH, web::get().to(authorize::authorize_get))
         .route(AUTHORIZE_PATH, web::post().to(authorize::authorize_post))
         .route("/authorize/resume", web::get().to(authorize::resume))
@@ -72,10 +72,13 @@ fn routes(cfg: &mut web::ServiceConfig) {
             "/account/consents/withdraw",
             web::post().to(crate::web::account::withdraw_consent),
         )
-        .route(INTROSPECT_PATH, web::post().to(introspect::introspect))
-        .route(REVOKE_PATH, web::post().to(revoke::revoke))
-        .route(USERINFO_PATH, web::get().to(userinfo::userinfo))
-        .route(USERINFO_PATH, web::post().to(userinfo::userinfo))
+        .service(protocol(INTROSPECT_PATH).route(web::post().to(introspect::introspect)))
+        .service(protocol(REVOKE_PATH).route(web::post().to(revoke::revoke)))
+        .service(
+            protocol(USERINFO_PATH)
+                .route(web::get().to(userinfo::userinfo))
+                .route(web::post().to(userinfo::userinfo)),
+        )
         .route(
             END_SESSION_PATH,
             web::get().to(end_session::end_session_get),
@@ -93,6 +96,21 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .configure(crate::admin::configure)
         .route("/static/style.css", web::get().to(stylesheet))
         .route("/static/form-post.js", web::get().to(form_post_script));
+}
+
+/// A protocol endpoint: programs call it, so its errors are OAuth JSON, never a page.
+fn protocol(
+    path: &str,
+) -> actix_web::Resource<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<actix_web::body::BoxBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    web::resource(path).wrap(actix_web::middleware::from_fn(crate::error::oauth_errors))
 }
 
 async fn stylesheet() -> HttpResponse {
@@ -150,15 +168,9 @@ pub fn build(state: Arc<AppState>, listener: TcpListener) -> std::io::Result<(Se
             .app_data(
                 web::JsonConfig::default()
                     .limit(body_limit)
-                    .error_handler(|err, _| {
-                        actix_web::error::InternalError::from_response(
-                            err,
-                            HttpResponse::BadRequest().json(serde_json::json!({
-                                "error": "invalid_request",
-                                "error_description": "the body is not the JSON this call expects",
-                            })),
-                        )
-                        .into()
+                    .error_handler(|_, _| {
+                        ApiError::invalid_request("the body is not the JSON this call expects")
+                            .into()
                     }),
             )
             .wrap(actix_web::middleware::from_fn(

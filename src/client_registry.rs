@@ -142,20 +142,9 @@ fn check_token(kind: &str, value: &str) -> Result<(), ClientError> {
     Ok(())
 }
 
-/// Registers the client; returns it with its secret (shown once, never stored) if confidential.
-pub fn register(
-    conn: &mut AnyConnection,
-    new: NewClient,
-    now: i64,
-) -> Result<(Client, Option<String>), ClientError> {
-    let id = match new.id {
-        Some(id) => {
-            check_id(&id)?;
-            id
-        }
-        None => random_id::<12>(),
-    };
-    if new.name.trim().is_empty() || new.name.len() > 200 {
+/// Checks every setting of a client being registered or edited (not its id or keys).
+pub fn check_settings(new: &NewClient) -> Result<(), ClientError> {
+    if new.name.trim().is_empty() || new.name.chars().count() > 200 {
         return Err(ClientError::Invalid(
             "a client needs a name (up to 200 characters)".into(),
         ));
@@ -167,6 +156,11 @@ pub fn register(
     {
         check_redirect_uri(uri)?;
     }
+    if new.grant_types.is_empty() {
+        return Err(ClientError::Invalid(
+            "a client needs at least one grant type".into(),
+        ));
+    }
     for grant in &new.grant_types {
         if !KNOWN_GRANTS.contains(&grant.as_str()) {
             return Err(ClientError::Invalid(format!(
@@ -177,7 +171,7 @@ pub fn register(
     let uses = |g: &str| new.grant_types.iter().any(|x| x == g);
     if uses("authorization_code") && new.redirect_uris.is_empty() {
         return Err(ClientError::Invalid(
-            "authorization_code needs at least one --redirect-uri".into(),
+            "authorization_code needs at least one redirect URI".into(),
         ));
     }
     if uses("client_credentials") {
@@ -188,7 +182,7 @@ pub fn register(
         }
         if new.audiences.is_empty() {
             return Err(ClientError::Invalid(
-                "client_credentials needs at least one --audience".into(),
+                "client_credentials needs at least one audience".into(),
             ));
         }
     }
@@ -206,6 +200,115 @@ pub fn register(
             new.id_token_alg
         )));
     }
+    Ok(())
+}
+
+fn json_list(uris: &[String]) -> Result<String, ClientError> {
+    serde_json::to_string(uris).map_err(|e| ClientError::Invalid(e.to_string()))
+}
+
+/// What an edit changes; `None` leaves a setting as it is.
+#[derive(Debug, Default, Clone)]
+pub struct ClientEdit {
+    pub name: Option<String>,
+    pub redirect_uris: Option<Vec<String>>,
+    pub post_logout_redirect_uris: Option<Vec<String>>,
+    pub grant_types: Option<Vec<String>>,
+    pub scopes: Option<Vec<String>>,
+    pub audiences: Option<Vec<String>>,
+    pub first_party: Option<bool>,
+    pub require_mfa: Option<bool>,
+}
+
+impl ClientEdit {
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none()
+            && self.redirect_uris.is_none()
+            && self.post_logout_redirect_uris.is_none()
+            && self.grant_types.is_none()
+            && self.scopes.is_none()
+            && self.audiences.is_none()
+            && self.first_party.is_none()
+            && self.require_mfa.is_none()
+    }
+}
+
+/// Applies `edit` to `client` under the registration rules; returns the changed client and the
+/// names of the settings that changed.
+pub fn apply_edit(
+    client: &Client,
+    edit: ClientEdit,
+) -> Result<(Client, Vec<&'static str>), ClientError> {
+    let mut settings = NewClient {
+        id: Some(client.id.clone()),
+        name: client.name.clone(),
+        public: client.is_public(),
+        redirect_uris: client.redirect_uri_list()?,
+        post_logout_redirect_uris: client.post_logout_redirect_uri_list()?,
+        first_party: client.first_party,
+        grant_types: client
+            .grant_types
+            .split_whitespace()
+            .map(String::from)
+            .collect(),
+        scopes: client.scopes.split_whitespace().map(String::from).collect(),
+        audiences: client
+            .audiences
+            .split_whitespace()
+            .map(String::from)
+            .collect(),
+        jwks: None,
+        id_token_alg: client.id_token_alg.clone(),
+        require_mfa: client.require_mfa,
+    };
+    let mut changed = Vec::new();
+    macro_rules! take {
+        ($field:ident, $label:literal) => {
+            if let Some(value) = edit.$field {
+                if value != settings.$field {
+                    changed.push($label);
+                }
+                settings.$field = value;
+            }
+        };
+    }
+    take!(name, "name");
+    take!(redirect_uris, "redirect URIs");
+    take!(post_logout_redirect_uris, "post-logout redirect URIs");
+    take!(grant_types, "grant types");
+    take!(scopes, "scopes");
+    take!(audiences, "audiences");
+    take!(first_party, "first party");
+    take!(require_mfa, "require MFA");
+    check_settings(&settings)?;
+    let updated = Client {
+        name: settings.name.trim().to_string(),
+        redirect_uris: json_list(&settings.redirect_uris)?,
+        post_logout_redirect_uris: json_list(&settings.post_logout_redirect_uris)?,
+        grant_types: settings.grant_types.join(" "),
+        scopes: settings.scopes.join(" "),
+        audiences: settings.audiences.join(" "),
+        first_party: settings.first_party,
+        require_mfa: settings.require_mfa,
+        ..client.clone()
+    };
+    Ok((updated, changed))
+}
+
+/// Registers the client; returns it with its secret (shown once, never stored) if confidential.
+pub fn register(
+    conn: &mut AnyConnection,
+    new: NewClient,
+    now: i64,
+) -> Result<(Client, Option<String>), ClientError> {
+    let id = match new.id {
+        Some(ref id) => {
+            check_id(id)?;
+            id.clone()
+        }
+        None => random_id::<12>(),
+    };
+    check_settings(&new)?;
     let jwks = match &new.jwks {
         Some(_) if new.public => {
             return Err(ClientError::Invalid("a public client has no keys".into()))
@@ -218,10 +321,8 @@ pub fn register(
         id,
         name: new.name.trim().to_string(),
         secret_hash: secret.as_deref().map(hash_secret),
-        redirect_uris: serde_json::to_string(&new.redirect_uris)
-            .map_err(|e| ClientError::Invalid(e.to_string()))?,
-        post_logout_redirect_uris: serde_json::to_string(&new.post_logout_redirect_uris)
-            .map_err(|e| ClientError::Invalid(e.to_string()))?,
+        redirect_uris: json_list(&new.redirect_uris)?,
+        post_logout_redirect_uris: json_list(&new.post_logout_redirect_uris)?,
         first_party: new.first_party,
         jwks,
         previous_secret_hash: None,

@@ -18,6 +18,7 @@ pub mod error;
 pub mod health;
 pub mod metrics;
 pub mod oidc;
+pub mod ops;
 pub mod readiness;
 pub mod security;
 pub mod serve;
@@ -47,5 +48,6 @@ command_error_from!(
     crypto::rotation::KeyError,
     config::ConfigError,
     accounts::AccountError,
-    client_registry::ClientError
+    client_registry::ClientError,
+    ops::OpsError
 );

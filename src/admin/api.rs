@@ -2,103 +2,24 @@
 //! A missing, unknown or revoked key is a 401; a key whose roles do not allow the call, a 403.
 
 use actix_web::http::header;
-use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde_json::{json, Value};
 
 use super::console::{self, CreateClientForm};
 use super::Actor;
 use crate::crypto::secrets::hash_secret;
-use crate::error::AppError;
+use crate::error::ApiError;
+use crate::ops;
 use crate::state::AppState;
-use crate::store::api_keys;
 use crate::store::clients::{self, Client};
-use crate::store::users::{self, User};
-use crate::store::{unix_now, StoreError};
+use crate::store::unix_now;
+use crate::store::users::User;
 use crate::web::login;
 
-/// `last_used_at` is written at most this often per key.
-const TOUCH_INTERVAL_SECS: i64 = 60;
 const MAX_LIST: i64 = 1000;
 
-fn json_error(status: StatusCode, code: &str, description: &str) -> HttpResponse {
-    let mut response = HttpResponse::build(status);
-    response.insert_header((header::CACHE_CONTROL, "no-store"));
-    if status == StatusCode::UNAUTHORIZED {
-        response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"idp-admin\""));
-    }
-    response.json(json!({"error": code, "error_description": description}))
-}
-
-pub fn unauthorized() -> HttpResponse {
-    json_error(
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-        "a valid admin API key is required",
-    )
-}
-
-pub fn forbidden() -> HttpResponse {
-    json_error(
-        StatusCode::FORBIDDEN,
-        "forbidden",
-        "this key's roles do not allow this call",
-    )
-}
-
-/// An error of the API as JSON (never an HTML page).
-#[derive(Debug)]
-pub struct ApiError(StatusCode, String);
-
-impl std::fmt::Display for ApiError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.1)
-    }
-}
-
-impl actix_web::ResponseError for ApiError {
-    fn status_code(&self) -> StatusCode {
-        self.0
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        let code = match self.0 {
-            StatusCode::NOT_FOUND => "not_found",
-            StatusCode::CONFLICT => "conflict",
-            StatusCode::BAD_REQUEST => "invalid_request",
-            StatusCode::FORBIDDEN => "forbidden",
-            StatusCode::SERVICE_UNAVAILABLE => "temporarily_unavailable",
-            _ => "server_error",
-        };
-        json_error(self.0, code, &self.1)
-    }
-}
-
-impl From<AppError> for ApiError {
-    fn from(err: AppError) -> Self {
-        match err {
-            AppError::NotFound => ApiError(StatusCode::NOT_FOUND, "not found".into()),
-            AppError::Page {
-                status, message, ..
-            } => ApiError(status, message),
-            AppError::Unavailable(_) => {
-                ApiError(StatusCode::SERVICE_UNAVAILABLE, "try again shortly".into())
-            }
-            other => {
-                tracing::error!(error = %other, "admin API");
-                ApiError(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
-            }
-        }
-    }
-}
-
-impl From<StoreError> for ApiError {
-    fn from(err: StoreError) -> Self {
-        ApiError::from(AppError::from(err))
-    }
-}
-
-/// The key behind `Authorization: Bearer …`, if it is live; records its use.
+/// The key behind `Authorization: Bearer …`, if it is live, limited to what its creator's
+/// roles allow now; records its use.
 pub async fn authenticate(state: &AppState, req: &HttpRequest) -> Result<Actor, HttpResponse> {
     let presented = req
         .headers()
@@ -108,31 +29,20 @@ pub async fn authenticate(state: &AppState, req: &HttpRequest) -> Result<Actor, 
         .map(str::trim)
         .filter(|v| !v.is_empty() && v.len() <= 200);
     let Some(presented) = presented else {
-        return Err(unauthorized());
+        return Err(ApiError::unauthorized().error_response());
     };
     let key_hash = hash_secret(presented);
     let found = state
         .store
-        .run(move |conn| {
-            let key = api_keys::find_live(conn, &key_hash)?;
-            if let Some(key) = &key {
-                let now = unix_now();
-                if key
-                    .last_used_at
-                    .is_none_or(|t| now - t >= TOUCH_INTERVAL_SECS)
-                {
-                    api_keys::touch(conn, &key.id, now)?;
-                }
-            }
-            Ok::<_, StoreError>(key)
-        })
+        .run(move |conn| ops::api_keys::authenticate(conn, &key_hash))
         .await;
     match found {
-        Ok(Some(key)) => Ok(Actor {
+        Ok(Some((key, ceiling))) => Ok(Actor {
             id: format!("apikey:{}", key.id),
             user: None,
             session_id_hash: None,
             roles: key.roles,
+            ceiling: Some(ceiling),
         }),
         Ok(None) => {
             state
@@ -145,29 +55,10 @@ pub async fn authenticate(state: &AppState, req: &HttpRequest) -> Result<Actor, 
                     "failure",
                 ))
                 .await;
-            Err(unauthorized())
+            Err(ApiError::unauthorized().error_response())
         }
-        Err(e) => Err(ApiError::from(e).error_response_json()),
+        Err(e) => Err(ApiError::from(e).error_response()),
     }
-}
-
-impl ApiError {
-    fn error_response_json(&self) -> HttpResponse {
-        actix_web::ResponseError::error_response(self)
-    }
-}
-
-async fn record(
-    req: &HttpRequest,
-    state: &AppState,
-    actor: &Actor,
-    action: &str,
-    target: &str,
-    outcome: &str,
-) {
-    state
-        .audit(login::event(req, state, &actor.id, action, target, outcome))
-        .await;
 }
 
 fn user_json(user: &User) -> Value {
@@ -252,36 +143,9 @@ pub async fn create_user(
     actor: Actor,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let created =
-        console::create_account(&state, &body.username, &body.email, &body.name, None).await;
-    let (user, password) = match created {
-        Ok(created) => created,
-        Err(e) => {
-            record(
-                &req,
-                &state,
-                &actor,
-                "admin_user_create",
-                &body.username.chars().take(64).collect::<String>(),
-                "failure",
-            )
-            .await;
-            let e = ApiError::from(e);
-            if e.1.contains("already exists") {
-                return Err(ApiError(StatusCode::CONFLICT, e.1));
-            }
-            return Err(e);
-        }
-    };
-    record(
-        &req,
-        &state,
-        &actor,
-        "admin_user_create",
-        &user.id,
-        "success",
-    )
-    .await;
+    let ctx = state.ops_context(&req, &actor.id);
+    let (user, password) =
+        console::create_account(&state, ctx, &body.username, &body.email, &body.name).await?;
     let mut body = user_json(&user);
     body["temporary_password"] = json!(password);
     Ok(HttpResponse::Created()
@@ -290,13 +154,19 @@ pub async fn create_user(
         .json(body))
 }
 
-async fn user_by_id(state: &AppState, id: &str) -> Result<User, ApiError> {
-    let id = id.to_string();
-    state
+async fn set_disabled(
+    req: HttpRequest,
+    id: String,
+    state: web::Data<AppState>,
+    actor: Actor,
+    disabled: bool,
+) -> Result<HttpResponse, ApiError> {
+    let ctx = state.ops_context(&req, &actor.id);
+    let user = state
         .store
-        .run(move |conn| users::get(conn, &id))
-        .await?
-        .ok_or(ApiError(StatusCode::NOT_FOUND, "no such user".into()))
+        .run(move |conn| ops::users::set_disabled(conn, &ctx, &id, disabled))
+        .await?;
+    Ok(HttpResponse::Ok().json(user_json(&user)))
 }
 
 pub async fn disable_user(
@@ -305,9 +175,7 @@ pub async fn disable_user(
     state: web::Data<AppState>,
     actor: Actor,
 ) -> Result<HttpResponse, ApiError> {
-    console::set_disabled(&state, &actor, &path, true).await?;
-    record(&req, &state, &actor, "admin_user_disable", &path, "success").await;
-    Ok(HttpResponse::Ok().json(user_json(&user_by_id(&state, &path).await?)))
+    set_disabled(req, path.into_inner(), state, actor, true).await
 }
 
 pub async fn enable_user(
@@ -316,9 +184,7 @@ pub async fn enable_user(
     state: web::Data<AppState>,
     actor: Actor,
 ) -> Result<HttpResponse, ApiError> {
-    console::set_disabled(&state, &actor, &path, false).await?;
-    record(&req, &state, &actor, "admin_user_enable", &path, "success").await;
-    Ok(HttpResponse::Ok().json(user_json(&user_by_id(&state, &path).await?)))
+    set_disabled(req, path.into_inner(), state, actor, false).await
 }
 
 pub async fn delete_user(
@@ -327,8 +193,12 @@ pub async fn delete_user(
     state: web::Data<AppState>,
     actor: Actor,
 ) -> Result<HttpResponse, ApiError> {
-    console::remove_user(&state, &actor, &path).await?;
-    record(&req, &state, &actor, "admin_user_delete", &path, "success").await;
+    let ctx = state.ops_context(&req, &actor.id);
+    let id = path.into_inner();
+    state
+        .store
+        .run(move |conn| ops::users::delete(conn, &ctx, &id))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -385,26 +255,11 @@ pub async fn create_client(
     new.audiences = body.audiences;
     new.first_party = body.first_party;
     new.require_mfa = body.require_mfa;
-    let (client, secret) = match console::register_client(&state, new).await {
-        Ok(created) => created,
-        Err(e) => {
-            record(&req, &state, &actor, "admin_client_create", "", "failure").await;
-            let e = ApiError::from(e);
-            if e.1.contains("already exists") {
-                return Err(ApiError(StatusCode::CONFLICT, e.1));
-            }
-            return Err(e);
-        }
-    };
-    record(
-        &req,
-        &state,
-        &actor,
-        "admin_client_create",
-        &client.id,
-        "success",
-    )
-    .await;
+    let ctx = state.ops_context(&req, &actor.id);
+    let (client, secret) = state
+        .store
+        .run(move |conn| ops::clients::register(conn, &ctx, new))
+        .await?;
     let mut body = client_json(&client);
     if let Some(secret) = secret {
         body["client_secret"] = json!(secret);
@@ -420,16 +275,12 @@ pub async fn delete_client(
     state: web::Data<AppState>,
     actor: Actor,
 ) -> Result<HttpResponse, ApiError> {
-    console::remove_client(&state, &path).await?;
-    record(
-        &req,
-        &state,
-        &actor,
-        "admin_client_delete",
-        &path,
-        "success",
-    )
-    .await;
+    let ctx = state.ops_context(&req, &actor.id);
+    let id = path.into_inner();
+    state
+        .store
+        .run(move |conn| ops::clients::remove(conn, &ctx, &id))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -23,8 +23,8 @@ pub const CONSOLE_PREFIX: &str = "/admin";
 pub const API_PREFIX: &str = "/admin/api/";
 pub const OPENAPI_PATH: &str = "/admin/api/openapi.json";
 
-/// The roles the console knows, in the order it shows them.
-pub const ROLES: [&str; 3] = ["admin", "user_manager", "auditor"];
+/// The roles there are, in the order the console shows them.
+pub use crate::accounts::ROLES;
 
 /// What a route needs the caller's roles to allow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,6 +132,7 @@ admin_routes! {
     get Get "/admin/clients" ClientsRead => console::clients;
     post Post "/admin/clients" ClientsWrite => console::create_client;
     get Get "/admin/clients/{id}" ClientsRead => console::client;
+    post Post "/admin/clients/{id}/edit" ClientsWrite => console::edit_client;
     post Post "/admin/clients/{id}/rotate" ClientsWrite => console::rotate_secret;
     post Post "/admin/clients/{id}/delete" ClientsWrite => console::delete_client;
     get Get "/admin/audit" AuditRead => console::audit;
@@ -158,11 +159,18 @@ pub struct Actor {
     /// The session's stored id digest (console only).
     pub session_id_hash: Option<String>,
     pub roles: String,
+    /// For an API key, the roles its creator holds now: the key may do only what they allow
+    /// too (nothing once the creator is disabled or gone).
+    pub ceiling: Option<String>,
 }
 
 impl Actor {
     pub fn may(&self, permission: Permission) -> bool {
         allows(&self.roles, permission)
+            && self
+                .ceiling
+                .as_deref()
+                .is_none_or(|ceiling| allows(ceiling, permission))
     }
 }
 
@@ -189,7 +197,7 @@ fn gate(
 ) -> Pin<Box<dyn Future<Output = Result<ServiceResponse<BoxBody>, actix_web::Error>>>> {
     Box::pin(async move {
         let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
-            return Err(AppError::Internal("no application state".into()).into());
+            return Err(AppError::no_state().into());
         };
         let is_api = req.path().starts_with(API_PREFIX);
         let authenticated = if is_api {
@@ -213,7 +221,7 @@ fn gate(
             );
             state.audit(event).await;
             let response = if is_api {
-                api::forbidden()
+                actix_web::ResponseError::error_response(&crate::error::ApiError::forbidden())
             } else {
                 actix_web::ResponseError::error_response(&console::forbidden())
             };
@@ -238,6 +246,17 @@ mod tests {
         assert!(!allows("auditor", Permission::UsersWrite));
         assert!(!allows("", Permission::Console));
         assert!(!allows("administrator", Permission::Console));
+        let key = |ceiling: &str| Actor {
+            id: "apikey:k".into(),
+            user: None,
+            session_id_hash: None,
+            roles: "admin".into(),
+            ceiling: Some(ceiling.into()),
+        };
+        assert!(key("auditor").may(Permission::UsersRead));
+        assert!(!key("auditor").may(Permission::UsersWrite));
+        assert!(key("admin").may(Permission::ApiKeys));
+        assert!(!key("").may(Permission::Console));
         for route in ROUTES {
             assert!(route.path.starts_with(CONSOLE_PREFIX));
             if route.method != "get" {

@@ -1,8 +1,9 @@
 use clap::Subcommand;
 
-use super::{format_time, open};
-use crate::client_registry::{self, ClientError, NewClient};
+use super::{format_time, open, operator};
+use crate::client_registry::{ClientEdit, NewClient};
 use crate::config::Config;
+use crate::ops;
 use crate::store::{clients, unix_now};
 use crate::CommandError;
 
@@ -48,6 +49,50 @@ pub enum ClientCommand {
         #[arg(long)]
         require_mfa: bool,
     },
+    /// Change a client's settings; what is not given stays. A repeatable option given at
+    /// least once replaces the whole list; --no-… empties it.
+    Edit {
+        id: String,
+        /// Display name shown to people.
+        #[arg(long)]
+        name: Option<String>,
+        /// An exact redirect URI (repeatable): the new list.
+        #[arg(long = "redirect-uri", conflicts_with = "no_redirect_uris")]
+        redirect_uris: Vec<String>,
+        /// Remove every redirect URI.
+        #[arg(long)]
+        no_redirect_uris: bool,
+        /// A post-logout redirect URI (repeatable): the new list.
+        #[arg(
+            long = "post-logout-redirect-uri",
+            conflicts_with = "no_post_logout_redirect_uris"
+        )]
+        post_logout_redirect_uris: Vec<String>,
+        /// Remove every post-logout redirect URI.
+        #[arg(long)]
+        no_post_logout_redirect_uris: bool,
+        /// A grant type (repeatable): the new list.
+        #[arg(long = "grant")]
+        grant_types: Vec<String>,
+        /// A scope (repeatable): the new list.
+        #[arg(long = "scope", conflicts_with = "no_scopes")]
+        scopes: Vec<String>,
+        /// Remove every scope.
+        #[arg(long)]
+        no_scopes: bool,
+        /// An audience (repeatable): the new list.
+        #[arg(long = "audience", conflicts_with = "no_audiences")]
+        audiences: Vec<String>,
+        /// Remove every audience.
+        #[arg(long)]
+        no_audiences: bool,
+        /// true: people are not asked for consent; false: they are.
+        #[arg(long)]
+        first_party: Option<bool>,
+        /// true: people must sign in with a second factor to use this client.
+        #[arg(long)]
+        require_mfa: Option<bool>,
+    },
     /// Give a confidential client a new secret; the old one keeps working for the overlap.
     RotateSecret {
         id: String,
@@ -61,8 +106,14 @@ pub enum ClientCommand {
     Remove { id: String },
 }
 
+/// A list option: given at least once replaces the list, `--no-…` empties it, else unchanged.
+fn list_edit(values: Vec<String>, clear: bool) -> Option<Vec<String>> {
+    (clear || !values.is_empty()).then_some(values)
+}
+
 pub fn run(config: &Config, cmd: ClientCommand) -> Result<(), CommandError> {
     let mut conn = open(config)?;
+    let ctx = operator(config)?;
     match cmd {
         ClientCommand::Add {
             name,
@@ -98,7 +149,7 @@ pub fn run(config: &Config, cmd: ClientCommand) -> Result<(), CommandError> {
                 id_token_alg,
                 require_mfa,
             };
-            let (client, secret) = client_registry::register(&mut conn, new, unix_now())?;
+            let (client, secret) = ops::clients::register(&mut conn, &ctx, new)?;
             println!("client_id: {}", client.id);
             match secret {
                 Some(secret) => {
@@ -110,6 +161,46 @@ pub fn run(config: &Config, cmd: ClientCommand) -> Result<(), CommandError> {
                 }
                 None => println!("authenticates with private_key_jwt (RFC 7523)"),
             }
+        }
+        ClientCommand::Edit {
+            id,
+            name,
+            redirect_uris,
+            no_redirect_uris,
+            post_logout_redirect_uris,
+            no_post_logout_redirect_uris,
+            grant_types,
+            scopes,
+            no_scopes,
+            audiences,
+            no_audiences,
+            first_party,
+            require_mfa,
+        } => {
+            let edit = ClientEdit {
+                name,
+                redirect_uris: list_edit(redirect_uris, no_redirect_uris),
+                post_logout_redirect_uris: list_edit(
+                    post_logout_redirect_uris,
+                    no_post_logout_redirect_uris,
+                ),
+                grant_types: list_edit(grant_types, false),
+                scopes: list_edit(scopes, no_scopes),
+                audiences: list_edit(audiences, no_audiences),
+                first_party,
+                require_mfa,
+            };
+            let client = ops::clients::edit(&mut conn, &ctx, &id, edit)?;
+            println!(
+                "updated client {}: name {:?}, redirect URIs {}, grants {}, scopes {}, audiences {}, first party {}",
+                client.id,
+                client.name,
+                client.redirect_uri_list().unwrap_or_default().join(" "),
+                client.grant_types,
+                client.scopes,
+                client.audiences,
+                client.first_party
+            );
         }
         ClientCommand::List => {
             println!(
@@ -133,7 +224,7 @@ pub fn run(config: &Config, cmd: ClientCommand) -> Result<(), CommandError> {
             }
         }
         ClientCommand::RotateSecret { id, overlap_secs } => {
-            let secret = client_registry::rotate_secret(&mut conn, &id, overlap_secs, unix_now())?;
+            let secret = ops::clients::rotate_secret(&mut conn, &ctx, &id, overlap_secs)?;
             println!("client_secret: {secret}");
             println!(
                 "(shown once; the previous secret stays valid until {})",
@@ -141,7 +232,7 @@ pub fn run(config: &Config, cmd: ClientCommand) -> Result<(), CommandError> {
             );
         }
         ClientCommand::Remove { id } => {
-            clients::remove(&mut conn, &id).map_err(ClientError::from)?;
+            ops::clients::remove(&mut conn, &ctx, &id)?;
             println!("removed client {id}");
         }
     }

@@ -1,9 +1,8 @@
 use clap::Subcommand;
 
-use super::{format_time, open};
+use super::{format_time, open, operator};
 use crate::config::Config;
 use crate::crypto::keys::SigningAlg;
-use crate::crypto::rotation;
 use crate::serve::load_kek;
 use crate::store::{keys as stored_keys, unix_now};
 use crate::CommandError;
@@ -54,7 +53,8 @@ pub fn run(config: &Config, cmd: KeysCommand) -> Result<(), CommandError> {
             };
             let kek = load_kek(config)?;
             let timing = config.rotation_timing();
-            for key in rotation::rotate(&mut conn, &kek, &algs, now, timing)? {
+            let ctx = operator(config)?;
+            for key in crate::ops::keys::rotate(&mut conn, &ctx, &kek, &algs, timing)? {
                 println!(
                     "new {} key {} (published now, signing from {})",
                     key.alg,

@@ -82,40 +82,9 @@ fn audit_key(config: &Config) -> Result<[u8; 32], CommandError> {
     Ok(crate::serve::load_kek(config)?.derive(crate::state::AUDIT_KEY_LABEL))
 }
 
-/// Records an operator's action in the audit trail.
-fn audit_cli(
-    config: &Config,
-    conn: &mut AnyConnection,
-    action: &str,
-    target: &str,
-) -> Result<(), CommandError> {
-    let event = audit::Event {
-        actor: cli_actor(),
-        action: action.into(),
-        target: target.into(),
-        outcome: "success".into(),
-        ..audit::Event::default()
-    };
-    audit::append(conn, &audit_key(config)?, &event, store::unix_now())?;
-    Ok(())
-}
-
-/// Who ran a command, as the audit trail names them: `cli:` and the operating-system user
-/// ($USER, else the numeric uid). It says which operator account acted; it is not proof, as
-/// anyone able to run the CLI can also set $USER.
-fn cli_actor() -> String {
-    let user: String = std::env::var("USER")
-        .unwrap_or_default()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(64)
-        .collect();
-    if user.is_empty() {
-        // SAFETY: getuid has no preconditions and cannot fail.
-        format!("cli:uid={}", unsafe { libc::getuid() })
-    } else {
-        format!("cli:{user}")
-    }
+/// The operator as an actor of operations: `cli:<os user>`, audited with the server's key.
+fn operator(config: &Config) -> Result<crate::ops::Context, CommandError> {
+    Ok(crate::ops::Context::cli(audit_key(config)?))
 }
 
 fn audit_command(config: &Config, cmd: AuditCommand) -> Result<(), CommandError> {

@@ -1,11 +1,12 @@
 use clap::Subcommand;
 
-use super::{audit_key, cli_actor, open, read_secret};
+use super::{open, operator, read_secret};
 use crate::accounts::{self, NewUser};
 use crate::config::Config;
 use crate::crypto::password::PasswordHasher;
 use crate::crypto::secrets::random_token;
-use crate::store::{audit, grants, sessions, unix_now, users, write_transaction, StoreError};
+use crate::ops::{self, users::UserEdit};
+use crate::store::users;
 use crate::CommandError;
 
 #[derive(Subcommand)]
@@ -17,16 +18,32 @@ pub enum UserCommand {
         email: Option<String>,
         #[arg(long)]
         name: Option<String>,
-        /// A role to grant (repeatable), e.g. admin.
+        /// A role to grant (repeatable): admin, user_manager or auditor.
         #[arg(long = "role")]
         roles: Vec<String>,
         /// The email address is known to belong to the person.
         #[arg(long)]
         email_verified: bool,
     },
+    /// Change an account's name, email or roles (what is not given stays).
+    Edit {
+        user: String,
+        /// The display name; "" removes it.
+        #[arg(long)]
+        name: Option<String>,
+        /// The email address; "" removes it.
+        #[arg(long)]
+        email: Option<String>,
+        /// The roles (repeatable), replacing the current ones: admin, user_manager, auditor.
+        #[arg(long = "role", conflicts_with = "no_roles")]
+        roles: Vec<String>,
+        /// Remove every role.
+        #[arg(long)]
+        no_roles: bool,
+    },
     /// List accounts.
     List,
-    /// Set an account's password, read from standard input or a prompt.
+    /// Set an account's password, read from standard input or a prompt; its sessions end.
     SetPassword { user: String },
     /// Give an account a new one-time password (printed once) that must be changed at the next
     /// sign-in; ends its sessions and refresh tokens and lifts any lock.
@@ -50,23 +67,48 @@ pub fn run(config: &Config, cmd: UserCommand) -> Result<(), CommandError> {
             email_verified,
         } => {
             // Validate everything before asking for the password.
-            let new = NewUser {
-                username: accounts::normalize_username(&username)?,
-                email: email
-                    .as_deref()
-                    .map(accounts::normalize_email)
-                    .transpose()?,
+            let mut new = NewUser::checked(
+                &username,
+                email.as_deref().unwrap_or(""),
+                name.as_deref().unwrap_or(""),
+                &roles,
+            )?;
+            new.email_verified = email_verified && new.email.is_some();
+            let mut conn = open(config)?;
+            let ctx = operator(config)?;
+            let password = read_secret("Password: ")?;
+            accounts::check_password(&password, min_length, &new.username, new.email.as_deref())?;
+            let hash = PasswordHasher::new(config.settings.password.argon2)?.hash(&password)?;
+            let user = ops::users::create(&mut conn, &ctx, new, hash)?;
+            println!("created user {} (id {})", user.username, user.id);
+        }
+        UserCommand::Edit {
+            user,
+            name,
+            email,
+            roles,
+            no_roles,
+        } => {
+            let edit = UserEdit {
                 name,
-                roles,
-                must_change_password: false,
-                email_verified,
+                email,
+                roles: (no_roles || !roles.is_empty()).then_some(roles),
             };
             let mut conn = open(config)?;
-            let password = read_secret("Password: ")?;
-            let hasher = PasswordHasher::new(config.settings.password.argon2)?;
-            let user =
-                accounts::create(&mut conn, &hasher, min_length, new, &password, unix_now())?;
-            println!("created user {} (id {})", user.username, user.id);
+            let ctx = operator(config)?;
+            let found = ops::users::find(&mut conn, &user)?;
+            let user = ops::users::edit(&mut conn, &ctx, &found.id, edit)?;
+            println!(
+                "updated {}: name {}, email {}, roles {}",
+                user.username,
+                user.name.as_deref().unwrap_or("-"),
+                user.email.as_deref().unwrap_or("-"),
+                if user.roles.is_empty() {
+                    "-"
+                } else {
+                    &user.roles
+                }
+            );
         }
         UserCommand::List => {
             let mut conn = open(config)?;
@@ -87,21 +129,20 @@ pub fn run(config: &Config, cmd: UserCommand) -> Result<(), CommandError> {
         }
         UserCommand::SetPassword { user } => {
             let mut conn = open(config)?;
-            let user = users::find(&mut conn, &user).map_err(accounts::AccountError::from)?;
+            let ctx = operator(config)?;
+            let user = ops::users::find(&mut conn, &user)?;
             let password = read_secret("New password: ")?;
-            let hasher = PasswordHasher::new(config.settings.password.argon2)?;
-            accounts::set_password(&mut conn, &hasher, min_length, &user, &password, unix_now())?;
+            accounts::check_password(&password, min_length, &user.username, user.email.as_deref())?;
+            let hash = PasswordHasher::new(config.settings.password.argon2)?.hash(&password)?;
+            ops::users::set_password(&mut conn, &ctx, &user.id, &hash, false)?;
             println!("password changed for {}", user.username);
         }
         UserCommand::ResetPassword { user } => reset_password(config, &user)?,
-        UserCommand::Disable { user } | UserCommand::Enable { user } if user.is_empty() => {
-            return Err(CommandError("no user given".into()));
-        }
         UserCommand::Unlock { user } => {
             let mut conn = open(config)?;
-            let user = users::find(&mut conn, &user).map_err(accounts::AccountError::from)?;
-            users::unlock(&mut conn, &user.id)?;
-            super::audit_cli(config, &mut conn, "account_unlocked", &user.id)?;
+            let ctx = operator(config)?;
+            let user = ops::users::find(&mut conn, &user)?;
+            ops::users::unlock(&mut conn, &ctx, &user.id)?;
             println!("unlocked {}", user.username);
         }
         UserCommand::Disable { user } => set_disabled(config, &user, true)?,
@@ -111,42 +152,28 @@ pub fn run(config: &Config, cmd: UserCommand) -> Result<(), CommandError> {
 }
 
 fn set_disabled(config: &Config, key: &str, disabled: bool) -> Result<(), CommandError> {
+    if key.is_empty() {
+        return Err(CommandError("no user given".into()));
+    }
     let mut conn = open(config)?;
-    let user = users::find(&mut conn, key).map_err(accounts::AccountError::from)?;
-    users::set_disabled(&mut conn, &user.id, disabled, unix_now())?;
+    let ctx = operator(config)?;
+    let user = ops::users::find(&mut conn, key)?;
+    ops::users::set_disabled(&mut conn, &ctx, &user.id, disabled)?;
     let state = if disabled { "disabled" } else { "enabled" };
     println!("{state} {}", user.username);
     Ok(())
 }
 
 /// A new random one-time password, for an operator whose user (the first admin included) lost
-/// theirs. Everything happens in one transaction with its audit entry: the password, the forced
-/// change at the next sign-in, the lock lifted, every session ended and every grant (so every
-/// refresh token) revoked.
+/// theirs: the forced change at the next sign-in, the lock lifted, every session ended and every
+/// grant (so every refresh token) revoked, in one transaction with its audit entry.
 fn reset_password(config: &Config, key: &str) -> Result<(), CommandError> {
     let mut conn = open(config)?;
-    let user = users::find(&mut conn, key).map_err(accounts::AccountError::from)?;
-    let audit_key = audit_key(config)?;
-    let hasher = PasswordHasher::new(config.settings.password.argon2)?;
+    let ctx = operator(config)?;
+    let user = ops::users::find(&mut conn, key)?;
     let password = random_token::<18>();
-    let hash = hasher.hash(&password)?;
-    let now = unix_now();
-    let (ended, revoked) = write_transaction(&mut conn, |conn| {
-        users::set_password(conn, &user.id, &hash, true, now)?;
-        users::unlock(conn, &user.id)?;
-        let ended = sessions::delete_others(conn, &user.id, "")?;
-        let revoked = grants::revoke_all_for_user(conn, &user.id, now)?;
-        let event = audit::Event {
-            actor: cli_actor(),
-            action: "password_reset".into(),
-            target: user.id.clone(),
-            outcome: "success".into(),
-            detail: format!("{ended} sessions ended, {revoked} grants revoked"),
-            ..audit::Event::default()
-        };
-        audit::append_within(conn, &audit_key, &event, now)?;
-        Ok::<_, StoreError>((ended, revoked))
-    })?;
+    let hash = PasswordHasher::new(config.settings.password.argon2)?.hash(&password)?;
+    let (ended, revoked) = ops::users::set_password(&mut conn, &ctx, &user.id, &hash, true)?;
     println!(
         "password reset for {}: {ended} sessions ended, {revoked} grants revoked",
         user.username

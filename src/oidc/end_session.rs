@@ -134,7 +134,7 @@ async fn end_session(
 
     let mut response = match redirect_uri {
         Some(uri) => {
-            let mut url = url::Url::parse(&uri).map_err(|e| AppError::Internal(e.to_string()))?;
+            let mut url = url::Url::parse(&uri).map_err(AppError::failed)?;
             if !client_state.is_empty() {
                 url.query_pairs_mut().append_pair("state", client_state);
             }
@@ -148,7 +148,7 @@ async fn end_session(
     };
     response
         .add_cookie(&session::removal_cookie(state))
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(AppError::failed)?;
     Ok(response)
 }
 

@@ -13,6 +13,7 @@ use actix_web::web::Bytes;
 use futures_core::Stream;
 
 use super::rate_limit::Decision;
+use crate::error::AppError;
 use crate::state::AppState;
 
 /// The endpoints that are limited, by what they guard.
@@ -38,8 +39,7 @@ pub async fn enforce(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
 ) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
-    use actix_web::http::{header, StatusCode};
-    use actix_web::HttpResponse;
+    use actix_web::ResponseError;
 
     let limited = match (
         bucket(req.method(), req.path()),
@@ -71,23 +71,11 @@ pub async fn enforce(
         return next.call(req).await.map(|res| res.map_into_boxed_body());
     };
     tracing::warn!(event = "rate_limited", bucket, path = %req.path());
-    let mut response = if bucket == "token" {
-        HttpResponse::build(StatusCode::TOO_MANY_REQUESTS).json(serde_json::json!({
-            "error": "temporarily_unavailable",
-            "error_description": "too many requests; retry later",
-        }))
-    } else {
-        crate::error::page(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many attempts",
-            "Wait a minute, then try again.",
-        )
+    let limited = AppError::TooMany {
+        retry_after,
+        oauth: bucket == "token",
     };
-    response.headers_mut().insert(
-        header::RETRY_AFTER,
-        header::HeaderValue::from(retry_after.max(1)),
-    );
-    Ok(req.into_response(response))
+    Ok(req.into_response(limited.error_response()))
 }
 
 /// Middleware: at most `server.max_requests_per_client` requests in flight per client address

@@ -131,3 +131,21 @@ pub fn rotate_secret(
 pub fn remove(conn: &mut AnyConnection, id: &str) -> Result<(), StoreError> {
     expect_one(diesel::delete(clients::table.find(id)).execute(conn)?)
 }
+
+/// Saves a client's editable settings (name, URIs, grants, scopes, audiences, flags); its id,
+/// credentials and creation time stay.
+pub fn update(conn: &mut AnyConnection, client: &Client) -> Result<(), StoreError> {
+    let changed = diesel::update(clients::table.find(&client.id))
+        .set((
+            clients::name.eq(&client.name),
+            clients::redirect_uris.eq(&client.redirect_uris),
+            clients::post_logout_redirect_uris.eq(&client.post_logout_redirect_uris),
+            clients::grant_types.eq(&client.grant_types),
+            clients::scopes.eq(&client.scopes),
+            clients::audiences.eq(&client.audiences),
+            clients::first_party.eq(client.first_party),
+            clients::require_mfa.eq(client.require_mfa),
+        ))
+        .execute(conn)?;
+    expect_one(changed)
+}

@@ -314,7 +314,8 @@ pub fn lock_for(conn: &mut AnyConnection, lock: Lock) -> Result<(), StoreError> 
 
 /// A transaction that will write. On SQLite it takes the write lock at `BEGIN IMMEDIATE`, so
 /// that concurrent writers queue on the busy timeout instead of failing when a read transaction
-/// tries to become a write one; on PostgreSQL it is an ordinary transaction.
+/// tries to become a write one; on PostgreSQL it is an ordinary transaction. Nested in another
+/// transaction it is a savepoint, so that an operation and its audit entry commit together.
 pub fn write_transaction<T, E, F>(conn: &mut AnyConnection, work: F) -> Result<T, E>
 where
     E: From<DieselError>,
@@ -325,6 +326,13 @@ where
     match conn {
         AnyConnection::Postgresql(_) => conn.transaction(work),
         AnyConnection::Sqlite(sqlite) => {
+            let nested = <AnsiTransactionManager as TransactionManager<SqliteConnection>>::transaction_manager_status_mut(sqlite)
+                .transaction_depth()?
+                .is_some();
+            if nested {
+                // Inside a write transaction already (the lock is held): a savepoint.
+                return conn.transaction(work);
+            }
             AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
             let result = work(conn);
             let AnyConnection::Sqlite(sqlite) = conn else {

@@ -49,3 +49,44 @@ pub fn verify(state: &AppState, req: &HttpRequest, submitted: Option<&str>) -> b
         _ => false,
     }
 }
+
+/// A posted form that carries the CSRF token (implement it with [`csrf_forms!`]).
+pub trait CsrfForm {
+    fn csrf(&self) -> Option<&str>;
+}
+
+/// Implements [`CsrfForm`] for forms with a `csrf: Option<String>` field.
+macro_rules! csrf_forms {
+    ($($form:ty),* $(,)?) => {$(
+        impl $crate::web::csrf::CsrfForm for $form {
+            fn csrf(&self) -> Option<&str> {
+                self.csrf.as_deref()
+            }
+        }
+    )*};
+}
+pub(crate) use csrf_forms;
+
+/// A posted form whose CSRF token is right: a handler taking `Posted<F>` runs only then
+/// (otherwise 403, and nothing changes).
+pub struct Posted<F>(pub F);
+
+impl<F: serde::de::DeserializeOwned + CsrfForm + 'static> actix_web::FromRequest for Posted<F> {
+    type Error = actix_web::Error;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let form = actix_web::web::Form::<F>::from_request(req, payload);
+        let req = req.clone();
+        Box::pin(async move {
+            let form = form.await?.into_inner();
+            let state = req
+                .app_data::<actix_web::web::Data<AppState>>()
+                .ok_or_else(crate::error::AppError::no_state)?;
+            if !verify(state, &req, form.csrf()) {
+                return Err(super::csrf_refused().into());
+            }
+            Ok(Posted(form))
+        })
+    }
+}

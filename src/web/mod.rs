@@ -19,9 +19,7 @@ use crate::error::AppError;
 
 /// Renders a page; pages are never cached, since they carry CSRF tokens and personal data.
 pub fn render(status: StatusCode, page: &impl Template) -> Result<HttpResponse, AppError> {
-    let body = page
-        .render()
-        .map_err(|e| AppError::Internal(format!("template: {e}")))?;
+    let body = page.render().map_err(AppError::failed)?;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -33,9 +31,7 @@ pub fn with_cookie(
     cookie: Option<actix_web::cookie::Cookie<'static>>,
 ) -> Result<HttpResponse, AppError> {
     if let Some(cookie) = cookie {
-        response
-            .add_cookie(&cookie)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        response.add_cookie(&cookie).map_err(AppError::failed)?;
     }
     Ok(response)
 }

@@ -18,7 +18,7 @@ on_both_backends!(
     roles_claim_with_the_roles_scope,
 );
 
-fn add_user_with_roles(env: &TestEnv, username: &str, roles: &[&str]) {
+pub(crate) fn add_user_with_roles(env: &TestEnv, username: &str, roles: &[&str]) {
     let email = format!("{username}@example.com");
     let mut args = vec![
         "user", "add", username, "--email", &email, "--name", username,
@@ -31,7 +31,7 @@ fn add_user_with_roles(env: &TestEnv, username: &str, roles: &[&str]) {
 
 /// Signs `username` in through the provider's own login page; returns the browser and a CSRF
 /// token valid for its forms.
-async fn sign_in(server: &TestServer, username: &str) -> (Browser, String) {
+pub(crate) async fn sign_in(server: &TestServer, username: &str) -> (Browser, String) {
     let browser = Browser::new(&server.base);
     let page = browser.get("/login").await.text().await.unwrap();
     let form = Form::parse(&page);
@@ -45,7 +45,11 @@ async fn sign_in(server: &TestServer, username: &str) -> (Browser, String) {
     (browser, form.csrf)
 }
 
-async fn post_form(browser: &Browser, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+pub(crate) async fn post_form(
+    browser: &Browser,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
     browser
         .http
         .post(browser.resolve(path))
@@ -56,7 +60,12 @@ async fn post_form(browser: &Browser, path: &str, fields: &[(&str, &str)]) -> re
 }
 
 /// Creates an admin API key with `roles` through the console; returns the key.
-async fn create_key(browser: &Browser, csrf: &str, name: &str, roles: &[&str]) -> String {
+pub(crate) async fn create_key(
+    browser: &Browser,
+    csrf: &str,
+    name: &str,
+    roles: &[&str],
+) -> String {
     let mut fields = vec![("csrf", csrf), ("name", name), ("password", PASSWORD)];
     let names: Vec<String> = roles.iter().map(|r| format!("role_{r}")).collect();
     for n in &names {
@@ -71,7 +80,7 @@ async fn create_key(browser: &Browser, csrf: &str, name: &str, roles: &[&str]) -
 }
 
 /// The id of the user `username`, from the console's list.
-async fn user_id(browser: &Browser, username: &str) -> String {
+pub(crate) async fn user_id(browser: &Browser, username: &str) -> String {
     let html = browser
         .get(&format!("/admin/users?q={username}"))
         .await

@@ -119,11 +119,28 @@ async fn the_provider_survives_a_database_restart() {
     let response = token_request(&server, Some((&id, &secret)), &grant).await;
     assert_eq!(response.status(), 503, "a failing database is a 503");
     assert!(response.headers().contains_key("retry-after"));
+    let body: serde_json::Value = response.json().await.expect("OAuth JSON, not a page");
+    assert_eq!(body["error"], "temporarily_unavailable", "{body}");
     assert!(
         started.elapsed() < Duration::from_secs(15),
         "no hang: {:?}",
         started.elapsed()
     );
+    // The other protocol endpoints that need the database answer the same way.
+    for path in ["/introspect", "/revoke"] {
+        let response = server
+            .http
+            .post(server.url(path))
+            .basic_auth(&id, Some(&secret))
+            .form(&[("token", "anything")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 503, "{path}");
+        assert!(response.headers().contains_key("retry-after"), "{path}");
+        let body: serde_json::Value = response.json().await.expect("OAuth JSON, not a page");
+        assert_eq!(body["error"], "temporarily_unavailable", "{path}: {body}");
+    }
     // Readiness answers within a second, from the background check, and turns 503 shortly.
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {

@@ -1,23 +1,17 @@
-//! OAuth clients: the list, registering (`register_client` is shared with the API), one
-//! client's page, rotating its secret and deleting it (`remove_client` is shared with the API).
+//! OAuth clients: the list and registering one (a refusal shows the form again, filled in).
 
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::{
-    bad_request, check_csrf, client_error, confirm_password, non_empty, not_found, notice, once,
-    page, record, when, ConfirmForm, DeleteForm, Nav, NoticeQuery,
-};
+use super::{act, non_empty, once, page_with_status, refusal, Nav, Posted};
 use crate::admin::{Actor, Permission};
-use crate::client_registry::{self, NewClient};
+use crate::client_registry::NewClient;
 use crate::error::AppError;
+use crate::ops;
 use crate::state::AppState;
 use crate::store::clients::{self, Client};
-use crate::store::{unix_now, StoreError};
 use crate::web::see_other;
-
-/// How long a rotated-out client secret keeps working when rotated from the console.
-const ROTATION_OVERLAP_SECS: i64 = 0;
 
 pub struct ClientRow {
     pub id: String,
@@ -35,12 +29,24 @@ fn kind(client: &Client) -> &'static str {
     }
 }
 
+pub(super) fn client_row(client: &Client) -> ClientRow {
+    ClientRow {
+        id: client.id.clone(),
+        name: client.name.clone(),
+        kind: kind(client),
+        grants: client.grant_types.clone(),
+        scopes: client.scopes.clone(),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "admin_clients.html")]
 struct ClientsPage {
     nav: Nav,
     rows: Vec<ClientRow>,
     can_write: bool,
+    form: CreateClientForm,
+    error: Option<String>,
 }
 
 pub async fn clients(
@@ -48,54 +54,82 @@ pub async fn clients(
     state: web::Data<AppState>,
     actor: Actor,
 ) -> Result<HttpResponse, AppError> {
+    clients_page(&req, &state, &actor, CreateClientForm::default(), None).await
+}
+
+async fn clients_page(
+    req: &HttpRequest,
+    state: &AppState,
+    actor: &Actor,
+    form: CreateClientForm,
+    refused: Option<(StatusCode, String)>,
+) -> Result<HttpResponse, AppError> {
     let list = state.store.run(clients::list).await?;
-    let rows = list
-        .iter()
-        .map(|c| ClientRow {
-            id: c.id.clone(),
-            name: c.name.clone(),
-            kind: kind(c),
-            grants: c.grant_types.clone(),
-            scopes: c.scopes.clone(),
-        })
-        .collect();
+    let rows = list.iter().map(client_row).collect();
     let can_write = actor.may(Permission::ClientsWrite);
-    page(&state, &req, &actor, |nav| {
+    let (status, error) = match refused {
+        Some((status, why)) => (status, Some(why)),
+        None => (StatusCode::OK, None),
+    };
+    page_with_status(state, req, actor, status, |nav| {
         ClientsPage {
             nav,
             rows,
             can_write,
+            form,
+            error,
         }
         .render()
     })
 }
 
-fn words(text: &str) -> Vec<String> {
+pub(super) fn words(text: &str) -> Vec<String> {
     text.split_whitespace().map(String::from).collect()
 }
 
-#[derive(serde::Deserialize, Default)]
+#[derive(serde::Deserialize, Clone)]
 pub struct CreateClientForm {
     csrf: Option<String>,
     #[serde(default)]
-    id: String,
+    pub id: String,
     #[serde(default)]
-    name: String,
+    pub name: String,
     /// `confidential` or `public`.
     #[serde(default)]
-    kind: String,
+    pub kind: String,
     #[serde(default)]
-    redirect_uris: String,
+    pub redirect_uris: String,
     #[serde(default)]
-    post_logout_redirect_uris: String,
+    pub post_logout_redirect_uris: String,
     #[serde(default)]
-    grant_types: String,
+    pub grant_types: String,
     #[serde(default)]
-    scopes: String,
+    pub scopes: String,
     #[serde(default)]
-    audiences: String,
-    first_party: Option<String>,
-    require_mfa: Option<String>,
+    pub audiences: String,
+    pub first_party: Option<String>,
+    pub require_mfa: Option<String>,
+}
+
+super::csrf_forms!(CreateClientForm);
+
+impl Default for CreateClientForm {
+    /// The form as first shown: a confidential web app.
+    fn default() -> Self {
+        CreateClientForm {
+            csrf: None,
+            id: String::new(),
+            name: String::new(),
+            kind: "confidential".into(),
+            redirect_uris: String::new(),
+            post_logout_redirect_uris: String::new(),
+            grant_types: "authorization_code".into(),
+            scopes: "openid profile email".into(),
+            audiences: String::new(),
+            first_party: None,
+            require_mfa: None,
+        }
+    }
 }
 
 impl CreateClientForm {
@@ -122,42 +156,24 @@ impl CreateClientForm {
     }
 }
 
-/// Registers a client with the CLI's rules; returns it and its secret (shown once).
-pub async fn register_client(
-    state: &AppState,
-    new: NewClient,
-) -> Result<(Client, Option<String>), AppError> {
-    state
-        .store
-        .run(move |conn| Ok::<_, StoreError>(client_registry::register(conn, new, unix_now())))
-        .await?
-        .map_err(client_error)
-}
-
 pub async fn create_client(
     req: HttpRequest,
-    form: web::Form<CreateClientForm>,
+    Posted(form): Posted<CreateClientForm>,
     state: web::Data<AppState>,
     actor: Actor,
 ) -> Result<HttpResponse, AppError> {
-    let form = form.into_inner();
-    check_csrf(&state, &req, &form.csrf)?;
-    let (client, secret) = match register_client(&state, form.into_new_client()).await {
-        Ok(created) => created,
-        Err(e) => {
-            record(&req, &state, &actor, "admin_client_create", "", "failure").await;
-            return Err(e);
+    let new = form.clone().into_new_client();
+    let registered = act(&state, &req, &actor, move |conn, ctx| {
+        ops::clients::register(conn, ctx, new)
+    })
+    .await;
+    let (client, secret) = match registered {
+        Ok(registered) => registered,
+        Err(err) => {
+            let refused = refusal(err)?;
+            return clients_page(&req, &state, &actor, form, Some(refused)).await;
         }
     };
-    record(
-        &req,
-        &state,
-        &actor,
-        "admin_client_create",
-        &client.id,
-        "success",
-    )
-    .await;
     match secret {
         Some(secret) => once(
             &state,
@@ -174,161 +190,4 @@ pub async fn create_client(
         ),
         None => Ok(see_other(&format!("/admin/clients/{}", client.id))),
     }
-}
-
-#[derive(Template)]
-#[template(path = "admin_client.html")]
-struct ClientPage {
-    nav: Nav,
-    client: ClientRow,
-    redirect_uris: Vec<String>,
-    post_logout_redirect_uris: Vec<String>,
-    audiences: String,
-    first_party: bool,
-    require_mfa: bool,
-    id_token_alg: String,
-    created: String,
-    has_secret: bool,
-    can_write: bool,
-    notice: Option<&'static str>,
-}
-
-async fn load_client(state: &AppState, id: &str) -> Result<Client, AppError> {
-    let id = id.to_string();
-    state
-        .store
-        .run(move |conn| clients::find(conn, &id))
-        .await
-        .map_err(not_found)
-}
-
-pub async fn client(
-    req: HttpRequest,
-    path: web::Path<String>,
-    query: web::Query<NoticeQuery>,
-    state: web::Data<AppState>,
-    actor: Actor,
-) -> Result<HttpResponse, AppError> {
-    let client = load_client(&state, &path).await?;
-    let can_write = actor.may(Permission::ClientsWrite);
-    page(&state, &req, &actor, |nav| {
-        ClientPage {
-            nav,
-            redirect_uris: client.redirect_uri_list().unwrap_or_default(),
-            post_logout_redirect_uris: client.post_logout_redirect_uri_list().unwrap_or_default(),
-            audiences: client.audiences.clone(),
-            first_party: client.first_party,
-            require_mfa: client.require_mfa,
-            id_token_alg: client.id_token_alg.clone(),
-            created: when(client.created_at),
-            has_secret: client.secret_hash.is_some(),
-            client: ClientRow {
-                id: client.id.clone(),
-                name: client.name.clone(),
-                kind: kind(&client),
-                grants: client.grant_types.clone(),
-                scopes: client.scopes.clone(),
-            },
-            can_write,
-            notice: notice(&query.done),
-        }
-        .render()
-    })
-}
-
-pub async fn rotate_secret(
-    req: HttpRequest,
-    path: web::Path<String>,
-    form: web::Form<ConfirmForm>,
-    state: web::Data<AppState>,
-    actor: Actor,
-) -> Result<HttpResponse, AppError> {
-    check_csrf(&state, &req, &form.csrf)?;
-    let client = load_client(&state, &path).await?;
-    confirm_password(
-        &req,
-        &state,
-        &actor,
-        &form.password,
-        "admin_client_rotate",
-        &client.id,
-    )
-    .await?;
-    let id = client.id.clone();
-    let secret = state
-        .store
-        .run(move |conn| {
-            Ok::<_, StoreError>(client_registry::rotate_secret(
-                conn,
-                &id,
-                ROTATION_OVERLAP_SECS,
-                unix_now(),
-            ))
-        })
-        .await?
-        .map_err(client_error)?;
-    record(
-        &req,
-        &state,
-        &actor,
-        "admin_client_rotate",
-        &client.id,
-        "success",
-    )
-    .await;
-    once(
-        &state,
-        &req,
-        &actor,
-        "Secret rotated",
-        &format!("The old secret of {} no longer works. Store the new one now: it is shown only this once.", client.id),
-        "Client secret",
-        secret,
-        format!("/admin/clients/{}", client.id),
-    )
-}
-
-/// Deletes a client (its grants, codes, refresh tokens and consents go with it).
-pub async fn remove_client(state: &AppState, id: &str) -> Result<(), AppError> {
-    let id = id.to_string();
-    state
-        .store
-        .run(move |conn| clients::remove(conn, &id))
-        .await
-        .map_err(not_found)
-}
-
-pub async fn delete_client(
-    req: HttpRequest,
-    path: web::Path<String>,
-    form: web::Form<DeleteForm>,
-    state: web::Data<AppState>,
-    actor: Actor,
-) -> Result<HttpResponse, AppError> {
-    let form = form.into_inner();
-    check_csrf(&state, &req, &form.csrf)?;
-    let client = load_client(&state, &path).await?;
-    if form.confirm.trim() != client.id {
-        return Err(bad_request("type the client id to confirm the deletion"));
-    }
-    confirm_password(
-        &req,
-        &state,
-        &actor,
-        &form.password,
-        "admin_client_delete",
-        &client.id,
-    )
-    .await?;
-    remove_client(&state, &client.id).await?;
-    record(
-        &req,
-        &state,
-        &actor,
-        "admin_client_delete",
-        &client.id,
-        "success",
-    )
-    .await;
-    Ok(see_other("/admin/clients"))
 }

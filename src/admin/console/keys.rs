@@ -5,15 +5,13 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::{
-    bad_request, check_csrf, confirm_password, not_found, notice, once, page, record, when,
-    CsrfForm, Nav, NoticeQuery,
+    act, confirmed, forbidden, notice, once, page, when, CsrfOnly, Nav, NoticeQuery, Posted,
 };
 use crate::admin::Actor;
-use crate::crypto::secrets::{hash_secret, random_id, random_token};
 use crate::error::AppError;
+use crate::ops;
 use crate::state::AppState;
-use crate::store::api_keys::{self, ApiKey};
-use crate::store::{unix_now, StoreError};
+use crate::store::api_keys;
 use crate::web::see_other;
 
 pub struct KeyRow {
@@ -61,33 +59,6 @@ pub async fn api_keys(
     })
 }
 
-/// Makes a key with `roles`: returns its id and the key itself (shown once, stored hashed).
-pub fn new_api_key(
-    conn: &mut crate::store::AnyConnection,
-    name: &str,
-    roles: &[&str],
-    created_by: &str,
-    now: i64,
-) -> Result<(String, String), StoreError> {
-    let id = random_id::<8>();
-    let key = format!("idpk_{}", random_token::<32>());
-    api_keys::insert(
-        conn,
-        &ApiKey {
-            id: id.clone(),
-            name: name.to_string(),
-            key_hash: hash_secret(&key),
-            roles: roles.join(" "),
-            created_by: created_by.to_string(),
-            created_at: now,
-            last_used_at: None,
-            revoked: false,
-            revoked_at: None,
-        },
-    )?;
-    Ok((id, key))
-}
-
 #[derive(serde::Deserialize)]
 pub struct CreateKeyForm {
     csrf: Option<String>,
@@ -100,46 +71,38 @@ pub struct CreateKeyForm {
     role_auditor: Option<String>,
 }
 
+super::csrf_forms!(CreateKeyForm);
+
+/// Makes a key (shown once) with the roles ticked, which the admin must hold.
 pub async fn create_api_key(
     req: HttpRequest,
-    form: web::Form<CreateKeyForm>,
+    Posted(form): Posted<CreateKeyForm>,
     state: web::Data<AppState>,
     actor: Actor,
 ) -> Result<HttpResponse, AppError> {
-    let form = form.into_inner();
-    check_csrf(&state, &req, &form.csrf)?;
-    confirm_password(
-        &req,
-        &state,
-        &actor,
-        &form.password,
-        "admin_api_key_create",
-        "",
-    )
-    .await?;
-    let roles: Vec<&'static str> = [
+    let Some(creator) = actor.user.clone() else {
+        return Err(forbidden());
+    };
+    let roles: Vec<String> = [
         ("admin", form.role_admin.is_some()),
         ("user_manager", form.role_user_manager.is_some()),
         ("auditor", form.role_auditor.is_some()),
     ]
     .iter()
     .filter(|(_, on)| *on)
-    .map(|(r, _)| *r)
+    .map(|(r, _)| r.to_string())
     .collect();
-    if roles.is_empty() {
-        return Err(bad_request("choose at least one role for the key"));
-    }
-    let name = form.name.trim().chars().take(100).collect::<String>();
-    if name.is_empty() {
-        return Err(bad_request("give the key a name"));
-    }
-    let created_by = actor.id.clone();
-    let key_name = name.clone();
-    let (id, key) = state
-        .store
-        .run(move |conn| new_api_key(conn, &key_name, &roles, &created_by, unix_now()))
-        .await?;
-    record(&req, &state, &actor, "admin_api_key_create", &id, "success").await;
+    let name = form.name.clone();
+    let (id, key) = confirmed(
+        &state,
+        &req,
+        &actor,
+        &form.password,
+        ("admin_api_key_create", ""),
+        move |conn, ctx| ops::api_keys::create(conn, ctx, &name, &roles, &creator),
+    )
+    .await?;
+    let name = form.name.trim();
     once(
         &state,
         &req,
@@ -155,25 +118,14 @@ pub async fn create_api_key(
 pub async fn revoke_api_key(
     req: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<CsrfForm>,
+    _: Posted<CsrfOnly>,
     state: web::Data<AppState>,
     actor: Actor,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&state, &req, &form.csrf)?;
-    let id = path.to_string();
-    state
-        .store
-        .run(move |conn| api_keys::revoke(conn, &id, unix_now()))
-        .await
-        .map_err(not_found)?;
-    record(
-        &req,
-        &state,
-        &actor,
-        "admin_api_key_revoke",
-        &path,
-        "success",
-    )
-    .await;
+    let id = path.into_inner();
+    act(&state, &req, &actor, move |conn, ctx| {
+        ops::api_keys::revoke(conn, ctx, &id)
+    })
+    .await?;
     Ok(see_other("/admin/api-keys?done=revoked"))
 }

@@ -2,6 +2,7 @@
 //! for the admin's own password again; every action is recorded in the audit trail.
 
 mod audit;
+mod client;
 mod clients;
 mod keys;
 mod overview;
@@ -10,6 +11,7 @@ mod user_security;
 mod users;
 
 pub use audit::*;
+pub use client::*;
 pub use clients::*;
 pub use keys::*;
 pub use overview::*;
@@ -17,22 +19,20 @@ pub use user::*;
 pub use user_security::*;
 pub use users::*;
 
-use std::sync::Arc;
-
 use actix_web::cookie::time::{Date, Month, OffsetDateTime};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
 
 use super::{Actor, Permission};
-use crate::accounts::AccountError;
-use crate::client_registry::ClientError;
 use crate::crypto::password::Verification;
 use crate::crypto::secrets::random_token;
 use crate::error::AppError;
+use crate::ops::{self, OpsError};
 use crate::state::AppState;
-use crate::store::StoreError;
-use crate::web::{csrf, login, see_other, session, with_cookie};
+use crate::store::AnyConnection;
+pub(crate) use crate::web::csrf::{csrf_forms, Posted};
+use crate::web::{csrf, see_other, session, with_cookie};
 
 pub fn forbidden() -> AppError {
     AppError::page(
@@ -61,60 +61,49 @@ pub async fn authenticate(state: &AppState, req: &HttpRequest) -> Result<Actor, 
         roles: signed_in.user.roles.clone(),
         session_id_hash: Some(signed_in.session.id_hash.clone()),
         user: Some(signed_in.user),
+        ceiling: None,
     })
 }
 
-fn check_csrf(
+/// Runs an operation as the console's actor (audited inside, with this request's address).
+async fn act<T: Send + 'static>(
     state: &AppState,
     req: &HttpRequest,
-    submitted: &Option<String>,
-) -> Result<(), AppError> {
-    if csrf::verify(state, req, submitted.as_deref()) {
-        Ok(())
-    } else {
-        Err(crate::web::csrf_refused())
-    }
-}
-
-async fn record(
-    req: &HttpRequest,
-    state: &AppState,
     actor: &Actor,
-    action: &str,
-    target: &str,
-    outcome: &str,
-) {
-    state
-        .audit(login::event(req, state, &actor.id, action, target, outcome))
-        .await;
+    op: impl FnOnce(&mut AnyConnection, &ops::Context) -> Result<T, OpsError> + Send + 'static,
+) -> Result<T, OpsError> {
+    let mut ctx = state.ops_context(req, &actor.id);
+    ctx.acting_user = actor.user.as_ref().map(|u| u.id.clone());
+    state.store.run(move |conn| op(conn, &ctx)).await
 }
 
-/// A sensitive action: the admin types their own password again.
-async fn confirm_password(
+/// A sensitive action: the admin types their own password again; a wrong one is audited as a
+/// failure of `action` on `target`.
+async fn confirm(
+    state: &AppState,
     req: &HttpRequest,
-    state: &web::Data<AppState>,
     actor: &Actor,
     password: &str,
-    action: &str,
-    target: &str,
+    (action, target): (&'static str, &str),
 ) -> Result<(), AppError> {
-    let Some(user) = actor.user.clone() else {
-        return Err(super::console::forbidden());
+    let Some(user) = actor.user.as_ref() else {
+        return Err(forbidden());
     };
-    let hasher_state = Arc::clone(state);
-    let password = password.to_string();
-    let matches = tokio::task::spawn_blocking(move || {
-        matches!(
-            hasher_state.hasher.verify(&password, &user.password_hash),
-            Verification::Match { .. }
-        )
-    })
-    .await
-    .map_err(|e| AppError::Internal(format!("password check: {e}")))?;
-    if matches {
+    let verified = state
+        .verify_password(password, Some(&user.password_hash))
+        .await?;
+    if matches!(verified, Verification::Match { .. }) {
         return Ok(());
     }
-    record(req, state, actor, action, target, "failure").await;
+    let ctx = state.ops_context(req, &actor.id);
+    let target = target.to_string();
+    state
+        .store
+        .run(move |conn| {
+            ctx.record(conn, action, &target, "failure");
+            Ok::<_, crate::store::StoreError>(())
+        })
+        .await?;
     Err(AppError::page(
         StatusCode::FORBIDDEN,
         "Password needed",
@@ -122,26 +111,17 @@ async fn confirm_password(
     ))
 }
 
-fn account_error(err: AccountError) -> AppError {
-    match err {
-        AccountError::Store(e) => e.into(),
-        AccountError::Crypto(e) => e.into(),
-        other => bad_request(other.to_string()),
-    }
-}
-
-fn client_error(err: ClientError) -> AppError {
-    match err {
-        ClientError::Store(e) => e.into(),
-        other => bad_request(other.to_string()),
-    }
-}
-
-fn not_found(err: StoreError) -> AppError {
-    match err {
-        StoreError::NotFound => AppError::NotFound,
-        other => other.into(),
-    }
+/// A sensitive operation: [`confirm`], then [`act`].
+async fn confirmed<T: Send + 'static>(
+    state: &AppState,
+    req: &HttpRequest,
+    actor: &Actor,
+    password: &str,
+    audited_as: (&'static str, &str),
+    op: impl FnOnce(&mut AnyConnection, &ops::Context) -> Result<T, OpsError> + Send + 'static,
+) -> Result<T, AppError> {
+    confirm(state, req, actor, password, audited_as).await?;
+    Ok(act(state, req, actor, op).await?)
 }
 
 /// `2026-11-18 11:06Z`.
@@ -220,9 +200,20 @@ fn page(
     actor: &Actor,
     build: impl FnOnce(Nav) -> Result<String, askama::Error>,
 ) -> Result<HttpResponse, AppError> {
+    page_with_status(state, req, actor, StatusCode::OK, build)
+}
+
+/// A console page answering `status` (a refused form shown again with its error).
+fn page_with_status(
+    state: &AppState,
+    req: &HttpRequest,
+    actor: &Actor,
+    status: StatusCode,
+    build: impl FnOnce(Nav) -> Result<String, askama::Error>,
+) -> Result<HttpResponse, AppError> {
     let (nav, cookie) = nav(state, req, actor);
-    let body = build(nav).map_err(|e| AppError::Internal(format!("template: {e}")))?;
-    let response = HttpResponse::Ok()
+    let body = build(nav).map_err(AppError::failed)?;
+    let response = HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .body(body);
@@ -241,6 +232,29 @@ struct OncePage {
     label: String,
     value: String,
     back: String,
+}
+
+/// The status and words a refused form is shown again with; a failure of ours stays an error.
+fn refusal(err: impl Into<AppError>) -> Result<(StatusCode, String), AppError> {
+    match err.into() {
+        AppError::Page {
+            status, message, ..
+        } if status.is_client_error() => Ok((status, sentence(&message))),
+        other => Err(other),
+    }
+}
+
+/// `a name has …` → `A name has ….`
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    let mut out: String = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    };
+    if !out.ends_with('.') {
+        out.push('.');
+    }
+    out
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -288,13 +302,14 @@ fn notice(code: &str) -> Option<&'static str> {
         "roles" => "Roles saved.",
         "sessions" => "Sessions ended.",
         "rotated" => "The secret was rotated.",
+        "saved" => "Settings saved.",
         "revoked" => "The key was revoked.",
         _ => return None,
     })
 }
 
 #[derive(serde::Deserialize)]
-pub struct CsrfForm {
+pub struct CsrfOnly {
     csrf: Option<String>,
 }
 
@@ -313,6 +328,8 @@ pub struct DeleteForm {
     #[serde(default)]
     confirm: String,
 }
+
+csrf_forms!(CsrfOnly, ConfirmForm, DeleteForm);
 
 #[cfg(test)]
 mod tests {

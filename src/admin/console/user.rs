@@ -1,22 +1,19 @@
 //! One user's page: profile, status and sessions; editing the profile, and disabling,
-//! enabling and unlocking the account (`set_disabled` is shared with the API).
+//! enabling and unlocking the account.
 
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::users::{row, UserRow};
-use super::{
-    account_error, bad_request, check_csrf, non_empty, not_found, notice, page, record, when,
-    CsrfForm, Nav, NoticeQuery,
-};
-use crate::accounts;
+use super::{act, notice, page_with_status, refusal, when, CsrfOnly, Nav, NoticeQuery, Posted};
 use crate::admin::{Actor, Permission, ROLES};
 use crate::error::AppError;
+use crate::ops::{self, users::UserEdit};
 use crate::state::AppState;
-use crate::store::admin as queries;
 use crate::store::sessions;
+use crate::store::unix_now;
 use crate::store::users::{self, User};
-use crate::store::{unix_now, StoreError};
 use crate::web::see_other;
 
 pub struct SessionRow {
@@ -41,6 +38,8 @@ struct UserPage {
     can_write: bool,
     can_roles: bool,
     notice: Option<&'static str>,
+    /// Why the profile form (shown again as submitted) was refused.
+    error: Option<String>,
 }
 
 pub(super) async fn load_user(state: &AppState, id: &str) -> Result<User, AppError> {
@@ -60,6 +59,28 @@ pub async fn user(
     actor: Actor,
 ) -> Result<HttpResponse, AppError> {
     let user = load_user(&state, &path).await?;
+    let shown = Shown {
+        notice: notice(&query.done),
+        ..Shown::default()
+    };
+    user_page(&req, &state, &actor, user, shown).await
+}
+
+/// What the user page shows besides the account: a notice, or a refused profile form.
+#[derive(Default)]
+struct Shown {
+    notice: Option<&'static str>,
+    profile: Option<ProfileForm>,
+    refused: Option<(StatusCode, String)>,
+}
+
+async fn user_page(
+    req: &HttpRequest,
+    state: &AppState,
+    actor: &Actor,
+    user: User,
+    shown: Shown,
+) -> Result<HttpResponse, AppError> {
     let id = user.id.clone();
     let list = state
         .store
@@ -79,12 +100,23 @@ pub async fn user(
     let role_choices = ROLES.iter().map(|r| (*r, user.has_role(r))).collect();
     let can_write = actor.may(Permission::UsersWrite);
     let can_roles = actor.may(Permission::Roles);
-    page(&state, &req, &actor, |nav| {
+    let (name, email) = match shown.profile {
+        Some(form) => (form.name, form.email),
+        None => (
+            user.name.clone().unwrap_or_default(),
+            user.email.clone().unwrap_or_default(),
+        ),
+    };
+    let (status, error) = match shown.refused {
+        Some((status, why)) => (status, Some(why)),
+        None => (StatusCode::OK, None),
+    };
+    page_with_status(state, req, actor, status, |nav| {
         UserPage {
             nav,
             user: row(&user),
-            name: user.name.clone().unwrap_or_default(),
-            email: user.email.clone().unwrap_or_default(),
+            name,
+            email,
             locked: user.locked_until.is_some_and(|t| t > now),
             disabled: user.disabled,
             totp: user.totp_enabled,
@@ -92,7 +124,8 @@ pub async fn user(
             sessions,
             can_write,
             can_roles,
-            notice: notice(&query.done),
+            notice: shown.notice,
+            error,
         }
         .render()
     })
@@ -111,125 +144,92 @@ pub struct ProfileForm {
     email: String,
 }
 
+super::csrf_forms!(ProfileForm);
+
+/// Saves name and email; a refusal shows the form again as submitted, with the reason.
 pub async fn update_profile(
     req: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<ProfileForm>,
+    Posted(form): Posted<ProfileForm>,
     state: web::Data<AppState>,
     actor: Actor,
 ) -> Result<HttpResponse, AppError> {
-    let form = form.into_inner();
-    check_csrf(&state, &req, &form.csrf)?;
-    let user = load_user(&state, &path).await?;
-    let email = match non_empty(&form.email) {
-        Some(e) => Some(accounts::normalize_email(&e).map_err(account_error)?),
-        None => None,
+    let edit = UserEdit {
+        name: Some(form.name.clone()),
+        email: Some(form.email.clone()),
+        roles: None,
     };
-    let name = non_empty(&form.name);
-    if name.as_ref().is_some_and(|n| n.chars().count() > 200) {
-        return Err(bad_request("a name has at most 200 characters"));
-    }
-    let id = user.id.clone();
-    let result = state
-        .store
-        .run(move |conn| {
-            queries::update_profile(conn, &id, name.as_deref(), email.as_deref(), unix_now())
-        })
-        .await;
-    match result {
-        Ok(()) => {}
-        Err(StoreError::Conflict) => {
-            record(
-                &req,
-                &state,
-                &actor,
-                "admin_user_update",
-                &user.id,
-                "failure",
-            )
-            .await;
-            return Err(bad_request("another user has that email address"));
+    let id = path.into_inner();
+    let target = id.clone();
+    match act(&state, &req, &actor, move |conn, ctx| {
+        ops::users::edit(conn, ctx, &target, edit)
+    })
+    .await
+    {
+        Ok(_) => Ok(back_to_user(&id, "profile")),
+        Err(err) => {
+            let refused = refusal(err)?;
+            let user = load_user(&state, &id).await?;
+            let shown = Shown {
+                profile: Some(form),
+                refused: Some(refused),
+                ..Shown::default()
+            };
+            user_page(&req, &state, &actor, user, shown).await
         }
-        Err(e) => return Err(not_found(e)),
     }
-    record(
-        &req,
-        &state,
-        &actor,
-        "admin_user_update",
-        &user.id,
-        "success",
-    )
-    .await;
-    Ok(back_to_user(&user.id, "profile"))
 }
 
-/// Disables (and signs out everywhere) or enables an account; shared with the API.
-pub async fn set_disabled(
-    state: &AppState,
-    actor: &Actor,
-    id: &str,
+async fn set_disabled(
+    req: HttpRequest,
+    id: String,
+    state: web::Data<AppState>,
+    actor: Actor,
     disabled: bool,
-) -> Result<(), AppError> {
-    if disabled && actor.user.as_ref().is_some_and(|u| u.id == id) {
-        return Err(bad_request("you cannot disable your own account"));
-    }
-    let id = id.to_string();
-    state
-        .store
-        .run(move |conn| {
-            crate::store::write_transaction(conn, |conn| {
-                users::set_disabled(conn, &id, disabled, unix_now())?;
-                if disabled {
-                    sessions::delete_others(conn, &id, "")?;
-                }
-                Ok::<_, StoreError>(())
-            })
-        })
-        .await
-        .map_err(not_found)
+) -> Result<HttpResponse, AppError> {
+    let target = id.clone();
+    act(&state, &req, &actor, move |conn, ctx| {
+        ops::users::set_disabled(conn, ctx, &target, disabled)
+    })
+    .await?;
+    Ok(back_to_user(
+        &id,
+        if disabled { "disabled" } else { "enabled" },
+    ))
 }
 
 pub async fn disable_user(
     req: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<CsrfForm>,
+    _: Posted<CsrfOnly>,
     state: web::Data<AppState>,
     actor: Actor,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&state, &req, &form.csrf)?;
-    set_disabled(&state, &actor, &path, true).await?;
-    record(&req, &state, &actor, "admin_user_disable", &path, "success").await;
-    Ok(back_to_user(&path, "disabled"))
+    set_disabled(req, path.into_inner(), state, actor, true).await
 }
 
 pub async fn enable_user(
     req: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<CsrfForm>,
+    _: Posted<CsrfOnly>,
     state: web::Data<AppState>,
     actor: Actor,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&state, &req, &form.csrf)?;
-    set_disabled(&state, &actor, &path, false).await?;
-    record(&req, &state, &actor, "admin_user_enable", &path, "success").await;
-    Ok(back_to_user(&path, "enabled"))
+    set_disabled(req, path.into_inner(), state, actor, false).await
 }
 
 pub async fn unlock_user(
     req: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<CsrfForm>,
+    _: Posted<CsrfOnly>,
     state: web::Data<AppState>,
     actor: Actor,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&state, &req, &form.csrf)?;
-    let id = path.to_string();
-    state
-        .store
-        .run(move |conn| users::unlock(conn, &id))
-        .await
-        .map_err(not_found)?;
-    record(&req, &state, &actor, "admin_user_unlock", &path, "success").await;
-    Ok(back_to_user(&path, "unlocked"))
+    let id = path.into_inner();
+    let target = id.clone();
+    act(&state, &req, &actor, move |conn, ctx| {
+        ops::users::unlock(conn, ctx, &target)
+    })
+    .await?;
+    Ok(back_to_user(&id, "unlocked"))
 }

@@ -1,68 +1,35 @@
 //! Sensitive actions on one account, each confirmed with the admin's own password: resetting
-//! the password or two-step sign-in, changing roles, deleting the user (`remove_user` is shared
-//! with the API) and ending sessions.
-
-use std::sync::Arc;
+//! the password or two-step sign-in, changing roles, deleting the user; and ending sessions.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::user::{back_to_user, load_user};
 use super::{
-    bad_request, check_csrf, confirm_password, not_found, once, record, temporary_password,
-    ConfirmForm, DeleteForm,
+    act, bad_request, confirm, confirmed, once, temporary_password, ConfirmForm, DeleteForm, Posted,
 };
 use crate::admin::{Actor, ROLES};
 use crate::error::AppError;
+use crate::ops::{self, users::UserEdit};
 use crate::state::AppState;
-use crate::store::admin as queries;
-use crate::store::sessions;
-use crate::store::users::{self, User};
-use crate::store::{unix_now, StoreError};
-use crate::web::{login, second_factor, see_other};
+use crate::web::see_other;
 
 pub async fn reset_password(
     req: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<ConfirmForm>,
+    Posted(form): Posted<ConfirmForm>,
     state: web::Data<AppState>,
     actor: Actor,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&state, &req, &form.csrf)?;
     let user = load_user(&state, &path).await?;
-    confirm_password(
-        &req,
-        &state,
-        &actor,
-        &form.password,
-        "admin_user_password_reset",
-        &user.id,
-    )
-    .await?;
+    let action = ("admin_user_password_reset", user.id.as_str());
+    confirm(&state, &req, &actor, &form.password, action).await?;
     let temporary = temporary_password();
-    let worker = Arc::clone(&state);
-    let (id, secret) = (user.id.clone(), temporary.clone());
-    tokio::task::spawn_blocking(move || {
-        let hash = worker.hasher.hash(&secret)?;
-        let mut conn = worker.store.conn()?;
-        crate::store::write_transaction(&mut conn, |conn| {
-            users::set_password(conn, &id, &hash, true, unix_now())?;
-            users::unlock(conn, &id)?;
-            sessions::delete_others(conn, &id, "")?;
-            Ok::<_, StoreError>(())
-        })?;
-        Ok::<_, AppError>(())
+    let hash = state.hash_password(&temporary).await?;
+    let id = user.id.clone();
+    act(&state, &req, &actor, move |conn, ctx| {
+        ops::users::set_password(conn, ctx, &id, &hash, true)
     })
-    .await
-    .map_err(|e| AppError::Internal(format!("password reset: {e}")))??;
-    record(
-        &req,
-        &state,
-        &actor,
-        "admin_user_password_reset",
-        &user.id,
-        "success",
-    )
-    .await;
+    .await?;
     once(
         &state,
         &req,
@@ -81,32 +48,22 @@ pub async fn reset_password(
 pub async fn reset_totp(
     req: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<ConfirmForm>,
+    Posted(form): Posted<ConfirmForm>,
     state: web::Data<AppState>,
     actor: Actor,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&state, &req, &form.csrf)?;
-    let user = load_user(&state, &path).await?;
-    confirm_password(
-        &req,
+    let id = path.into_inner();
+    let target = id.clone();
+    confirmed(
         &state,
+        &req,
         &actor,
         &form.password,
-        "admin_user_totp_reset",
-        &user.id,
+        ("admin_user_totp_reset", &id),
+        move |conn, ctx| ops::users::reset_second_factor(conn, ctx, &target),
     )
     .await?;
-    second_factor::disable(&state, &user, &actor.id).await?;
-    record(
-        &req,
-        &state,
-        &actor,
-        "admin_user_totp_reset",
-        &user.id,
-        "success",
-    )
-    .await;
-    Ok(back_to_user(&user.id, "totp"))
+    Ok(back_to_user(&id, "totp"))
 }
 
 #[derive(serde::Deserialize)]
@@ -119,145 +76,72 @@ pub struct RolesForm {
     role_auditor: Option<String>,
 }
 
+super::csrf_forms!(RolesForm);
+
+impl RolesForm {
+    /// The roles ticked, in the console's order.
+    pub fn chosen(&self) -> Vec<String> {
+        let ticked = [
+            self.role_admin.is_some(),
+            self.role_user_manager.is_some(),
+            self.role_auditor.is_some(),
+        ];
+        ROLES
+            .iter()
+            .zip(ticked)
+            .filter(|(_, on)| *on)
+            .map(|(r, _)| r.to_string())
+            .collect()
+    }
+}
+
+/// Sets the roles ticked (refused when it would leave no enabled admin).
 pub async fn set_roles(
     req: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<RolesForm>,
+    Posted(form): Posted<RolesForm>,
     state: web::Data<AppState>,
     actor: Actor,
 ) -> Result<HttpResponse, AppError> {
-    let form = form.into_inner();
-    check_csrf(&state, &req, &form.csrf)?;
-    let user = load_user(&state, &path).await?;
-    confirm_password(
-        &req,
+    let id = path.into_inner();
+    let edit = UserEdit {
+        roles: Some(form.chosen()),
+        ..UserEdit::default()
+    };
+    let target = id.clone();
+    confirmed(
         &state,
+        &req,
         &actor,
         &form.password,
-        "admin_user_roles",
-        &user.id,
+        ("admin_user_roles", &id),
+        move |conn, ctx| ops::users::edit(conn, ctx, &target, edit),
     )
     .await?;
-    let chosen: Vec<&str> = [
-        ("admin", form.role_admin.is_some()),
-        ("user_manager", form.role_user_manager.is_some()),
-        ("auditor", form.role_auditor.is_some()),
-    ]
-    .iter()
-    .filter(|(_, on)| *on)
-    .map(|(r, _)| *r)
-    .collect();
-    // Roles the console does not know are kept as they are.
-    let mut roles: Vec<String> = user
-        .roles
-        .split_whitespace()
-        .filter(|r| !ROLES.contains(r))
-        .map(String::from)
-        .collect();
-    roles.extend(chosen.iter().map(|r| r.to_string()));
-    let roles = roles.join(" ");
-    let id = user.id.clone();
-    let new_roles = roles.clone();
-    // Rolled back (as a conflict) when it would leave no enabled admin.
-    let saved = state
-        .store
-        .run(move |conn| {
-            crate::store::write_transaction(conn, |conn| {
-                queries::set_roles(conn, &id, &new_roles, unix_now())?;
-                if queries::count_enabled_with_role(conn, "admin")? == 0 {
-                    return Err(StoreError::Conflict);
-                }
-                Ok::<_, StoreError>(())
-            })
-        })
-        .await;
-    match saved {
-        Ok(()) => {}
-        Err(StoreError::Conflict) => {
-            record(
-                &req,
-                &state,
-                &actor,
-                "admin_user_roles",
-                &user.id,
-                "failure",
-            )
-            .await;
-            return Err(bad_request("at least one enabled admin must remain"));
-        }
-        Err(e) => return Err(not_found(e)),
-    }
-    let mut event = login::event(
-        &req,
-        &state,
-        &actor.id,
-        "admin_user_roles",
-        &user.id,
-        "success",
-    );
-    event.detail = format!("roles: {roles}");
-    state.audit(event).await;
-    Ok(back_to_user(&user.id, "roles"))
-}
-
-/// Deletes a user (not oneself, not the last admin); shared with the API.
-pub async fn remove_user(state: &AppState, actor: &Actor, id: &str) -> Result<User, AppError> {
-    if actor.user.as_ref().is_some_and(|u| u.id == id) {
-        return Err(bad_request("you cannot delete your own account"));
-    }
-    let id = id.to_string();
-    state
-        .store
-        .run(move |conn| {
-            crate::store::write_transaction(conn, |conn| {
-                let user = users::get(conn, &id)?.ok_or(StoreError::NotFound)?;
-                if user.has_role("admin")
-                    && queries::count_enabled_with_role(conn, "admin")? <= 1
-                    && !user.disabled
-                {
-                    return Ok(Err(user));
-                }
-                queries::delete_user(conn, &id)?;
-                Ok::<_, StoreError>(Ok(user))
-            })
-        })
-        .await
-        .map_err(not_found)?
-        .map_err(|_| bad_request("the last enabled admin cannot be deleted"))
+    Ok(back_to_user(&id, "roles"))
 }
 
 pub async fn delete_user(
     req: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<DeleteForm>,
+    Posted(form): Posted<DeleteForm>,
     state: web::Data<AppState>,
     actor: Actor,
 ) -> Result<HttpResponse, AppError> {
-    let form = form.into_inner();
-    check_csrf(&state, &req, &form.csrf)?;
     let user = load_user(&state, &path).await?;
     if form.confirm.trim().to_lowercase() != user.username {
         return Err(bad_request("type the username to confirm the deletion"));
     }
-    confirm_password(
-        &req,
+    let id = user.id.clone();
+    confirmed(
         &state,
+        &req,
         &actor,
         &form.password,
-        "admin_user_delete",
-        &user.id,
+        ("admin_user_delete", &user.id),
+        move |conn, ctx| ops::users::delete(conn, ctx, &id),
     )
     .await?;
-    remove_user(&state, &actor, &user.id).await?;
-    record(
-        &req,
-        &state,
-        &actor,
-        "admin_user_delete",
-        &user.id,
-        "success",
-    )
-    .await;
     Ok(see_other("/admin/users"))
 }
 
@@ -269,35 +153,21 @@ pub struct EndSessionsForm {
     sid: String,
 }
 
+super::csrf_forms!(EndSessionsForm);
+
 pub async fn end_sessions(
     req: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<EndSessionsForm>,
+    Posted(form): Posted<EndSessionsForm>,
     state: web::Data<AppState>,
     actor: Actor,
 ) -> Result<HttpResponse, AppError> {
-    let form = form.into_inner();
-    check_csrf(&state, &req, &form.csrf)?;
-    let id = path.to_string();
-    let sid = form.sid.clone();
-    state
-        .store
-        .run(move |conn| {
-            if sid.is_empty() {
-                sessions::delete_others(conn, &id, "").map(|_| ())
-            } else {
-                sessions::delete_for_user(conn, &id, &sid).map(|_| ())
-            }
-        })
-        .await?;
-    record(
-        &req,
-        &state,
-        &actor,
-        "admin_user_sessions_end",
-        &path,
-        "success",
-    )
-    .await;
-    Ok(back_to_user(&path, "sessions"))
+    let id = path.into_inner();
+    let target = id.clone();
+    act(&state, &req, &actor, move |conn, ctx| {
+        let sid = Some(form.sid.as_str()).filter(|s| !s.is_empty());
+        ops::users::end_sessions(conn, ctx, &target, sid)
+    })
+    .await?;
+    Ok(back_to_user(&id, "sessions"))
 }

@@ -1,17 +1,15 @@
 //! The user list: searching and paging through accounts, and creating new ones (with a
 //! one-time password). `create_account` is shared with the API.
 
-use std::sync::Arc;
-
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::{
-    account_error, bad_request, check_csrf, non_empty, once, page, record, temporary_password, Nav,
-};
+use super::{once, page_with_status, refusal, temporary_password, Nav, Posted};
 use crate::accounts::{self, NewUser};
 use crate::admin::{Actor, Permission};
 use crate::error::AppError;
+use crate::ops::{self, OpsError};
 use crate::state::AppState;
 use crate::store::admin as queries;
 use crate::store::unix_now;
@@ -70,6 +68,9 @@ struct UsersPage {
     prev: Option<String>,
     next: Option<String>,
     can_write: bool,
+    /// The new-user form as submitted, and why it was refused.
+    form: CreateUserForm,
+    error: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
@@ -95,6 +96,19 @@ pub async fn users(
     actor: Actor,
 ) -> Result<HttpResponse, AppError> {
     let UsersQuery { q, page: number } = query.into_inner();
+    let form = CreateUserForm::default();
+    users_page(&req, &state, &actor, q, number, form, None).await
+}
+
+async fn users_page(
+    req: &HttpRequest,
+    state: &AppState,
+    actor: &Actor,
+    q: String,
+    number: Option<i64>,
+    form: CreateUserForm,
+    refused: Option<(StatusCode, String)>,
+) -> Result<HttpResponse, AppError> {
     let number = number.unwrap_or(1).max(1);
     let search = q.clone();
     let (found, total) = state
@@ -106,7 +120,11 @@ pub async fn users(
     let prev = (number > 1).then(|| page_link(&q, number - 1));
     let next = (number < pages).then(|| page_link(&q, number + 1));
     let can_write = actor.may(Permission::UsersWrite);
-    page(&state, &req, &actor, |nav| {
+    let (status, error) = match refused {
+        Some((status, why)) => (status, Some(why)),
+        None => (StatusCode::OK, None),
+    };
+    page_with_status(state, req, actor, status, |nav| {
         UsersPage {
             nav,
             q,
@@ -117,112 +135,84 @@ pub async fn users(
             prev,
             next,
             can_write,
+            form,
+            error,
         }
         .render()
     })
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, Default)]
 pub struct CreateUserForm {
     csrf: Option<String>,
     #[serde(default)]
-    username: String,
+    pub username: String,
     #[serde(default)]
-    email: String,
+    pub email: String,
     #[serde(default)]
-    name: String,
+    pub name: String,
 }
 
-/// Creates a user with a temporary password (shown once) that must be changed at first sign-in.
+super::csrf_forms!(CreateUserForm);
+
+/// Creates a user with a temporary password (shown once) that must be changed at first
+/// sign-in; a refusal shows the form again, filled in, with the reason.
 pub async fn create_user(
     req: HttpRequest,
-    form: web::Form<CreateUserForm>,
+    Posted(form): Posted<CreateUserForm>,
     state: web::Data<AppState>,
     actor: Actor,
 ) -> Result<HttpResponse, AppError> {
-    let form = form.into_inner();
-    check_csrf(&state, &req, &form.csrf)?;
-    let user = create_account(&state, &form.username, &form.email, &form.name, None).await;
-    let user = match user {
+    let mut ctx = state.ops_context(&req, &actor.id);
+    ctx.acting_user = actor.user.as_ref().map(|u| u.id.clone());
+    let created = create_account(&state, ctx, &form.username, &form.email, &form.name).await;
+    let (user, password) = match created {
         Ok(created) => created,
-        Err(e) => {
-            record(
+        Err(err) => {
+            let refused = refusal(err)?;
+            return users_page(
                 &req,
                 &state,
                 &actor,
-                "admin_user_create",
-                &form.username,
-                "failure",
+                String::new(),
+                None,
+                form,
+                Some(refused),
             )
             .await;
-            return Err(e);
         }
     };
-    record(
-        &req,
-        &state,
-        &actor,
-        "admin_user_create",
-        &user.0.id,
-        "success",
-    )
-    .await;
     once(
         &state,
         &req,
         &actor,
         "User created",
-        &format!("Give {} this temporary password; they choose their own at first sign-in. It is shown only now.", user.0.username),
+        &format!("Give {} this temporary password; they choose their own at first sign-in. It is shown only now.", user.username),
         "Temporary password",
-        user.1,
-        format!("/admin/users/{}", user.0.id),
+        password,
+        format!("/admin/users/{}", user.id),
     )
 }
 
-/// Validates and creates an account; returns it with its one-time password. `password` is the
-/// caller's choice (API), else a temporary one is made. Either way it must be changed at first
-/// sign-in.
+/// Checks and creates an account with a temporary password, which it returns (shown once)
+/// and which must be changed at first sign-in. Shared with the API.
 pub async fn create_account(
-    state: &web::Data<AppState>,
+    state: &AppState,
+    ctx: ops::Context,
     username: &str,
     email: &str,
     name: &str,
-    password: Option<String>,
 ) -> Result<(User, String), AppError> {
-    let username = accounts::normalize_username(username).map_err(account_error)?;
-    let email = match non_empty(email) {
-        Some(e) => Some(accounts::normalize_email(&e).map_err(account_error)?),
-        None => None,
-    };
-    let name = non_empty(name);
-    if name.as_ref().is_some_and(|n| n.chars().count() > 200) {
-        return Err(bad_request("a name has at most 200 characters"));
-    }
-    let password = password.unwrap_or_else(temporary_password);
-    let worker = Arc::clone(state);
-    let secret = password.clone();
-    let user = tokio::task::spawn_blocking(move || {
-        let mut conn = worker.store.conn().map_err(AppError::from)?;
-        let new = NewUser {
-            username,
-            email,
-            name,
-            roles: Vec::new(),
-            must_change_password: true,
-            email_verified: false,
-        };
-        let min_length = worker.config.settings.password.min_length;
-        accounts::create(
-            &mut conn,
-            &worker.hasher,
-            min_length,
-            new,
-            &secret,
-            unix_now(),
-        )
-        .map_err(account_error)
-    })
-    .await
-    .map_err(|e| AppError::Internal(format!("create user: {e}")))??;
+    let mut new = NewUser::checked(username, email, name, &[]).map_err(OpsError::from)?;
+    new.must_change_password = true;
+    let password = temporary_password();
+    let min_length = state.config.settings.password.min_length;
+    accounts::check_password(&password, min_length, &new.username, new.email.as_deref())
+        .map_err(OpsError::from)?;
+    let hash = state.hash_password(&password).await?;
+    let user = state
+        .store
+        .run(move |conn| ops::users::create(conn, &ctx, new, hash))
+        .await?;
     Ok((user, password))
 }

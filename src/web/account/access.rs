@@ -2,7 +2,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::{signed_in_for_post, ACCOUNT_PATH};
+use super::{PersonPost, ACCOUNT_PATH};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::{consents, grants, sessions, unix_now, write_transaction, StoreError};
@@ -17,18 +17,15 @@ pub struct EndSessionForm {
     sid: String,
 }
 
+crate::web::csrf::csrf_forms!(EndSessionForm);
+
 /// `POST /account/sessions/end`: ends one of the person's sessions and the grants made in it
 /// (except `offline_access` ones). Ending the current one signs this browser out.
 pub async fn end_session(
     req: HttpRequest,
-    form: web::Form<EndSessionForm>,
+    PersonPost { signed_in, form }: PersonPost<EndSessionForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let form = form.into_inner();
-    let signed_in = match signed_in_for_post(&state, &req, form.csrf.as_deref()).await? {
-        Ok(signed_in) => signed_in,
-        Err(redirect) => return Ok(redirect),
-    };
     let (user_id, sid) = (signed_in.user.id.clone(), form.sid.clone());
     let ended = state
         .store
@@ -53,7 +50,7 @@ pub async fn end_session(
         let mut response = see_other("/login");
         response
             .add_cookie(&session::removal_cookie(&state))
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+            .map_err(AppError::failed)?;
         return Ok(response);
     }
     Ok(see_other("/account?done=session"))
@@ -66,18 +63,15 @@ pub struct WithdrawForm {
     client_id: String,
 }
 
+crate::web::csrf::csrf_forms!(WithdrawForm);
+
 /// `POST /account/consents/withdraw`: forgets the consent and revokes the person's grants to
 /// that client (its refresh tokens, and its access tokens at userinfo).
 pub async fn withdraw_consent(
     req: HttpRequest,
-    form: web::Form<WithdrawForm>,
+    PersonPost { signed_in, form }: PersonPost<WithdrawForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let form = form.into_inner();
-    let signed_in = match signed_in_for_post(&state, &req, form.csrf.as_deref()).await? {
-        Ok(signed_in) => signed_in,
-        Err(redirect) => return Ok(redirect),
-    };
     let (user_id, client_id) = (signed_in.user.id.clone(), form.client_id.clone());
     let withdrawn = state
         .store

@@ -11,10 +11,8 @@ pub use access::*;
 pub use password::*;
 pub use totp::*;
 
-use std::sync::Arc;
-
-use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::session::{self, SignedIn};
@@ -25,6 +23,7 @@ use crate::security::rate_limit::Decision;
 use crate::state::AppState;
 use crate::store::users::User;
 use crate::store::{backup_codes, clients, consents, sessions, unix_now, StoreError};
+use crate::web::csrf::CsrfForm;
 
 pub const ACCOUNT_PATH: &str = "/account";
 
@@ -176,10 +175,8 @@ pub async fn show(
     req: HttpRequest,
     query: web::Query<ShowQuery>,
     state: web::Data<AppState>,
+    Person(signed_in): Person,
 ) -> Result<HttpResponse, AppError> {
-    let Some(signed_in) = session::current(&state, &req).await? else {
-        return Ok(see_other("/login"));
-    };
     let shown = Shown {
         notice: notice_for(&query.done),
         ..Shown::default()
@@ -187,19 +184,55 @@ pub async fn show(
     account_page(&req, &state, &signed_in, StatusCode::OK, shown).await
 }
 
-/// A post's gate: the CSRF token first (403 and nothing changes), then the session (a 303 to
-/// the login page without one).
-async fn signed_in_for_post(
-    state: &AppState,
-    req: &HttpRequest,
-    submitted_csrf: Option<&str>,
-) -> Result<Result<SignedIn, HttpResponse>, AppError> {
-    if !csrf::verify(state, req, submitted_csrf) {
-        return Err(super::csrf_refused());
+type Pending<T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, actix_web::Error>>>>;
+
+/// Without a live session, the account pages send the browser to sign in.
+fn to_login() -> actix_web::Error {
+    actix_web::error::InternalError::from_response("not signed in", see_other("/login")).into()
+}
+
+/// The person signed in: a handler taking it runs only with a live session (otherwise a 303
+/// to the login page).
+pub struct Person(pub SignedIn);
+
+impl FromRequest for Person {
+    type Error = actix_web::Error;
+    type Future = Pending<Person>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .ok_or_else(AppError::no_state)?;
+            match session::current(state, &req).await? {
+                Some(signed_in) => Ok(Person(signed_in)),
+                None => Err(to_login()),
+            }
+        })
     }
-    Ok(session::current(state, req)
-        .await?
-        .ok_or_else(|| see_other("/login")))
+}
+
+/// A posted account form: the CSRF token first (403, and nothing changes), then the session
+/// (a 303 to the login page without one).
+pub struct PersonPost<F> {
+    pub signed_in: SignedIn,
+    pub form: F,
+}
+
+impl<F: serde::de::DeserializeOwned + CsrfForm + 'static> FromRequest for PersonPost<F> {
+    type Error = actix_web::Error;
+    type Future = Pending<PersonPost<F>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let posted = super::csrf::Posted::<F>::from_request(req, payload);
+        let person = Person::from_request(req, payload);
+        Box::pin(async move {
+            let super::csrf::Posted(form) = posted.await?;
+            let Person(signed_in) = person.await?;
+            Ok(PersonPost { signed_in, form })
+        })
+    }
 }
 
 /// Secrets checked on the account page (password, codes) count per account against the login
@@ -215,39 +248,28 @@ async fn throttle(state: &AppState, user: &User) -> Result<(), HttpResponse> {
         .await;
     match decision {
         Decision::Allowed => Ok(()),
-        Decision::Limited { retry_after } => {
-            let mut response = crate::error::page(
-                StatusCode::TOO_MANY_REQUESTS,
-                "Too many attempts",
-                "Wait a minute, then try again.",
-            );
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                header::HeaderValue::from(retry_after.max(1)),
-            );
-            Err(response)
-        }
+        Decision::Limited { retry_after } => Err(actix_web::ResponseError::error_response(
+            &AppError::TooMany {
+                retry_after,
+                oauth: false,
+            },
+        )),
     }
 }
 
+/// Whether `password` is the person's, checked through the shared per-core hasher.
 async fn password_is_right(
-    state: &Arc<AppState>,
+    state: &AppState,
     user: &User,
-    password: String,
+    password: &str,
 ) -> Result<bool, AppError> {
     if password.is_empty() {
         return Ok(false);
     }
-    let hasher_state = Arc::clone(state);
-    let hash = user.password_hash.clone();
-    tokio::task::spawn_blocking(move || {
-        matches!(
-            hasher_state.hasher.verify(&password, &hash),
-            Verification::Match { .. }
-        )
-    })
-    .await
-    .map_err(|e| AppError::Internal(format!("password check: {e}")))
+    let verified = state
+        .verify_password(password, Some(&user.password_hash))
+        .await?;
+    Ok(matches!(verified, Verification::Match { .. }))
 }
 
 /// A code shaped like a TOTP code (six digits), so that a backup code is never used up where

@@ -1,14 +1,12 @@
 //! The second factor: enrolling an authenticator (a secret to scan, then a first code), turning
 //! it off, and making a new set of backup codes (shown once).
 
-use std::sync::Arc;
-
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::{
-    account_page, looks_like_totp, password_is_right, signed_in_for_post, throttle, Shown,
+    account_page, looks_like_totp, password_is_right, throttle, Person, PersonPost, Shown,
     ACCOUNT_PATH,
 };
 use crate::error::AppError;
@@ -66,10 +64,8 @@ fn codes_page(heading: &str, codes: Vec<String>) -> Result<HttpResponse, AppErro
 pub async fn totp_page(
     req: HttpRequest,
     state: web::Data<AppState>,
+    Person(signed_in): Person,
 ) -> Result<HttpResponse, AppError> {
-    let Some(signed_in) = session::current(&state, &req).await? else {
-        return Ok(see_other("/login"));
-    };
     if signed_in.user.totp_enabled {
         // A new secret would replace the one in use: turn it off first.
         return Ok(see_other(ACCOUNT_PATH));
@@ -89,18 +85,15 @@ pub struct CodeForm {
     code: String,
 }
 
+crate::web::csrf::csrf_forms!(CodeForm);
+
 /// `POST /account/totp`: the first code turns the second factor on; the backup codes are shown
 /// once.
 pub async fn totp_confirm(
     req: HttpRequest,
-    form: web::Form<CodeForm>,
+    PersonPost { signed_in, form }: PersonPost<CodeForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let form = form.into_inner();
-    let signed_in = match signed_in_for_post(&state, &req, form.csrf.as_deref()).await? {
-        Ok(signed_in) => signed_in,
-        Err(redirect) => return Ok(redirect),
-    };
     let user = &signed_in.user;
     if user.totp_enabled {
         return Ok(see_other(ACCOUNT_PATH));
@@ -140,17 +133,14 @@ pub struct DisableForm {
     password: String,
 }
 
+crate::web::csrf::csrf_forms!(DisableForm);
+
 /// `POST /account/totp/disable`: a current code, or the password, turns the second factor off.
 pub async fn totp_disable(
     req: HttpRequest,
-    form: web::Form<DisableForm>,
+    PersonPost { signed_in, form }: PersonPost<DisableForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let form = form.into_inner();
-    let signed_in = match signed_in_for_post(&state, &req, form.csrf.as_deref()).await? {
-        Ok(signed_in) => signed_in,
-        Err(redirect) => return Ok(redirect),
-    };
     let user = signed_in.user.clone();
     if !user.totp_enabled {
         return Ok(see_other(ACCOUNT_PATH));
@@ -163,8 +153,7 @@ pub async fn totp_disable(
         let proof = second_factor::verify_code(&state, &user, code).await?;
         (proof.is_some(), CODE_INVALID)
     } else if !password.is_empty() {
-        let state_arc: Arc<AppState> = Arc::clone(&state);
-        let right = password_is_right(&state_arc, &user, password).await?;
+        let right = password_is_right(&state, &user, &password).await?;
         (right, "That password is not right.")
     } else {
         (
@@ -187,14 +176,9 @@ pub async fn totp_disable(
 /// stops working.
 pub async fn regenerate_backup_codes(
     req: HttpRequest,
-    form: web::Form<CodeForm>,
+    PersonPost { signed_in, form }: PersonPost<CodeForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let form = form.into_inner();
-    let signed_in = match signed_in_for_post(&state, &req, form.csrf.as_deref()).await? {
-        Ok(signed_in) => signed_in,
-        Err(redirect) => return Ok(redirect),
-    };
     let user = signed_in.user.clone();
     if !user.totp_enabled {
         return Ok(see_other(ACCOUNT_PATH));

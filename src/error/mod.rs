@@ -7,7 +7,12 @@ use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 
 use crate::crypto::CryptoError;
+use crate::ops::OpsError;
 use crate::store::StoreError;
+
+mod json;
+
+pub use json::{oauth_errors, oauth_json, ApiError};
 
 /// An OAuth 2.0 error (RFC 6749 §5.2) as a protocol endpoint returns it.
 #[derive(Debug, Clone)]
@@ -108,8 +113,44 @@ pub enum AppError {
     },
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// Over a rate limit: 429 with `Retry-After`; as OAuth JSON on protocol endpoints.
+    #[error("too many requests")]
+    TooMany { retry_after: i64, oauth: bool },
+    /// A failure of ours; the whole cause chain goes to the log, nothing to the caller.
+    #[error("{}", cause_chain(.0.as_ref()))]
+    Failed(Box<dyn std::error::Error + Send + Sync>),
+    /// A failure described in words (prefer [`AppError::failed`], which keeps the causes).
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// An error and its sources, `outer: inner: innermost`.
+pub fn cause_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+impl From<OpsError> for AppError {
+    fn from(err: OpsError) -> Self {
+        match err {
+            OpsError::Invalid(why) => AppError::page(StatusCode::BAD_REQUEST, "Not done", why),
+            OpsError::Duplicate(why) => AppError::page(StatusCode::CONFLICT, "Already exists", why),
+            OpsError::NotFound(what) => AppError::page(
+                StatusCode::NOT_FOUND,
+                "Not found",
+                format!("no such {what}"),
+            ),
+            OpsError::Forbidden(why) => AppError::page(StatusCode::FORBIDDEN, "Not allowed", why),
+            OpsError::Store(e) => e.into(),
+            OpsError::Crypto(e) => e.into(),
+        }
+    }
 }
 
 impl From<OAuthError> for AppError {
@@ -122,14 +163,14 @@ impl From<StoreError> for AppError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::Unavailable(msg) => AppError::Unavailable(msg),
-            other => AppError::Internal(other.to_string()),
+            other => AppError::failed(other),
         }
     }
 }
 
 impl From<CryptoError> for AppError {
     fn from(err: CryptoError) -> Self {
-        AppError::Internal(err.to_string())
+        AppError::failed(err)
     }
 }
 
@@ -148,7 +189,8 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Page { status, .. } => *status,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Failed(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -156,17 +198,14 @@ impl ResponseError for AppError {
         let status = self.status_code();
         match self {
             AppError::OAuth(e) => {
-                let mut response = HttpResponse::build(status);
-                response
-                    .insert_header((header::CACHE_CONTROL, "no-store"))
-                    .insert_header((header::PRAGMA, "no-cache"));
+                let mut response = oauth_json(status, e.code, &e.description);
                 if e.status == StatusCode::UNAUTHORIZED {
-                    response.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"idp\""));
+                    response.headers_mut().insert(
+                        header::WWW_AUTHENTICATE,
+                        HeaderValue::from_static("Basic realm=\"idp\""),
+                    );
                 }
-                response.json(serde_json::json!({
-                    "error": e.code,
-                    "error_description": e.description,
-                }))
+                response
             }
             AppError::Bearer(e) => {
                 let challenge = match e.code {
@@ -188,8 +227,8 @@ impl ResponseError for AppError {
                     None => response.finish(),
                 }
             }
-            AppError::Unavailable(cause) => {
-                tracing::warn!(%cause, "service unavailable");
+            AppError::Unavailable(_) => {
+                self.log();
                 let mut response = page(
                     status,
                     "Temporarily unavailable",
@@ -200,8 +239,28 @@ impl ResponseError for AppError {
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
                 response
             }
-            AppError::Internal(cause) => {
-                tracing::error!(%cause, "internal error");
+            AppError::TooMany { retry_after, oauth } => {
+                let mut response = if *oauth {
+                    oauth_json(
+                        status,
+                        "temporarily_unavailable",
+                        "too many requests; retry later",
+                    )
+                } else {
+                    page(
+                        status,
+                        "Too many attempts",
+                        "Wait a minute, then try again.",
+                    )
+                };
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from((*retry_after).max(1)),
+                );
+                response
+            }
+            AppError::Failed(_) | AppError::Internal(_) => {
+                self.log();
                 page(
                     status,
                     "Something went wrong",
@@ -215,6 +274,28 @@ impl ResponseError for AppError {
 }
 
 impl AppError {
+    /// The application state is missing: a wiring mistake, never a caller's.
+    pub fn no_state() -> AppError {
+        AppError::Internal("no application state".into())
+    }
+
+    /// A failure of ours, keeping `err` and its causes for the log.
+    pub fn failed(err: impl std::error::Error + Send + Sync + 'static) -> AppError {
+        AppError::Failed(Box::new(err))
+    }
+
+    /// Logs a failure of ours (with its cause chain) or an outage; other errors are answers.
+    fn log(&self) {
+        match self {
+            AppError::Failed(err) => {
+                tracing::error!(cause = %cause_chain(err.as_ref()), "internal error")
+            }
+            AppError::Internal(cause) => tracing::error!(%cause, "internal error"),
+            AppError::Unavailable(cause) => tracing::warn!(%cause, "service unavailable"),
+            _ => {}
+        }
+    }
+
     pub fn page(status: StatusCode, title: &'static str, message: impl Into<String>) -> AppError {
         AppError::Page {
             status,
