@@ -1,13 +1,13 @@
 //! What the first start creates, and what every start tells the operator.
 
-use crate::accounts::{self, AccountError, NewUser};
+use crate::accounts::NewUser;
 use crate::config::Config;
 use crate::crypto::kek::KekSource;
 use crate::crypto::keys::SigningAlg;
 use crate::crypto::password::PasswordHasher;
 use crate::crypto::secrets::random_token;
 use crate::store::{users, AnyConnection};
-use crate::CommandError;
+use crate::{ops, CommandError};
 
 pub const FIRST_ADMIN: &str = "admin";
 
@@ -17,11 +17,11 @@ pub struct FirstAdmin {
 }
 
 /// Creates an administrator when the store has no user at all, with a random one-time password
-/// that must be changed at first sign-in.
+/// that must be changed at first sign-in; the audit trail records it as done by `system`.
 pub fn first_admin(
     conn: &mut AnyConnection,
     hasher: &PasswordHasher,
-    now: i64,
+    audit_key: [u8; 32],
 ) -> Result<Option<FirstAdmin>, CommandError> {
     if users::count(conn)? > 0 {
         return Ok(None);
@@ -35,13 +35,15 @@ pub fn first_admin(
         must_change_password: true,
         email_verified: false,
     };
-    match accounts::create(conn, hasher, 12, new, &password, now) {
+    let hash = hasher.hash(&password)?;
+    let ctx = ops::Context::new(audit_key, "system");
+    match ops::users::create(conn, &ctx, new, hash) {
         Ok(_) => Ok(Some(FirstAdmin {
             username: FIRST_ADMIN.to_string(),
             password,
         })),
         // Another node starting on the same database created it first.
-        Err(AccountError::Duplicate) => Ok(None),
+        Err(ops::OpsError::Duplicate(_)) => Ok(None),
         Err(e) => Err(CommandError(format!("cannot create the first admin: {e}"))),
     }
 }

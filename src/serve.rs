@@ -36,7 +36,8 @@ pub fn run(config: Config) -> Result<(), CommandError> {
         .ok_or_else(|| CommandError("no signing keys could be loaded".into()))?;
     let hasher = PasswordHasher::new(config.settings.password.argon2)?;
     // Nothing that can fail stands between creating the admin and printing its password.
-    let admin = bootstrap::first_admin(&mut conn, &hasher, now)?;
+    let audit_key = kek.derive(crate::state::AUDIT_KEY_LABEL);
+    let admin = bootstrap::first_admin(&mut conn, &hasher, audit_key)?;
     drop(conn);
     bootstrap::print_banner(&config, &created_keys, admin.as_ref());
     let refresh = Duration::from_secs(config.settings.keys.refresh_secs);

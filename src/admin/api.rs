@@ -14,7 +14,7 @@ use crate::state::AppState;
 use crate::store::clients::{self, Client};
 use crate::store::unix_now;
 use crate::store::users::User;
-use crate::web::login;
+use crate::web::signin;
 
 const MAX_LIST: i64 = 1000;
 
@@ -46,7 +46,7 @@ pub async fn authenticate(state: &AppState, req: &HttpRequest) -> Result<Actor, 
         }),
         Ok(None) => {
             state
-                .audit(login::event(
+                .audit(signin::event(
                     req,
                     state,
                     "anonymous",

@@ -211,7 +211,7 @@ fn gate(
         };
         if !actor.may(permission) {
             let path = req.path().to_string();
-            let event = crate::web::login::event(
+            let event = crate::web::signin::event(
                 req.request(),
                 &state,
                 &actor.id,

@@ -9,7 +9,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::second_factor::{self, Proof};
-use super::signin::{sign_in, ticket_user, ticket_user_by_id, LOCAL_DESTINATIONS};
+use super::signin::{event, failed, sign_in, ticket_user, ticket_user_by_id, LOCAL_DESTINATIONS};
 use super::{csrf, password_change, render, with_cookie};
 use crate::crypto::password::Verification;
 use crate::error::AppError;
@@ -17,9 +17,6 @@ use crate::oidc::authorize::pending;
 use crate::state::AppState;
 use crate::store::unix_now;
 use crate::store::users::{self, User};
-
-// Other modules still name these here.
-pub use super::signin::{after_sign_in_url, event, failed, login_url};
 
 pub const LOGIN_FAILED: &str = "Incorrect username or password.";
 
@@ -152,39 +149,18 @@ async fn authenticate(
         .store
         .run(move |conn| users::find_by_login(conn, &login))
         .await?;
-    let permit = state
-        .hashing
-        .acquire()
-        .await
-        .map_err(|e| AppError::Internal(format!("password check: {e}")))?;
-    let hasher_state = Arc::clone(&state);
-    let verified = tokio::task::spawn_blocking(move || {
-        let hasher = &hasher_state.hasher;
-        match user {
-            None => {
-                hasher.verify_dummy(&password);
-                None
-            }
-            Some(user) => match hasher.verify(&password, &user.password_hash) {
-                Verification::Match { needs_rehash } => {
-                    let rehashed = needs_rehash.then(|| hasher.hash(&password).ok()).flatten();
-                    Some((user, rehashed))
-                }
-                Verification::Mismatch => None,
-            },
-        }
-    })
-    .await
-    .map_err(|e| AppError::Internal(format!("password check: {e}")))?;
-    drop(permit);
-    let Some((user, rehashed)) = verified else {
+    // An unknown name costs the same verification as a known one.
+    let stored = user.as_ref().map(|u| u.password_hash.as_str());
+    let verified = state.verify_password(&password, stored).await?;
+    let (Some(user), Verification::Match { needs_rehash }) = (user, verified) else {
         return Ok(None);
     };
     // Checked after the hash, so that disabled and locked accounts cost the same time.
     if user.disabled || user.locked_until.is_some_and(|until| until > unix_now()) {
         return Ok(None);
     }
-    if let Some(hash) = rehashed {
+    if needs_rehash {
+        let hash = state.hash_password(&password).await?;
         let id = user.id.clone();
         state
             .store

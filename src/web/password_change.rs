@@ -2,18 +2,16 @@
 //! any session starts. The ticket from the sign-in names them and is bound to the password hash
 //! being replaced, so it works once.
 
-use std::sync::Arc;
-
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::signin::{check_destination, event, sign_in, ticket_user};
+use super::signin::{check_destination, sign_in, ticket_user};
 use super::{csrf, render, ticket, with_cookie};
 use crate::accounts::{self, AccountError};
 use crate::error::AppError;
+use crate::ops;
 use crate::state::AppState;
-use crate::store::unix_now;
 use crate::store::users::User;
 
 const PURPOSE: &str = "password-change";
@@ -102,31 +100,12 @@ pub async fn change_password(
     ) {
         return page(&req, &state, &user, &amr, &form.req, Some(&why));
     }
-    let hasher_state = Arc::clone(&state);
-    let (target, password) = (user.clone(), form.new_password);
-    tokio::task::spawn_blocking(move || {
-        let mut conn = hasher_state.store.conn()?;
-        accounts::set_password(
-            &mut conn,
-            &hasher_state.hasher,
-            min_length,
-            &target,
-            &password,
-            unix_now(),
-        )
-        .map_err(|e| AppError::Internal(e.to_string()))
-    })
-    .await
-    .map_err(|e| AppError::Internal(format!("password change: {e}")))??;
+    let hash = state.hash_password(&form.new_password).await?;
+    let ctx = state.ops_context(&req, &user.id);
+    let id = user.id.clone();
     state
-        .audit(event(
-            &req,
-            &state,
-            &user.id,
-            "password_changed",
-            &user.id,
-            "success",
-        ))
-        .await;
+        .store
+        .run(move |conn| ops::users::change_own_password(conn, &ctx, &id, &hash, ""))
+        .await?;
     sign_in(&req, &state, &user.id, &amr, &form.req).await
 }

@@ -201,6 +201,6 @@ pub async fn sign_in(
     let mut response = see_other(&after_sign_in_url(pending_id));
     response
         .add_cookie(&session::cookie(state, value))
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(AppError::failed)?;
     Ok(response)
 }

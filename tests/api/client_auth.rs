@@ -141,6 +141,10 @@ async fn head_is_served_wherever_get_is() {
     // No GET at /token, so HEAD is refused the same way.
     let get = server.http.get(server.url("/token")).send().await.unwrap();
     let head = server.http.head(server.url("/token")).send().await.unwrap();
-    assert!(get.status().is_client_error(), "GET /token: {}", get.status());
+    assert!(
+        get.status().is_client_error(),
+        "GET /token: {}",
+        get.status()
+    );
     assert_eq!(head.status(), get.status(), "HEAD /token");
 }

@@ -30,8 +30,7 @@ pub fn answer(
         fields.push(("state", state));
     }
     fields.push(("iss", issuer));
-    let mut url = url::Url::parse(redirect_uri)
-        .map_err(|e| AppError::Internal(format!("registered redirect URI unparsable: {e}")))?;
+    let mut url = url::Url::parse(redirect_uri).map_err(AppError::failed)?;
     if mode == ResponseMode::FormPost {
         return form_post(&url, &fields);
     }
@@ -61,8 +60,8 @@ fn form_post(url: &url::Url, fields: &[(&str, &str)]) -> Result<HttpResponse, Ap
         "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; \
          base-uri 'none'; frame-ancestors 'none'; form-action {origin}"
     );
-    let value = actix_web::http::header::HeaderValue::from_str(&policy)
-        .map_err(|e| AppError::Internal(format!("form_post policy: {e}")))?;
+    let value =
+        actix_web::http::header::HeaderValue::from_str(&policy).map_err(AppError::failed)?;
     response
         .headers_mut()
         .insert(actix_web::http::header::CONTENT_SECURITY_POLICY, value);

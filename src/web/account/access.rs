@@ -6,9 +6,9 @@ use super::{PersonPost, ACCOUNT_PATH};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::{consents, grants, sessions, unix_now, write_transaction, StoreError};
-use crate::web::login::event;
 use crate::web::see_other;
 use crate::web::session;
+use crate::web::signin::event;
 
 #[derive(serde::Deserialize)]
 pub struct EndSessionForm {

@@ -9,8 +9,8 @@ use crate::accounts::{self, AccountError};
 use crate::error::AppError;
 use crate::ops;
 use crate::state::AppState;
-use crate::web::login::event;
 use crate::web::see_other;
+use crate::web::signin::event;
 
 fn password_error(why: &str) -> Shown<'_> {
     Shown {

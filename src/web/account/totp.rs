@@ -12,9 +12,9 @@ use super::{
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::sessions;
-use crate::web::login::event;
 use crate::web::second_factor::{self, Enrolment, Proof};
 use crate::web::session;
+use crate::web::signin::event;
 use crate::web::{csrf, render, see_other, with_cookie};
 
 const CODE_INVALID: &str = "That code is not valid.";
