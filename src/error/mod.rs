@@ -20,6 +20,9 @@ pub struct OAuthError {
     pub code: &'static str,
     pub description: String,
     pub status: StatusCode,
+    /// `invalid_client` for a client that authenticated with HTTP Basic: the answer carries
+    /// `WWW-Authenticate: Basic` (RFC 6749 §5.2), and only then.
+    pub basic_challenge: bool,
 }
 
 impl OAuthError {
@@ -34,6 +37,7 @@ impl OAuthError {
             code,
             description: description.into(),
             status,
+            basic_challenge: false,
         }
     }
 
@@ -199,7 +203,7 @@ impl ResponseError for AppError {
         match self {
             AppError::OAuth(e) => {
                 let mut response = oauth_json(status, e.code, &e.description);
-                if e.status == StatusCode::UNAUTHORIZED {
+                if e.basic_challenge {
                     response.headers_mut().insert(
                         header::WWW_AUTHENTICATE,
                         HeaderValue::from_static("Basic realm=\"idp\""),

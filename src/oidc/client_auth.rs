@@ -119,6 +119,26 @@ pub async fn authenticate(
     form: &Form,
     endpoint: &str,
 ) -> Result<Client, AppError> {
+    let used_basic = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.len() > 6 && v[..6].eq_ignore_ascii_case("basic "));
+    match check_client(state, req, form, endpoint).await {
+        Err(AppError::OAuth(mut e)) if e.code == "invalid_client" => {
+            e.basic_challenge = used_basic;
+            Err(AppError::OAuth(e))
+        }
+        other => other,
+    }
+}
+
+async fn check_client(
+    state: &AppState,
+    req: &HttpRequest,
+    form: &Form,
+    endpoint: &str,
+) -> Result<Client, AppError> {
     let presented = presented(req, form)?;
     let audiences = vec![
         state.config.issuer.clone(),

@@ -1,5 +1,6 @@
 //! Client authentication as other libraries send it: `Ed25519` (RFC 9864) as well as `EdDSA`
-//! for client assertions, and `HEAD` wherever `GET` is served.
+//! for client assertions, a Basic challenge only to clients that used Basic, and `HEAD`
+//! wherever `GET` is served.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -92,7 +93,12 @@ async fn ed25519_assertions_are_accepted_under_both_names(backend: Backend) {
         let body: Value = response.json().await.unwrap();
         assert_eq!(status, 200, "alg {alg}: {body}");
         // The same assertion again is a replay; a tampered one does not verify.
-        assert_eq!(token_with(&server, &assertion).await.status(), 401);
+        let replayed = token_with(&server, &assertion).await;
+        assert_eq!(replayed.status(), 401);
+        assert!(
+            !replayed.headers().contains_key("www-authenticate"),
+            "a client that did not use Basic gets no Basic challenge"
+        );
         let mut tampered = assertion.clone();
         tampered.pop();
         tampered.push(if assertion.ends_with('A') { 'B' } else { 'A' });

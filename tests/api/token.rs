@@ -107,7 +107,11 @@ async fn client_authentication_failures(backend: Backend) {
         let (status, challenge, body) = error_of(token_request(&server, basic, &form).await).await;
         assert_eq!(status, 401);
         assert_eq!(body["error"], "invalid_client");
-        assert!(challenge.unwrap().starts_with("Basic"));
+        // `WWW-Authenticate: Basic` exactly when the client used Basic (RFC 6749 §5.2).
+        match basic {
+            Some(_) => assert!(challenge.unwrap().starts_with("Basic")),
+            None => assert_eq!(challenge, None, "no Basic challenge without Basic"),
+        }
         // The same words whether the client exists or not.
         assert_eq!(body["error_description"], "client authentication failed");
     }
