@@ -131,11 +131,18 @@ impl AppState {
     /// entry records the actor, the client IP and the user agent.
     pub fn ops_context(&self, req: &HttpRequest, actor: &str) -> ops::Context {
         let mut ctx = ops::Context::new(self.audit_key, actor);
-        ctx.client_ip = self
+        (ctx.client_ip, ctx.user_agent) = self.requester(req);
+        ctx
+    }
+
+    /// Who sent the request, as the audit trail records it: the client's address (after
+    /// trusted proxies) and its user agent, cut to 200 characters.
+    pub fn requester(&self, req: &HttpRequest) -> (String, String) {
+        let client_ip = self
             .client_ip(req)
             .map(|ip| ip.to_string())
             .unwrap_or_default();
-        ctx.user_agent = req
+        let user_agent = req
             .headers()
             .get(actix_web::http::header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
@@ -143,7 +150,7 @@ impl AppState {
             .chars()
             .take(200)
             .collect();
-        ctx
+        (client_ip, user_agent)
     }
 
     /// Records an audit event. A failure to record is logged, not shown to the person: the

@@ -131,23 +131,13 @@ pub fn event(
     target: &str,
     outcome: &str,
 ) -> Event {
-    let user_agent = req
-        .headers()
-        .get(actix_web::http::header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .chars()
-        .take(200)
-        .collect();
+    let (client_ip, user_agent) = state.requester(req);
     Event {
         actor: actor.to_string(),
         action: action.to_string(),
         target: target.to_string(),
         outcome: outcome.to_string(),
-        client_ip: state
-            .client_ip(req)
-            .map(|ip| ip.to_string())
-            .unwrap_or_default(),
+        client_ip,
         user_agent,
         detail: String::new(),
     }

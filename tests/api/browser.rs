@@ -1,10 +1,6 @@
 //! A real browser (headless Chromium over WebDriver) signs a person in to a relying party built
 //! on the `openidconnect` crate; the relying party then exchanges the code and refreshes.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
-use std::sync::mpsc;
-
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
 use openidconnect::{
     AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, OAuth2TokenResponse,
@@ -14,32 +10,6 @@ use openidconnect::{
 use crate::support::{require, Backend, Prerequisite, TestEnv, PASSWORD};
 use crate::webdriver;
 
-/// A relying party's callback on loopback: answers one request and hands over its URL.
-fn callback_listener() -> (String, mpsc::Receiver<String>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let uri = format!(
-        "http://127.0.0.1:{}/callback",
-        listener.local_addr().unwrap().port()
-    );
-    let (sender, receiver) = mpsc::channel();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let mut stream = stream;
-            let mut line = String::new();
-            BufReader::new(&stream).read_line(&mut line).unwrap_or(0);
-            let target = line.split_whitespace().nth(1).unwrap_or("").to_string();
-            let _ = stream.write_all(
-                b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\nconnection: close\r\n\r\n<h1>Signed in</h1>",
-            );
-            if target.starts_with("/callback") {
-                let _ = sender.send(target);
-                return;
-            }
-        }
-    });
-    (uri, receiver)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_browser_signs_in_through_a_stock_relying_party() {
     if !require(Prerequisite::Browser) {
@@ -47,7 +17,7 @@ async fn a_browser_signs_in_through_a_stock_relying_party() {
     }
     let env = TestEnv::new(Backend::Sqlite);
     env.add_user("alice", "Alice Example");
-    let (redirect_uri, callbacks) = callback_listener();
+    let (redirect_uri, callbacks) = webdriver::callback_listener();
     let out = env.cli_ok(
         &[
             "client",
@@ -119,7 +89,8 @@ async fn a_browser_signs_in_through_a_stock_relying_party() {
     let landed = browser.wait_for_url(|u| u.starts_with(&redirect_uri)).await;
     let target = callbacks
         .recv_timeout(std::time::Duration::from_secs(10))
-        .expect("callback reached");
+        .expect("callback reached")
+        .target;
     assert!(landed.ends_with(&target), "{landed} vs {target}");
     browser.screenshot("03-back-at-the-app").await;
     let landed = url::Url::parse(&landed).unwrap();
@@ -179,7 +150,7 @@ async fn an_admin_sets_up_a_user_and_a_client_from_the_console() {
         &["user", "add", "root", "--role", "admin"],
         &format!("{PASSWORD}\n"),
     );
-    let (redirect_uri, callbacks) = callback_listener();
+    let (redirect_uri, callbacks) = webdriver::callback_listener();
     let server = env.start().await;
     let admin = webdriver::Browser::start().await;
 

@@ -142,23 +142,8 @@ async fn the_provider_survives_a_database_restart() {
         assert_eq!(body["error"], "temporarily_unavailable", "{path}: {body}");
     }
     // Readiness answers within a second, from the background check, and turns 503 shortly.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let asked = Instant::now();
-        let ready = server.http.get(server.url("/readyz")).send().await.unwrap();
-        let took = asked.elapsed();
-        assert!(took < Duration::from_secs(1), "/readyz took {took:?}");
-        if ready.status() == 503 {
-            assert!(ready.headers().contains_key("retry-after"));
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "/readyz still {}",
-            ready.status()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let ready = server.await_readiness(503, Duration::from_secs(5)).await;
+    assert!(ready.headers().contains_key("retry-after"));
     assert_eq!(
         server
             .http
@@ -182,17 +167,5 @@ async fn the_provider_survives_a_database_restart() {
         assert!(Instant::now() < deadline, "did not recover: {status}");
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while server
-        .http
-        .get(server.url("/readyz"))
-        .send()
-        .await
-        .unwrap()
-        .status()
-        != 200
-    {
-        assert!(Instant::now() < deadline, "/readyz did not recover");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    server.await_readiness(200, Duration::from_secs(5)).await;
 }

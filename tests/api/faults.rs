@@ -146,22 +146,9 @@ async fn sigterm_drains_without_dropping_a_request() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     server.signal("TERM");
     signalled.store(true, std::sync::atomic::Ordering::SeqCst);
-    let deadline = Instant::now() + Duration::from_millis(500);
-    while server
-        .http
-        .get(server.url("/readyz"))
-        .send()
-        .await
-        .unwrap()
-        .status()
-        != 503
-    {
-        assert!(
-            Instant::now() < deadline,
-            "readiness still 200 after SIGTERM"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    server
+        .await_readiness(503, Duration::from_millis(500))
+        .await;
     let (mut answered_after, mut dropped) = (0, Vec::new());
     for load in loads {
         let (answered, lost) = load.await.unwrap();

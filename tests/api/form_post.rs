@@ -2,10 +2,6 @@
 //! codes and errors alike, as a form the browser posts to the registered redirect URI — by our
 //! one script under the page's CSP, or by its button when JavaScript is off.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
-use std::sync::mpsc;
-
 use crate::on_both_backends;
 use crate::support::{
     input_value, location, require, AuthRequest, Backend, Browser, Form, Prerequisite, TestEnv,
@@ -94,43 +90,6 @@ async fn form_post_answers_codes_and_errors_as_a_posted_form(backend: Backend) {
     );
 }
 
-/// A relying party's callback that accepts the posted form: hands over the body.
-fn posted_callback() -> (String, mpsc::Receiver<String>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let uri = format!(
-        "http://127.0.0.1:{}/callback",
-        listener.local_addr().unwrap().port()
-    );
-    let (sender, receiver) = mpsc::channel();
-    std::thread::spawn(move || {
-        for mut stream in listener.incoming().flatten() {
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut request_line = String::new();
-            reader.read_line(&mut request_line).unwrap_or(0);
-            let mut length = 0;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = value.trim().parse().unwrap_or(0);
-                }
-            }
-            let mut body = vec![0; length];
-            reader.read_exact(&mut body).unwrap_or(());
-            let _ = stream.write_all(
-                b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\nconnection: close\r\n\r\n<h1>Signed in</h1>",
-            );
-            if request_line.starts_with("POST /callback") {
-                let _ = sender.send(String::from_utf8_lossy(&body).into_owned());
-                return;
-            }
-        }
-    });
-    (uri, receiver)
-}
-
 /// In Chromium, with JavaScript on the form goes by itself; with it off, by its button.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn form_post_in_a_browser_with_and_without_javascript() {
@@ -144,7 +103,7 @@ async fn form_post_in_a_browser_with_and_without_javascript() {
         (true, vec![]),
         (false, vec!["--blink-settings=scriptEnabled=false"]),
     ] {
-        let (redirect_uri, posted) = posted_callback();
+        let (redirect_uri, posted) = webdriver::callback_listener();
         let id = format!("spa{}", u8::from(javascript));
         env.cli_ok(
             &[
@@ -179,7 +138,8 @@ async fn form_post_in_a_browser_with_and_without_javascript() {
         }
         let body = posted
             .recv_timeout(std::time::Duration::from_secs(20))
-            .expect("the form was posted");
+            .expect("the form was posted")
+            .body;
         let fields: std::collections::HashMap<String, String> =
             url::form_urlencoded::parse(body.as_bytes())
                 .into_owned()

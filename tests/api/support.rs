@@ -402,6 +402,28 @@ impl TestServer {
         self.stdout.lock().unwrap().clone()
     }
 
+    /// Polls `/readyz` until it answers `status`, for at most `within`; every answer must come
+    /// within a second (readiness is answered from a background check, never waited for).
+    /// Returns the last answer.
+    pub async fn await_readiness(&self, status: u16, within: Duration) -> reqwest::Response {
+        let deadline = Instant::now() + within;
+        loop {
+            let asked = Instant::now();
+            let ready = self.http.get(self.url("/readyz")).send().await.unwrap();
+            let took = asked.elapsed();
+            assert!(took < Duration::from_secs(1), "/readyz took {took:?}");
+            if ready.status() == status {
+                return ready;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "/readyz still {} after {within:?}",
+                ready.status()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn get_json(&self, path: &str) -> serde_json::Value {
         let response = self.http.get(self.url(path)).send().await.unwrap();
         assert_eq!(response.status(), 200, "GET {path}");

@@ -210,3 +210,54 @@ impl Drop for Browser {
         let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
+
+/// What a relying party's callback received: the request target and, for a POST, the body.
+pub struct Callback {
+    pub target: String,
+    pub body: String,
+}
+
+/// A relying party's callback on loopback (`http://127.0.0.1:PORT/callback`): answers every
+/// request with a small page and hands over the first one to `/callback`, GET or POST.
+pub fn callback_listener() -> (String, std::sync::mpsc::Receiver<Callback>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let uri = format!(
+        "http://127.0.0.1:{}/callback",
+        listener.local_addr().unwrap().port()
+    );
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            reader.read_line(&mut request_line).unwrap_or(0);
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = value.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap_or(());
+            let _ = stream.write_all(
+                b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\nconnection: close\r\n\r\n<h1>Signed in</h1>",
+            );
+            let target = request_line
+                .split_whitespace()
+                .nth(1)
+                .unwrap_or("")
+                .to_string();
+            if target.starts_with("/callback") {
+                let body = String::from_utf8_lossy(&body).into_owned();
+                let _ = sender.send(Callback { target, body });
+                return;
+            }
+        }
+    });
+    (uri, receiver)
+}
