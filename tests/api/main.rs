@@ -17,6 +17,7 @@ mod faults;
 mod form_post;
 mod headers;
 mod healthcheck;
+mod interaction_steps;
 mod interactions;
 mod keys;
 mod metrics;
