@@ -23,6 +23,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route(AS_METADATA_PATH, web::get().to(discovery::metadata))
         .route(JWKS_PATH, web::get().to(jwks::jwks))
         .service(protocol(TOKEN_PATH).route(web::post().to(token::token)))
+        .service(protocol(PAR_PATH).route(web::post().to(crate::oidc::par::push)))
         .route(AUTHORIZE_PATH, web::get().to(authorize::authorize_get))
         .route(AUTHORIZE_PATH, web::post().to(authorize::authorize_post))
         .route("/authorize/resume", web::get().to(authorize::resume))

@@ -20,6 +20,7 @@ pub struct Settings {
     pub keys: KeySettings,
     pub password: PasswordSettings,
     pub tokens: TokenSettings,
+    pub authorization: AuthorizationSettings,
     pub session: SessionSettings,
     pub lockout: LockoutSettings,
     pub rate_limit: RateLimitSettings,
@@ -173,6 +174,24 @@ pub struct TokenSettings {
     /// A just-rotated refresh token presented again within this many seconds returns the same
     /// successor instead of revoking the grant (tabs of one SPA racing); 0 = strict rotation.
     pub refresh_reuse_grace_secs: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthorizationSettings {
+    /// Every authorization request must come through `/par` first (RFC 9126 §5).
+    pub require_par: bool,
+    /// How long a pushed request's `request_uri` may be used (once).
+    pub par_ttl_secs: i64,
+}
+
+impl Default for AuthorizationSettings {
+    fn default() -> Self {
+        AuthorizationSettings {
+            require_par: false,
+            par_ttl_secs: 60,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -404,6 +423,11 @@ impl Config {
                 "tokens.refresh_reuse_grace_secs",
                 tokens.refresh_reuse_grace_secs,
                 0..=60,
+            ),
+            (
+                "authorization.par_ttl_secs",
+                settings.authorization.par_ttl_secs,
+                10..=600,
             ),
             (
                 "session.idle_secs",

@@ -12,8 +12,8 @@ use super::{client_assertion, client_auth};
 use crate::config::Config;
 use crate::crypto::keys::SigningAlg;
 use crate::oidc::paths::{
-    AUTHORIZE_PATH, END_SESSION_PATH, INTROSPECT_PATH, JWKS_PATH, REVOKE_PATH, TOKEN_PATH,
-    USERINFO_PATH,
+    AUTHORIZE_PATH, END_SESSION_PATH, INTROSPECT_PATH, JWKS_PATH, PAR_PATH, REVOKE_PATH,
+    TOKEN_PATH, USERINFO_PATH,
 };
 use crate::state::AppState;
 
@@ -28,6 +28,8 @@ pub fn document(config: &Config, algorithms: &[SigningAlg]) -> String {
         "end_session_endpoint": config.url(END_SESSION_PATH),
         "introspection_endpoint": config.url(INTROSPECT_PATH),
         "revocation_endpoint": config.url(REVOKE_PATH),
+        "pushed_authorization_request_endpoint": config.url(PAR_PATH),
+        "require_pushed_authorization_requests": config.settings.authorization.require_par,
         "scopes_supported": SCOPES_SUPPORTED,
         "claims_supported": CLAIMS_SUPPORTED,
         "response_types_supported": ["code"],

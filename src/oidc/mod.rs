@@ -12,6 +12,7 @@ pub mod form;
 pub mod id_token;
 pub mod introspect;
 pub mod jwks;
+pub mod par;
 pub mod paths;
 pub mod revoke;
 pub mod token;

@@ -9,3 +9,4 @@ pub const USERINFO_PATH: &str = "/userinfo";
 pub const END_SESSION_PATH: &str = "/logout";
 pub const INTROSPECT_PATH: &str = "/introspect";
 pub const REVOKE_PATH: &str = "/revoke";
+pub const PAR_PATH: &str = "/par";

@@ -28,7 +28,7 @@ fn bucket(method: &actix_web::http::Method, path: &str) -> Option<&'static str> 
         {
             Some("login")
         }
-        "/token" | "/introspect" | "/revoke" => Some("token"),
+        "/token" | "/introspect" | "/revoke" | "/par" => Some("token"),
         "/authorize" | "/authorize/resume" => Some("authorize"),
         _ => None,
     }

@@ -182,6 +182,16 @@ diesel::joinable!(grants -> users (user_id));
 diesel::joinable!(authorization_codes -> grants (grant_id));
 diesel::joinable!(refresh_tokens -> grants (grant_id));
 
+diesel::table! {
+    pushed_requests (uri_hash) {
+        uri_hash -> Text,
+        client_id -> Text,
+        params -> Text,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     clients,
@@ -196,4 +206,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     backup_codes,
     audit_events,
     admin_api_keys,
+    pushed_requests,
 );

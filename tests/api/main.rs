@@ -23,6 +23,7 @@ mod keys;
 mod metrics;
 mod nodes;
 mod operations;
+mod par;
 mod protection;
 mod refresh;
 mod refresh_grace;

@@ -42,11 +42,25 @@ pub async fn authorize_post(
 }
 
 async fn start(req: &HttpRequest, state: &AppState, form: Form) -> Result<HttpResponse, AppError> {
+    let (form, pushed) = match form.single("request_uri").ok().flatten() {
+        Some(request_uri) => (pushed_request(state, &form, request_uri).await?, true),
+        None => (form, false),
+    };
     let validated = state
         .store
         .run(move |conn| Ok::<_, StoreError>(checks::validate(conn, &form)))
         .await?;
     match validated {
+        Ok(request) if !pushed && state.config.settings.authorization.require_par => {
+            respond::error_redirect(
+                state,
+                &request.redirect_uri,
+                request.response_mode,
+                request.state.as_deref(),
+                "invalid_request",
+                "authorization requests must be pushed first (RFC 9126)",
+            )
+        }
         Ok(request) => proceed(req, state, Progress::fresh(request)).await,
         Err(Rejection::Page(message)) => Err(AppError::page(
             StatusCode::BAD_REQUEST,
@@ -68,6 +82,32 @@ async fn start(req: &HttpRequest, state: &AppState, form: Form) -> Result<HttpRe
             &description,
         ),
     }
+}
+
+/// RFC 9126 §4: with a `request_uri` from `/par`, the pushed parameters are the request, and
+/// only `client_id` of the front channel's is read (to find them). A bad one cannot be
+/// redirected: nothing trustworthy names where to.
+async fn pushed_request(
+    state: &AppState,
+    form: &Form,
+    request_uri: &str,
+) -> Result<Form, AppError> {
+    let refused = || {
+        AppError::page(
+            StatusCode::BAD_REQUEST,
+            "This sign-in link has expired",
+            "Go back to the application and start signing in again.",
+        )
+    };
+    let Some(client_id) = form.single("client_id").ok().flatten() else {
+        return Err(refused());
+    };
+    if !request_uri.starts_with(crate::oidc::par::REQUEST_URI_PREFIX) {
+        return Err(refused());
+    }
+    crate::oidc::par::take(state, request_uri, client_id)
+        .await?
+        .ok_or_else(refused)
 }
 
 #[derive(serde::Deserialize)]
