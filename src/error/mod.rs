@@ -58,14 +58,32 @@ pub struct BearerError {
     /// `None` when no token was presented at all (§3.1: then no error code is given).
     pub code: Option<&'static str>,
     pub description: &'static str,
+    /// The challenge is `DPoP` (RFC 9449 §7.1) rather than `Bearer`.
+    pub dpop: bool,
 }
 
 impl BearerError {
+    /// The same refusal, challenging for a DPoP-bound token.
+    pub fn dpop(mut self) -> BearerError {
+        self.dpop = true;
+        self
+    }
+
+    pub fn invalid_dpop_proof() -> BearerError {
+        BearerError {
+            status: StatusCode::UNAUTHORIZED,
+            code: Some("invalid_dpop_proof"),
+            description: "a fresh DPoP proof by the token's key is required",
+            dpop: true,
+        }
+    }
+
     pub fn missing() -> BearerError {
         BearerError {
             status: StatusCode::UNAUTHORIZED,
             code: None,
             description: "an access token is required",
+            dpop: false,
         }
     }
 
@@ -74,6 +92,7 @@ impl BearerError {
             status: StatusCode::UNAUTHORIZED,
             code: Some("invalid_token"),
             description: "the access token is invalid, expired or revoked",
+            dpop: false,
         }
     }
 
@@ -82,6 +101,7 @@ impl BearerError {
             status: StatusCode::BAD_REQUEST,
             code: Some("invalid_request"),
             description: "send the access token once, in the Authorization header",
+            dpop: false,
         }
     }
 
@@ -90,6 +110,7 @@ impl BearerError {
             status: StatusCode::FORBIDDEN,
             code: Some("insufficient_scope"),
             description: "the access token lacks the openid scope",
+            dpop: false,
         }
     }
 }
@@ -212,12 +233,17 @@ impl ResponseError for AppError {
                 response
             }
             AppError::Bearer(e) => {
+                let scheme = if e.dpop {
+                    "DPoP algs=\"ES256 EdDSA Ed25519 RS256 PS256\","
+                } else {
+                    "Bearer"
+                };
                 let challenge = match e.code {
                     Some(code) => format!(
-                        "Bearer realm=\"idp\", error=\"{code}\", error_description=\"{}\"",
+                        "{scheme} realm=\"idp\", error=\"{code}\", error_description=\"{}\"",
                         e.description
                     ),
-                    None => "Bearer realm=\"idp\"".to_string(),
+                    None => format!("{scheme} realm=\"idp\""),
                 };
                 let mut response = HttpResponse::build(status);
                 response

@@ -73,6 +73,20 @@ pub fn issue_with(
     })
 }
 
+/// The `cnf` claim of a token bound to a DPoP key (RFC 9449 §6.1), as extra claims.
+pub fn confirmation(jkt: Option<&str>) -> Map<String, Value> {
+    let mut extra = Map::new();
+    if let Some(jkt) = jkt {
+        extra.insert("cnf".into(), json!({ "jkt": jkt }));
+    }
+    extra
+}
+
+/// The thumbprint of the key a token is bound to, if it is.
+pub fn bound_key(claims: &Map<String, Value>) -> Option<&str> {
+    claims.get("cnf")?.get("jkt")?.as_str()
+}
+
 /// The audience of access tokens meant for our own userinfo endpoint.
 pub fn userinfo_audience(state: &AppState) -> String {
     state.config.url(USERINFO_PATH)

@@ -98,7 +98,7 @@ fn same_alg(registered: &str, presented: &str) -> bool {
 
 /// Only asymmetric algorithms: `none` and HMAC (which would take a public key as a secret) are
 /// never accepted. `Ed25519` takes only an Ed25519 key (josekit's EdDSA also takes Ed448).
-fn verifier_for(alg: &str, key: &Jwk) -> Option<Box<dyn JwsVerifier>> {
+pub(crate) fn verifier_for(alg: &str, key: &Jwk) -> Option<Box<dyn JwsVerifier>> {
     Some(match alg {
         "RS256" => Box::new(RS256.verifier_from_jwk(key).ok()?),
         "PS256" => Box::new(PS256.verifier_from_jwk(key).ok()?),

@@ -43,6 +43,7 @@ pub fn document(config: &Config, algorithms: &[SigningAlg]) -> String {
         "revocation_endpoint_auth_methods_supported": client_auth::METHODS_SUPPORTED,
         "revocation_endpoint_auth_signing_alg_values_supported": client_assertion::ALGS_SUPPORTED,
         "subject_types_supported": ["public"],
+        "dpop_signing_alg_values_supported": super::dpop::ALGS_SUPPORTED,
         "acr_values_supported": [ACR_PASSWORD, ACR_MFA],
         "id_token_signing_alg_values_supported": algs,
         "authorization_response_iss_parameter_supported": true,

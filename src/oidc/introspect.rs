@@ -87,7 +87,11 @@ fn describe_access_token(
     }
     let mut body = Map::new();
     body.insert("active".into(), json!(true));
-    body.insert("token_type".into(), json!("Bearer"));
+    let bound = super::access_token::bound_key(&claims).is_some();
+    body.insert(
+        "token_type".into(),
+        json!(if bound { "DPoP" } else { "Bearer" }),
+    );
     for name in [
         "scope",
         "client_id",
@@ -98,6 +102,7 @@ fn describe_access_token(
         "iat",
         "jti",
         "auth_time",
+        "cnf",
     ] {
         if let Some(value) = claims.get(name) {
             body.insert(name.into(), value.clone());

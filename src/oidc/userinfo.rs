@@ -5,9 +5,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
 use super::introspect::access_token_revoked;
-use super::{access_token, claims};
+use super::{access_token, claims, dpop};
 use crate::error::{AppError, BearerError};
 use crate::oidc::form::Form;
+use crate::oidc::paths::USERINFO_PATH;
 use crate::state::AppState;
 use crate::store::{grants, unix_now, users, StoreError};
 
@@ -16,10 +17,11 @@ pub async fn userinfo(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let token = bearer_token(&req, &body)?;
+    let (scheme, token) = access_token_of(&req, &body)?;
     let audience = access_token::userinfo_audience(&state);
     let claims =
         access_token::verify(&state, &token, &audience).ok_or_else(BearerError::invalid_token)?;
+    check_binding(&state, &req, &claims, scheme, &token).await?;
     let scopes: Vec<String> = claims
         .get("scope")
         .and_then(Value::as_str)
@@ -66,16 +68,55 @@ pub async fn userinfo(
         .json(body))
 }
 
-/// RFC 6750 §2.1 (header) or §2.2 (form body); never both, never the query string.
-fn bearer_token(req: &HttpRequest, body: &[u8]) -> Result<String, AppError> {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scheme {
+    Bearer,
+    DPoP,
+}
+
+/// A DPoP-bound token (RFC 9449 §7) needs the `DPoP` scheme and a fresh proof by its key, with
+/// `ath` naming it; an unbound one must not come as DPoP.
+async fn check_binding(
+    state: &AppState,
+    req: &HttpRequest,
+    claims: &serde_json::Map<String, Value>,
+    scheme: Scheme,
+    token: &str,
+) -> Result<(), AppError> {
+    match (access_token::bound_key(claims), scheme) {
+        (None, Scheme::Bearer) => Ok(()),
+        (None, Scheme::DPoP) | (Some(_), Scheme::Bearer) => {
+            Err(BearerError::invalid_token().dpop().into())
+        }
+        (Some(jkt), Scheme::DPoP) => {
+            let url = state.config.url(USERINFO_PATH);
+            match dpop::check(state, req, &url, Some(token)).await {
+                Ok(Some(proof)) if proof.jkt == jkt => Ok(()),
+                Ok(_) | Err(dpop::ProofError::Invalid(_)) => {
+                    Err(BearerError::invalid_dpop_proof().into())
+                }
+                Err(dpop::ProofError::Unavailable) => Err(AppError::Unavailable(
+                    "DPoP replay cache unavailable".into(),
+                )),
+            }
+        }
+    }
+}
+
+/// RFC 6750 §2.1 (header, `Bearer` or RFC 9449's `DPoP`) or §2.2 (form body, bearer only);
+/// never both, never the query string.
+fn access_token_of(req: &HttpRequest, body: &[u8]) -> Result<(Scheme, String), AppError> {
     let from_header = match req.headers().get(header::AUTHORIZATION) {
         Some(value) => {
             let value = value.to_str().map_err(|_| BearerError::invalid_request())?;
+            let scheme = match value.split_once(' ') {
+                Some((s, _)) if s.eq_ignore_ascii_case("bearer") => Scheme::Bearer,
+                Some((s, _)) if s.eq_ignore_ascii_case("dpop") => Scheme::DPoP,
+                _ => return Err(BearerError::invalid_request().into()),
+            };
             match value.split_once(' ') {
-                Some((scheme, token))
-                    if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
-                {
-                    Some(token.trim().to_string())
+                Some((_, token)) if !token.trim().is_empty() => {
+                    Some((scheme, token.trim().to_string()))
                 }
                 _ => return Err(BearerError::invalid_request().into()),
             }
@@ -93,7 +134,7 @@ fn bearer_token(req: &HttpRequest, body: &[u8]) -> Result<String, AppError> {
             .map(String::from),
         _ => None,
     };
-    match (from_header, from_body) {
+    match (from_header, from_body.map(|t| (Scheme::Bearer, t))) {
         (Some(token), None) | (None, Some(token)) => Ok(token),
         (Some(_), Some(_)) => Err(BearerError::invalid_request().into()),
         (None, None) => Err(BearerError::missing().into()),

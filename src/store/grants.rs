@@ -20,6 +20,8 @@ pub struct Grant {
     /// The absolute end of the grant: no refresh beyond it.
     pub expires_at: i64,
     pub revoked_at: Option<i64>,
+    /// A public client's grant bound to a DPoP key (RFC 9449 §5): its thumbprint.
+    pub dpop_jkt: Option<String>,
 }
 
 impl Grant {
@@ -75,6 +77,14 @@ pub fn find_grant(conn: &mut AnyConnection, id: &str) -> Result<Option<Grant>, S
         .select(Grant::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// Binds the grant (and so its refresh tokens) to a DPoP key, unless it is bound already.
+pub fn bind_dpop_key(conn: &mut AnyConnection, id: &str, jkt: &str) -> Result<(), StoreError> {
+    diesel::update(grants::table.find(id).filter(grants::dpop_jkt.is_null()))
+        .set(grants::dpop_jkt.eq(jkt))
+        .execute(conn)?;
+    Ok(())
 }
 
 pub fn revoke_grant(conn: &mut AnyConnection, id: &str, now: i64) -> Result<(), StoreError> {

@@ -12,6 +12,7 @@ mod client_auth;
 mod database_restart;
 mod deploy;
 mod discovery;
+mod dpop;
 mod editing;
 mod faults;
 mod form_post;

@@ -73,6 +73,7 @@ fn setup(conn: &mut store::AnyConnection, now: i64, grant_expires: i64) -> Grant
         created_at: now,
         expires_at: grant_expires,
         revoked_at: None,
+        dpop_jkt: None,
     };
     grants::insert_grant(conn, &grant).unwrap();
     grant

@@ -108,6 +108,7 @@ pub(super) async fn issue_code(
         created_at: now,
         expires_at: now + tokens.refresh_absolute_secs,
         revoked_at: None,
+        dpop_jkt: None,
     };
     let stored_code = AuthorizationCode {
         code_hash: sha256_hex(code.as_bytes()),

@@ -21,7 +21,12 @@ enum Exchange {
     Refused(&'static str),
 }
 
-pub async fn grant(state: &AppState, client: &Client, form: &Form) -> Result<Value, AppError> {
+pub async fn grant(
+    state: &AppState,
+    client: &Client,
+    form: &Form,
+    jkt: Option<&str>,
+) -> Result<Value, AppError> {
     if !client.allows_grant(GRANT_TYPE) {
         return Err(OAuthError::new(
             "unauthorized_client",
@@ -34,6 +39,8 @@ pub async fn grant(state: &AppState, client: &Client, form: &Form) -> Result<Val
     let verifier = form.single("code_verifier")?.map(String::from);
     let client_id = client.id.clone();
     let refresh_allowed = client.allows_grant("refresh_token");
+    let public = client.is_public();
+    let jkt = jkt.map(String::from);
     let idle_secs = state.config.settings.tokens.refresh_idle_secs;
     let exchange = state
         .store
@@ -67,6 +74,12 @@ pub async fn grant(state: &AppState, client: &Client, form: &Form) -> Result<Val
                 let Some(user) = users::get(conn, &grant.user_id)?.filter(|u| !u.disabled) else {
                     return Ok(Exchange::Refused("the account can no longer sign in"));
                 };
+                // A public client's refresh tokens are bound to its DPoP key (RFC 9449 §5).
+                let mut grant = grant;
+                if let (true, Some(jkt)) = (public, &jkt) {
+                    grants::bind_dpop_key(conn, &grant.id, jkt)?;
+                    grant.dpop_jkt = Some(jkt.clone());
+                }
                 let offline = grant.scope.split(' ').any(|s| s == "offline_access");
                 let refresh_token = if offline && refresh_allowed {
                     Some(issue::new_refresh_token(conn, idle_secs, &grant, now)?)
@@ -79,6 +92,7 @@ pub async fn grant(state: &AppState, client: &Client, form: &Form) -> Result<Val
                     grant,
                     user,
                     refresh_token,
+                    dpop_jkt: jkt,
                 })))
             })
         })

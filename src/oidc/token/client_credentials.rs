@@ -15,7 +15,12 @@ pub const GRANT_TYPE: &str = "client_credentials";
 /// Scopes that only mean something when a person signs in.
 const SIGN_IN_SCOPES: [&str; 2] = ["openid", "offline_access"];
 
-pub fn grant(state: &AppState, client: &Client, form: &Form) -> Result<Value, AppError> {
+pub fn grant(
+    state: &AppState,
+    client: &Client,
+    form: &Form,
+    jkt: Option<&str>,
+) -> Result<Value, AppError> {
     if client.is_public() || !client.allows_grant(GRANT_TYPE) {
         return Err(OAuthError::new(
             "unauthorized_client",
@@ -25,7 +30,7 @@ pub fn grant(state: &AppState, client: &Client, form: &Form) -> Result<Value, Ap
     }
     let scope = granted_scope(client, form.single("scope")?)?;
     let audiences = granted_audiences(client, form.all("resource"))?;
-    let issued = access_token::issue(
+    let issued = access_token::issue_with(
         state,
         AccessTokenRequest {
             subject: &client.id,
@@ -35,8 +40,14 @@ pub fn grant(state: &AppState, client: &Client, form: &Form) -> Result<Value, Ap
             grant_id: None,
             auth_time: None,
         },
+        access_token::confirmation(jkt),
     )?;
-    Ok(bearer_response(issued.token, issued.expires_in, &scope))
+    Ok(bearer_response(
+        issued.token,
+        issued.expires_in,
+        &scope,
+        jkt.is_some(),
+    ))
 }
 
 fn granted_scope(client: &Client, requested: Option<&str>) -> Result<String, OAuthError> {

@@ -21,6 +21,8 @@ pub struct UserTokens {
     pub scope: String,
     pub nonce: Option<String>,
     pub refresh_token: Option<String>,
+    /// The key of this request's DPoP proof: the access token is bound to it.
+    pub dpop_jkt: Option<String>,
 }
 
 /// Stores a new refresh token for `grant`; returns its value (only the digest is stored).
@@ -59,7 +61,7 @@ pub fn store_refresh_token(
 pub fn respond(state: &AppState, client: &Client, tokens: UserTokens) -> Result<Value, AppError> {
     let mut audiences = vec![access_token::userinfo_audience(state)];
     audiences.extend(client.audience_list().into_iter().map(String::from));
-    let mut extra = serde_json::Map::new();
+    let mut extra = access_token::confirmation(tokens.dpop_jkt.as_deref());
     if tokens.scope.split(' ').any(|s| s == "roles") {
         extra.insert(
             "roles".into(),
@@ -92,7 +94,8 @@ pub fn respond(state: &AppState, client: &Client, tokens: UserTokens) -> Result<
     } else {
         None
     };
-    let mut body = bearer_response(access.token, access.expires_in, &tokens.scope);
+    let bound = tokens.dpop_jkt.is_some();
+    let mut body = bearer_response(access.token, access.expires_in, &tokens.scope, bound);
     if let Some(id_token) = id_token {
         body["id_token"] = Value::String(id_token);
     }

@@ -9,8 +9,8 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::Value;
 
-use super::client_auth;
 use super::form::Form;
+use super::{client_auth, dpop};
 use crate::error::{AppError, OAuthError};
 use crate::oidc::paths::TOKEN_PATH;
 use crate::state::AppState;
@@ -29,10 +29,18 @@ pub async fn token(
     let form = Form::from_request(&req, &body)?;
     let grant_type = form.required("grant_type")?.to_string();
     let client = client_auth::authenticate(&state, &req, &form, TOKEN_PATH).await?;
+    // A DPoP proof binds what is issued to the client's key (RFC 9449 §5).
+    let proof = dpop::check(&state, &req, &state.config.url(TOKEN_PATH), None)
+        .await
+        .map_err(proof_refused)?;
+    let jkt = proof.map(|p| p.jkt);
+    let jkt = jkt.as_deref();
     let body = match grant_type.as_str() {
-        authorization_code::GRANT_TYPE => authorization_code::grant(&state, &client, &form).await?,
-        refresh_token::GRANT_TYPE => refresh_token::grant(&state, &client, &form).await?,
-        client_credentials::GRANT_TYPE => client_credentials::grant(&state, &client, &form)?,
+        authorization_code::GRANT_TYPE => {
+            authorization_code::grant(&state, &client, &form, jkt).await?
+        }
+        refresh_token::GRANT_TYPE => refresh_token::grant(&state, &client, &form, jkt).await?,
+        client_credentials::GRANT_TYPE => client_credentials::grant(&state, &client, &form, jkt)?,
         _ => {
             return Err(OAuthError::new(
                 "unsupported_grant_type",
@@ -48,11 +56,22 @@ pub async fn token(
         .json(body))
 }
 
-/// The successful response members every grant shares (RFC 6749 §5.1).
-fn bearer_response(access_token: String, expires_in: i64, scope: &str) -> Value {
+/// A refused DPoP proof at the token endpoint (RFC 9449 §5.1).
+fn proof_refused(e: dpop::ProofError) -> AppError {
+    match e {
+        dpop::ProofError::Invalid(why) => OAuthError::new("invalid_dpop_proof", why).into(),
+        dpop::ProofError::Unavailable => {
+            OAuthError::new("temporarily_unavailable", "try again shortly").into()
+        }
+    }
+}
+
+/// The successful response members every grant shares (RFC 6749 §5.1); `DPoP` when the access
+/// token is bound to a key.
+fn bearer_response(access_token: String, expires_in: i64, scope: &str, bound: bool) -> Value {
     let mut body = serde_json::json!({
         "access_token": access_token,
-        "token_type": "Bearer",
+        "token_type": if bound { "DPoP" } else { "Bearer" },
         "expires_in": expires_in,
     });
     if !scope.is_empty() {

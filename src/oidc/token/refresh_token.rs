@@ -26,7 +26,12 @@ enum Refresh {
     Refused(&'static str, &'static str),
 }
 
-pub async fn grant(state: &AppState, client: &Client, form: &Form) -> Result<Value, AppError> {
+pub async fn grant(
+    state: &AppState,
+    client: &Client,
+    form: &Form,
+    jkt: Option<&str>,
+) -> Result<Value, AppError> {
     if !client.allows_grant(GRANT_TYPE) {
         return Err(OAuthError::new(
             "unauthorized_client",
@@ -46,6 +51,7 @@ pub async fn grant(state: &AppState, client: &Client, form: &Form) -> Result<Val
         _ => Some(state.seal(successor.as_bytes(), &token_hash)?),
     };
     let context = token_hash.clone();
+    let jkt = jkt.map(String::from);
     let refresh = state
         .store
         .run(move |conn| {
@@ -74,6 +80,10 @@ pub async fn grant(state: &AppState, client: &Client, form: &Form) -> Result<Val
                 if token.expires_at <= now || !grant.is_live(now) {
                     return invalid("the refresh token has expired or was revoked");
                 }
+                // A grant bound to a DPoP key refreshes only with a proof by that key.
+                if grant.dpop_jkt.is_some() && grant.dpop_jkt != jkt {
+                    return invalid("the refresh token is bound to a DPoP key; send a proof by it");
+                }
                 let Some(user) = users::get(conn, &grant.user_id)?.filter(|u| !u.disabled) else {
                     return invalid("the account can no longer sign in");
                 };
@@ -87,6 +97,7 @@ pub async fn grant(state: &AppState, client: &Client, form: &Form) -> Result<Val
                         scope: scope.clone(),
                         nonce: None,
                         refresh_token,
+                        dpop_jkt: jkt.clone(),
                     })
                 };
                 // The claim itself: of two concurrent requests that both got this far, one wins;
