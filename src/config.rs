@@ -21,6 +21,7 @@ pub struct Settings {
     pub password: PasswordSettings,
     pub tokens: TokenSettings,
     pub authorization: AuthorizationSettings,
+    pub dpop: DpopSettings,
     pub session: SessionSettings,
     pub lockout: LockoutSettings,
     pub rate_limit: RateLimitSettings,
@@ -174,6 +175,14 @@ pub struct TokenSettings {
     /// A just-rotated refresh token presented again within this many seconds returns the same
     /// successor instead of revoking the grant (tabs of one SPA racing); 0 = strict rotation.
     pub refresh_reuse_grace_secs: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DpopSettings {
+    /// DPoP proofs must carry a nonce we issued (RFC 9449 §8): a proof without a current one
+    /// is answered `use_dpop_nonce` with a fresh nonce in `DPoP-Nonce`.
+    pub require_nonce: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -125,6 +125,10 @@ impl From<BearerError> for AppError {
 pub enum AppError {
     #[error("bearer error")]
     Bearer(BearerError),
+    /// A DPoP proof without the nonce we require (RFC 9449 §8, §9): the answer carries a fresh
+    /// one in `DPoP-Nonce`; 401 with a DPoP challenge at a resource, 400 at the token endpoint.
+    #[error("a DPoP nonce is required")]
+    DpopNonce { at_resource: bool, nonce: String },
     #[error("oauth error {}", .0.code)]
     OAuth(OAuthError),
     #[error("not found")]
@@ -211,6 +215,10 @@ impl ResponseError for AppError {
         match self {
             AppError::OAuth(e) => e.status,
             AppError::Bearer(e) => e.status,
+            AppError::DpopNonce {
+                at_resource: true, ..
+            } => StatusCode::UNAUTHORIZED,
+            AppError::DpopNonce { .. } => StatusCode::BAD_REQUEST,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Page { status, .. } => *status,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -228,6 +236,21 @@ impl ResponseError for AppError {
                     response.headers_mut().insert(
                         header::WWW_AUTHENTICATE,
                         HeaderValue::from_static("Basic realm=\"idp\""),
+                    );
+                }
+                response
+            }
+            AppError::DpopNonce { at_resource, nonce } => {
+                let description = "send the DPoP proof again with this nonce";
+                let mut response = oauth_json(status, "use_dpop_nonce", description);
+                let headers = response.headers_mut();
+                if let Ok(value) = HeaderValue::from_str(nonce) {
+                    headers.insert(header::HeaderName::from_static("dpop-nonce"), value);
+                }
+                if *at_resource {
+                    headers.insert(
+                        header::WWW_AUTHENTICATE,
+                        HeaderValue::from_static("DPoP error=\"use_dpop_nonce\""),
                     );
                 }
                 response

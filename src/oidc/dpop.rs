@@ -11,6 +11,7 @@ use josekit::jwk::Jwk;
 use serde_json::{Map, Value};
 
 use super::client_assertion::verifier_for;
+use crate::crypto::secrets::{b64url, constant_time_eq, hmac_sha256};
 use crate::state::AppState;
 use crate::store::unix_now;
 use openssl::sha::sha256;
@@ -26,6 +27,31 @@ const IAT_WINDOW_SECS: i64 = 60;
 pub enum ProofError {
     Invalid(&'static str),
     Unavailable,
+    /// `dpop.require_nonce` is on and the proof has no current nonce: send it with this one.
+    UseNonce(String),
+}
+
+/// Nonces change every window and stay good for one more (RFC 9449 §8.2): a MAC of the window
+/// number under a key every node derives from the KEK, so any node accepts any node's nonce.
+const NONCE_WINDOW_SECS: i64 = 300;
+
+fn nonce_for(state: &AppState, window: i64) -> String {
+    let mac = hmac_sha256(&state.csrf_key, format!("dpop-nonce|{window}").as_bytes());
+    format!("{window}.{}", b64url(&mac))
+}
+
+/// The nonce to hand out now.
+pub fn current_nonce(state: &AppState) -> String {
+    nonce_for(state, unix_now() / NONCE_WINDOW_SECS)
+}
+
+fn nonce_is_current(state: &AppState, nonce: &str) -> bool {
+    let now = unix_now() / NONCE_WINDOW_SECS;
+    let Some(window) = nonce.split('.').next().and_then(|w| w.parse::<i64>().ok()) else {
+        return false;
+    };
+    (window == now || window == now - 1)
+        && constant_time_eq(nonce_for(state, window).as_bytes(), nonce.as_bytes())
 }
 
 /// The key a valid proof was made with: its RFC 7638 thumbprint.
@@ -51,7 +77,12 @@ pub async fn check(
     let proof = value
         .to_str()
         .map_err(|_| ProofError::Invalid("unreadable DPoP header"))?;
-    let (jkt, jti, iat) = verify(proof, req.method(), url, access_token, unix_now())?;
+    let (jkt, jti, iat, nonce) = verify(proof, req.method(), url, access_token, unix_now())?;
+    if state.config.settings.dpop.require_nonce
+        && !nonce.as_deref().is_some_and(|n| nonce_is_current(state, n))
+    {
+        return Err(ProofError::UseNonce(current_nonce(state)));
+    }
     let key = format!("dpop:{jkt}:{jti}");
     match state
         .replay
@@ -84,7 +115,7 @@ fn verify(
     url: &str,
     access_token: Option<&str>,
     now: i64,
-) -> Result<(String, String, i64), ProofError> {
+) -> Result<(String, String, i64, Option<String>), ProofError> {
     let invalid = ProofError::Invalid;
     let header = part(proof, 0).ok_or(invalid("the DPoP proof is not a JWT"))?;
     if header.get("typ").and_then(Value::as_str) != Some("dpop+jwt") {
@@ -137,7 +168,8 @@ fn verify(
             ));
         }
     }
-    Ok((jkt, jti, iat))
+    let nonce = text("nonce").map(String::from);
+    Ok((jkt, jti, iat, nonce))
 }
 
 /// `htu` names the endpoint: the same URL without query and fragment (RFC 9449 §4.3 item 9).

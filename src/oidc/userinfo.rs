@@ -98,6 +98,10 @@ async fn check_binding(
                 Err(dpop::ProofError::Unavailable) => Err(AppError::Unavailable(
                     "DPoP replay cache unavailable".into(),
                 )),
+                Err(dpop::ProofError::UseNonce(nonce)) => Err(AppError::DpopNonce {
+                    at_resource: true,
+                    nonce,
+                }),
             }
         }
     }

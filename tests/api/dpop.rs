@@ -13,7 +13,7 @@ use crate::support::{
     WebClient, OFFLINE_SCOPES,
 };
 
-on_both_backends!(dpop_binds_tokens_to_the_key);
+on_both_backends!(dpop_binds_tokens_to_the_key, server_nonces_when_required);
 
 /// A client's DPoP key and the proofs it makes.
 struct Key {
@@ -33,6 +33,17 @@ impl Key {
 
     /// A proof for `htm` at `htu`, issued `age` seconds ago, naming `access_token` if given.
     fn proof(&self, htm: &str, htu: &str, access_token: Option<&str>, age: i64) -> String {
+        self.proof_with_nonce(htm, htu, access_token, age, None)
+    }
+
+    fn proof_with_nonce(
+        &self,
+        htm: &str,
+        htu: &str,
+        access_token: Option<&str>,
+        age: i64,
+        nonce: Option<&str>,
+    ) -> String {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
@@ -41,6 +52,9 @@ impl Key {
         let mut claims = json!({
             "jti": random_suffix(), "htm": htm, "htu": htu, "iat": now - age,
         });
+        if let Some(nonce) = nonce {
+            claims["nonce"] = json!(nonce);
+        }
         if let Some(token) = access_token {
             let digest = openssl::sha::sha256(token.as_bytes());
             claims["ath"] = json!(URL_SAFE_NO_PAD.encode(digest));
@@ -200,4 +214,39 @@ async fn dpop_binds_tokens_to_the_key(backend: Backend) {
         payload(body["access_token"].as_str().unwrap())["cnf"]["jkt"],
         jkt.as_str()
     );
+}
+
+/// `dpop.require_nonce`: a proof without a current nonce is answered `use_dpop_nonce` with one
+/// in `DPoP-Nonce`, at the token endpoint and at userinfo; with it, the request goes through.
+async fn server_nonces_when_required(backend: Backend) {
+    let env = TestEnv::new(backend).with_env("IDP_DPOP__REQUIRE_NONCE", "true");
+    let (id, secret) = env.add_machine_client("svc", "https://api.example.com", &["a"]);
+    let server = env.start().await;
+    let token_url = format!("{}/token", env.issuer());
+    let key = Key::new();
+    let send = |proof: String| {
+        server
+            .http
+            .post(server.url("/token"))
+            .basic_auth(&id, Some(&secret))
+            .header("DPoP", proof)
+            .form(&[("grant_type", "client_credentials"), ("scope", "a")])
+            .send()
+    };
+    let first = send(key.proof("POST", &token_url, None, 0)).await.unwrap();
+    assert_eq!(first.status(), 400);
+    let nonce = first.headers()["dpop-nonce"].to_str().unwrap().to_string();
+    let body: Value = first.json().await.unwrap();
+    assert_eq!(body["error"], "use_dpop_nonce", "{body}");
+    let forged = key.proof_with_nonce("POST", &token_url, None, 0, Some("1.forged"));
+    assert_eq!(
+        send(forged).await.unwrap().status(),
+        400,
+        "a nonce we did not issue"
+    );
+    let proof = key.proof_with_nonce("POST", &token_url, None, 0, Some(&nonce));
+    let answer = send(proof).await.unwrap();
+    assert_eq!(answer.status(), 200);
+    let body: Value = answer.json().await.unwrap();
+    assert_eq!(body["token_type"], "DPoP", "{body}");
 }

@@ -63,6 +63,10 @@ fn proof_refused(e: dpop::ProofError) -> AppError {
         dpop::ProofError::Unavailable => {
             OAuthError::new("temporarily_unavailable", "try again shortly").into()
         }
+        dpop::ProofError::UseNonce(nonce) => AppError::DpopNonce {
+            at_resource: false,
+            nonce,
+        },
     }
 }
 
