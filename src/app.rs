@@ -19,7 +19,8 @@ use crate::telemetry::RedactedRootSpan;
 use crate::web::{consent, login, password_change, second_factor};
 
 fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route(DISCOVERY_PATH, web::get().to(discovery::metadata))
+    cfg.route("/", web::get().to(crate::web::home::show))
+        .route(DISCOVERY_PATH, web::get().to(discovery::metadata))
         .route(AS_METADATA_PATH, web::get().to(discovery::metadata))
         .route(JWKS_PATH, web::get().to(jwks::jwks))
         .service(protocol(TOKEN_PATH).route(web::post().to(token::token)))

@@ -143,7 +143,7 @@ async fn end_session(
         None => page(
             StatusCode::OK,
             "You are signed out",
-            "You can close this window.",
+            "You can close this window, or sign in again.",
         ),
     };
     response

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod consent;
 pub mod csrf;
+pub mod home;
 pub mod login;
 pub mod password_change;
 pub mod second_factor;

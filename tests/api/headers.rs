@@ -61,3 +61,45 @@ async fn unknown_routes_and_big_bodies_are_refused_cleanly(backend: Backend) {
     // The server is still fine afterwards.
     assert_eq!(server.get_json("/healthz").await["status"], "ok");
 }
+
+/// `/` is a start page: sign in, or (signed in) the account and, with a role, the console;
+/// error pages offer a way on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_start_page_and_error_pages_lead_somewhere() {
+    let env = crate::support::TestEnv::new(crate::support::Backend::Sqlite);
+    env.add_user("alice", "Alice Example");
+    let server = env.start().await;
+    let html = server
+        .http
+        .get(server.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("href=\"/login?next=/account\""), "{html}");
+    let browser = crate::support::Browser::new(&env.issuer());
+    crate::account::sign_in_to_account(&browser, "alice", crate::support::PASSWORD).await;
+    let html = browser.get("/").await.text().await.unwrap();
+    assert!(
+        html.contains("<strong>alice</strong>") && html.contains("href=\"/account\""),
+        "{html}"
+    );
+    assert!(
+        !html.contains("href=\"/admin\""),
+        "no console link without a role: {html}"
+    );
+    let missing = server
+        .http
+        .get(server.url("/authorize?client_id=nobody"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 400);
+    let html = missing.text().await.unwrap();
+    assert!(
+        html.contains("href=\"/\""),
+        "an error page offers a way on: {html}"
+    );
+}
