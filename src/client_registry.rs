@@ -40,6 +40,9 @@ pub struct NewClient {
     pub grant_types: Vec<String>,
     pub scopes: Vec<String>,
     pub audiences: Vec<String>,
+    /// Web origins allowed to call the protocol endpoints from a browser, besides those of the
+    /// redirect URIs.
+    pub allowed_origins: Vec<String>,
     /// A JWK Set of public keys: the client authenticates with `private_key_jwt` (RFC 7523).
     pub jwks: Option<String>,
     pub id_token_alg: String,
@@ -59,6 +62,42 @@ pub fn check_redirect_uri(uri: &str) -> Result<(), ClientError> {
         "http" if is_loopback_host(&url) => Ok(()),
         _ => Err(invalid("must use https (http only on loopback)")),
     }
+}
+
+/// A web origin as a browser sends it in `Origin`: `scheme://host[:port]`, nothing more, https
+/// unless loopback. Returns it in its canonical form (lower-case host, no default port).
+pub fn check_origin(origin: &str) -> Result<String, ClientError> {
+    let invalid = |why: &str| ClientError::Invalid(format!("origin {origin:?} {why}"));
+    let url = url::Url::parse(origin).map_err(|_| invalid("is not scheme://host[:port]"))?;
+    if !url.origin().is_tuple()
+        || url.path() != "/"
+        || url.query().is_some()
+        || url.fragment().is_some()
+        || !url.username().is_empty()
+        || url.password().is_some()
+    {
+        return Err(invalid(
+            "must be scheme://host[:port], with no path, query or fragment",
+        ));
+    }
+    let canonical = url.origin().ascii_serialization();
+    match url.scheme() {
+        "https" => Ok(canonical),
+        "http" if is_loopback_host(&url) => Ok(canonical),
+        _ => Err(invalid("must use https (http only on loopback)")),
+    }
+}
+
+/// The origins in canonical form, each once, in the order given.
+fn canonical_origins(origins: &[String]) -> Result<Vec<String>, ClientError> {
+    let mut canonical: Vec<String> = Vec::with_capacity(origins.len());
+    for origin in origins {
+        let origin = check_origin(origin)?;
+        if !canonical.contains(&origin) {
+            canonical.push(origin);
+        }
+    }
+    Ok(canonical)
 }
 
 /// A client's public keys: a JWK Set of RSA, EC or OKP signing keys, with no private part.
@@ -189,6 +228,9 @@ pub fn check_settings(new: &NewClient) -> Result<(), ClientError> {
     for scope in &new.scopes {
         check_token("scope", scope)?;
     }
+    for origin in &new.allowed_origins {
+        check_origin(origin)?;
+    }
     for audience in &new.audiences {
         url::Url::parse(audience).map_err(|_| {
             ClientError::Invalid(format!("audience {audience:?} is not an absolute URI"))
@@ -216,6 +258,7 @@ pub struct ClientEdit {
     pub grant_types: Option<Vec<String>>,
     pub scopes: Option<Vec<String>>,
     pub audiences: Option<Vec<String>>,
+    pub allowed_origins: Option<Vec<String>>,
     pub first_party: Option<bool>,
     pub require_mfa: Option<bool>,
 }
@@ -228,6 +271,7 @@ impl ClientEdit {
             && self.grant_types.is_none()
             && self.scopes.is_none()
             && self.audiences.is_none()
+            && self.allowed_origins.is_none()
             && self.first_party.is_none()
             && self.require_mfa.is_none()
     }
@@ -257,6 +301,11 @@ pub fn apply_edit(
             .split_whitespace()
             .map(String::from)
             .collect(),
+        allowed_origins: client
+            .allowed_origin_list()
+            .into_iter()
+            .map(String::from)
+            .collect(),
         jwks: None,
         id_token_alg: client.id_token_alg.clone(),
         require_mfa: client.require_mfa,
@@ -278,6 +327,13 @@ pub fn apply_edit(
     take!(grant_types, "grant types");
     take!(scopes, "scopes");
     take!(audiences, "audiences");
+    if let Some(origins) = edit.allowed_origins {
+        let origins = canonical_origins(&origins)?;
+        if origins != settings.allowed_origins {
+            changed.push("allowed origins");
+        }
+        settings.allowed_origins = origins;
+    }
     take!(first_party, "first party");
     take!(require_mfa, "require MFA");
     check_settings(&settings)?;
@@ -288,6 +344,7 @@ pub fn apply_edit(
         grant_types: settings.grant_types.join(" "),
         scopes: settings.scopes.join(" "),
         audiences: settings.audiences.join(" "),
+        allowed_origins: settings.allowed_origins.join(" "),
         first_party: settings.first_party,
         require_mfa: settings.require_mfa,
         ..client.clone()
@@ -298,7 +355,7 @@ pub fn apply_edit(
 /// Registers the client; returns it with its secret (shown once, never stored) if confidential.
 pub fn register(
     conn: &mut AnyConnection,
-    new: NewClient,
+    mut new: NewClient,
     now: i64,
 ) -> Result<(Client, Option<String>), ClientError> {
     let id = match new.id {
@@ -308,6 +365,7 @@ pub fn register(
         }
         None => random_id::<12>(),
     };
+    new.allowed_origins = canonical_origins(&new.allowed_origins)?;
     check_settings(&new)?;
     let jwks = match &new.jwks {
         Some(_) if new.public => {
@@ -332,6 +390,7 @@ pub fn register(
         grant_types: new.grant_types.join(" "),
         scopes: new.scopes.join(" "),
         audiences: new.audiences.join(" "),
+        allowed_origins: new.allowed_origins.join(" "),
         created_at: now,
     };
     clients::insert(conn, &client)?;
@@ -351,5 +410,33 @@ mod tests {
         assert!(check_redirect_uri("https://app.example.com/cb#x").is_err());
         assert!(check_redirect_uri("/cb").is_err());
         assert!(check_redirect_uri("javascript:alert(1)").is_err());
+    }
+
+    #[test]
+    fn origin_rules() {
+        let ok = |o: &str| check_origin(o).unwrap();
+        assert_eq!(ok("https://app.example.com"), "https://app.example.com");
+        assert_eq!(ok("https://App.Example.com/"), "https://app.example.com");
+        assert_eq!(
+            ok("https://app.example.com:8443"),
+            "https://app.example.com:8443"
+        );
+        assert_eq!(ok("https://app.example.com:443"), "https://app.example.com");
+        assert_eq!(ok("http://127.0.0.1:5173"), "http://127.0.0.1:5173");
+        assert_eq!(ok("http://localhost:3000"), "http://localhost:3000");
+        for bad in [
+            "http://app.example.com",
+            "https://app.example.com/cb",
+            "https://app.example.com?x=1",
+            "https://app.example.com#x",
+            "https://user@app.example.com",
+            "app.example.com",
+            "null",
+            "*",
+            "file:///tmp",
+            "data:text/html,x",
+        ] {
+            assert!(check_origin(bad).is_err(), "{bad}");
+        }
     }
 }
