@@ -5,8 +5,9 @@
 //! actual request only when it belongs to the client the request is for, which the handler
 //! names with [`name_client`] once it knows it (the `client_id` of the request or of the access
 //! token). The origin is echoed with `Vary: Origin`; credentials (cookies) are never allowed.
-//! An origin that is not registered gets no CORS headers. Origins are read from the store on
-//! each request, so a change made on another node counts at once.
+//! An origin that is not registered gets no CORS headers, and a client authenticated from a page
+//! of such an origin is refused before anything changes ([`origin_permitted`]). Origins are read
+//! from the store on each request, so a change made on another node counts at once.
 
 use actix_web::body::BoxBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
