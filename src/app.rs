@@ -178,6 +178,8 @@ pub fn build(state: Arc<AppState>, listener: TcpListener) -> std::io::Result<(Se
             .wrap(actix_web::middleware::from_fn(
                 crate::security::throttle::enforce,
             ))
+            // Preflights are answered before the rate limits, which count actual requests.
+            .wrap(actix_web::middleware::from_fn(crate::security::cors::cors))
             .wrap(actix_web::middleware::from_fn(
                 crate::security::throttle::bound_clients,
             ))

@@ -87,6 +87,8 @@ fn client_json(client: &Client) -> Value {
         "grant_types": client.grant_types.split_whitespace().collect::<Vec<_>>(),
         "scopes": client.scope_list(),
         "audiences": client.audience_list(),
+        "allowed_origins": client.allowed_origin_list(),
+        "web_origins": client.web_origins(),
         "first_party": client.first_party,
         "require_mfa": client.require_mfa,
         "id_token_alg": client.id_token_alg,
@@ -230,6 +232,8 @@ pub struct CreateClient {
     #[serde(default)]
     audiences: Vec<String>,
     #[serde(default)]
+    allowed_origins: Vec<String>,
+    #[serde(default)]
     first_party: bool,
     #[serde(default)]
     require_mfa: bool,
@@ -253,6 +257,7 @@ pub async fn create_client(
     }
     new.scopes = body.scopes;
     new.audiences = body.audiences;
+    new.allowed_origins = body.allowed_origins;
     new.first_party = body.first_party;
     new.require_mfa = body.require_mfa;
     let ctx = state.ops_context(&req, &actor.id);

@@ -38,6 +38,10 @@ pub enum ClientCommand {
         /// An audience (resource indicator URI) the client may get tokens for (repeatable).
         #[arg(long = "audience")]
         audiences: Vec<String>,
+        /// A web origin (scheme://host[:port]) a browser app may call the token, userinfo,
+        /// revoke and logout endpoints from, besides the redirect URIs' origins (repeatable).
+        #[arg(long = "allowed-origin")]
+        allowed_origins: Vec<String>,
         /// A file with the client's JWK Set (public keys): it then authenticates with
         /// private_key_jwt instead of a secret.
         #[arg(long = "jwks-file")]
@@ -86,6 +90,12 @@ pub enum ClientCommand {
         /// Remove every audience.
         #[arg(long)]
         no_audiences: bool,
+        /// An allowed web origin (repeatable): the new list.
+        #[arg(long = "allowed-origin", conflicts_with = "no_allowed_origins")]
+        allowed_origins: Vec<String>,
+        /// Remove every allowed origin (the redirect URIs' origins stay allowed).
+        #[arg(long)]
+        no_allowed_origins: bool,
         /// true: people are not asked for consent; false: they are.
         #[arg(long)]
         first_party: Option<bool>,
@@ -125,6 +135,7 @@ pub fn run(config: &Config, cmd: ClientCommand) -> Result<(), CommandError> {
             grant_types,
             scopes,
             audiences,
+            allowed_origins,
             jwks_file,
             id_token_alg,
             require_mfa,
@@ -145,6 +156,7 @@ pub fn run(config: &Config, cmd: ClientCommand) -> Result<(), CommandError> {
                 grant_types,
                 scopes,
                 audiences,
+                allowed_origins,
                 jwks,
                 id_token_alg,
                 require_mfa,
@@ -174,6 +186,8 @@ pub fn run(config: &Config, cmd: ClientCommand) -> Result<(), CommandError> {
             no_scopes,
             audiences,
             no_audiences,
+            allowed_origins,
+            no_allowed_origins,
             first_party,
             require_mfa,
         } => {
@@ -187,18 +201,20 @@ pub fn run(config: &Config, cmd: ClientCommand) -> Result<(), CommandError> {
                 grant_types: list_edit(grant_types, false),
                 scopes: list_edit(scopes, no_scopes),
                 audiences: list_edit(audiences, no_audiences),
+                allowed_origins: list_edit(allowed_origins, no_allowed_origins),
                 first_party,
                 require_mfa,
             };
             let client = ops::clients::edit(&mut conn, &ctx, &id, edit)?;
             println!(
-                "updated client {}: name {:?}, redirect URIs {}, grants {}, scopes {}, audiences {}, first party {}",
+                "updated client {}: name {:?}, redirect URIs {}, grants {}, scopes {}, audiences {}, web origins {}, first party {}",
                 client.id,
                 client.name,
                 client.redirect_uri_list().unwrap_or_default().join(" "),
                 client.grant_types,
                 client.scopes,
                 client.audiences,
+                client.web_origins().join(" "),
                 client.first_party
             );
         }

@@ -140,6 +140,14 @@ async fn check_client(
     endpoint: &str,
 ) -> Result<Client, AppError> {
     let presented = presented(req, form)?;
+    // The answer is readable by the named client's web origins (whatever the outcome).
+    let named = match &presented {
+        Presented::Secret { client_id, .. } | Presented::Public { client_id } => Some(client_id),
+        Presented::Assertion { client_id, .. } => client_id.as_ref(),
+    };
+    if let Some(id) = named {
+        crate::security::cors::name_client(req, id);
+    }
     let audiences = vec![
         state.config.issuer.clone(),
         state.config.url(crate::oidc::paths::TOKEN_PATH),
@@ -150,6 +158,14 @@ async fn check_client(
         .run(move |conn| check(conn, &presented, &audiences))
         .await?;
     let (client, assertion) = checked.ok_or_else(OAuthError::invalid_client)?;
+    crate::security::cors::name_client(req, &client.id);
+    if !crate::security::cors::origin_permitted(req, &state.config.issuer, &client) {
+        tracing::warn!(event = "cors_origin_refused", client_id = %client.id);
+        return Err(OAuthError::invalid_request(
+            "requests from this web origin are not allowed for this client",
+        )
+        .into());
+    }
     if let Some(assertion) = assertion {
         let key = format!("assertion:{}:{}", client.id, assertion.jti);
         let first = state

@@ -84,6 +84,9 @@ async fn end_session(
         }
         (a, b) => a.or(b).map(String::from),
     };
+    if let Some(id) = &client_id {
+        crate::security::cors::name_client(req, id);
+    }
     if let Some(uri) = &redirect_uri {
         let client = load_client(state, client_id.clone()).await?;
         let registered = client

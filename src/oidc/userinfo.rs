@@ -21,6 +21,14 @@ pub async fn userinfo(
     let audience = access_token::userinfo_audience(&state);
     let claims =
         access_token::verify(&state, &token, &audience).ok_or_else(BearerError::invalid_token)?;
+    // The answer is readable by the web origins of the client the token was issued to.
+    if let Some(client_id) = claims
+        .get("client_id")
+        .or_else(|| claims.get("azp"))
+        .and_then(Value::as_str)
+    {
+        crate::security::cors::name_client(&req, client_id);
+    }
     check_binding(&state, &req, &claims, scheme, &token).await?;
     let scopes: Vec<String> = claims
         .get("scope")

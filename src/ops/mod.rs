@@ -264,6 +264,7 @@ mod tests {
                 grant_types: vec!["authorization_code".into()],
                 scopes: vec!["openid".into()],
                 audiences: Vec::new(),
+                allowed_origins: Vec::new(),
                 jwks: None,
                 id_token_alg: "RS256".into(),
                 require_mfa: false,

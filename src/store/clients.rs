@@ -34,6 +34,9 @@ pub struct Client {
     pub id_token_alg: String,
     /// People must sign in with a second factor to use this client.
     pub require_mfa: bool,
+    /// Space-separated web origins allowed to call the protocol endpoints from a browser,
+    /// besides the origins of the redirect URIs (see [`Client::web_origins`]).
+    pub allowed_origins: String,
 }
 
 /// How a client proves who it is at the token endpoint.
@@ -79,6 +82,32 @@ impl Client {
 
     pub fn audience_list(&self) -> Vec<&str> {
         self.audiences.split_whitespace().collect()
+    }
+
+    pub fn allowed_origin_list(&self) -> Vec<&str> {
+        self.allowed_origins.split_whitespace().collect()
+    }
+
+    /// The web origins a browser may call the protocol endpoints from for this client: those
+    /// of its redirect URIs and its registered allowed origins (ASCII serialisation, no slash).
+    pub fn web_origins(&self) -> Vec<String> {
+        let mut origins: Vec<String> = self
+            .redirect_uri_list()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|uri| url::Url::parse(uri).ok())
+            .map(|url| url.origin())
+            .filter(|origin| origin.is_tuple())
+            .map(|origin| origin.ascii_serialization())
+            .chain(self.allowed_origin_list().into_iter().map(String::from))
+            .collect();
+        origins.sort();
+        origins.dedup();
+        origins
+    }
+
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        self.web_origins().iter().any(|o| o == origin)
     }
 }
 
@@ -132,7 +161,7 @@ pub fn remove(conn: &mut AnyConnection, id: &str) -> Result<(), StoreError> {
     expect_one(diesel::delete(clients::table.find(id)).execute(conn)?)
 }
 
-/// Saves a client's editable settings (name, URIs, grants, scopes, audiences, flags); its id,
+/// Saves a client's editable settings (name, URIs, origins, grants, scopes, audiences, flags); its id,
 /// credentials and creation time stay.
 pub fn update(conn: &mut AnyConnection, client: &Client) -> Result<(), StoreError> {
     let changed = diesel::update(clients::table.find(&client.id))
@@ -145,7 +174,16 @@ pub fn update(conn: &mut AnyConnection, client: &Client) -> Result<(), StoreErro
             clients::audiences.eq(&client.audiences),
             clients::first_party.eq(client.first_party),
             clients::require_mfa.eq(client.require_mfa),
+            clients::allowed_origins.eq(&client.allowed_origins),
         ))
         .execute(conn)?;
     expect_one(changed)
+}
+
+/// Whether any client may call from `origin`: what a CORS preflight, which names no client, is
+/// allowed on. Read from the store each time, so a change made on another node counts at once.
+pub fn any_allows_origin(conn: &mut AnyConnection, origin: &str) -> Result<bool, StoreError> {
+    Ok(list(conn)?
+        .iter()
+        .any(|client| client.allows_origin(origin)))
 }

@@ -38,6 +38,7 @@ diesel::table! {
         previous_secret_expires_at -> Nullable<BigInt>,
         id_token_alg -> Text,
         require_mfa -> Bool,
+        allowed_origins -> Text,
     }
 }
 

@@ -658,18 +658,38 @@ async fn api_keys_manage_users_and_clients(backend: Backend) {
     assert!(client["client_secret"].as_str().unwrap().len() >= 40);
     let response = api(reqwest::Method::POST, "/admin/api/clients")
         .json(
-            &json!({"name": "SPA", "public": true, "redirect_uris": ["http://127.0.0.1:5173/cb"]}),
+            &json!({"name": "SPA", "public": true, "redirect_uris": ["http://127.0.0.1:5173/cb"],
+            "allowed_origins": ["https://SPA.example.com/"]}),
         )
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::CREATED);
-    assert!(response
-        .json::<Value>()
+    let spa: Value = response.json().await.unwrap();
+    assert!(spa.get("client_secret").is_none());
+    assert_eq!(spa["allowed_origins"], json!(["https://spa.example.com"]));
+    assert_eq!(
+        spa["web_origins"],
+        json!(["http://127.0.0.1:5173", "https://spa.example.com"])
+    );
+    let response = api(reqwest::Method::POST, "/admin/api/clients")
+        .json(
+            &json!({"name": "Bad", "public": true, "redirect_uris": ["http://127.0.0.1:5173/cb"],
+            "allowed_origins": ["https://spa.example.com/app"]}),
+        )
+        .send()
         .await
-        .unwrap()
-        .get("client_secret")
-        .is_none());
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let refused: Value = response.json().await.unwrap();
+    assert_eq!(refused["error"], "invalid_request");
+    assert!(
+        refused["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("no path"),
+        "{refused}"
+    );
     let clients: Value = api(reqwest::Method::GET, "/admin/api/clients")
         .send()
         .await

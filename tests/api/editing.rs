@@ -242,7 +242,7 @@ async fn clients_are_edited_from_the_cli_and_the_console(backend: Backend) {
     );
 
     let (root, csrf) = sign_in(&server, "root").await;
-    let edit = |uris: &'static str| {
+    let edit = |uris: &'static str, origins: &'static str| {
         vec![
             ("csrf", csrf.clone()),
             ("name", "Renamed app".to_string()),
@@ -257,10 +257,11 @@ async fn clients_are_edited_from_the_cli_and_the_console(backend: Backend) {
             ),
             ("scopes", "openid email reports.read".to_string()),
             ("audiences", "https://api.example.com".to_string()),
+            ("allowed_origins", origins.to_string()),
             ("first_party", "on".to_string()),
         ]
     };
-    let fields = edit(C);
+    let fields = edit(C, "https://spa.example.com\nhttp://127.0.0.1:5173");
     let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let response = post_form(&root, "/admin/clients/webapp/edit", &fields).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
@@ -271,6 +272,10 @@ async fn clients_are_edited_from_the_cli_and_the_console(backend: Backend) {
     assert!(
         page.contains("Settings saved.") && page.contains("Renamed app"),
         "{page}"
+    );
+    assert!(
+        page.contains("http://127.0.0.1:5173<br>") && page.contains("https://spa.example.com<br>"),
+        "the web origins are shown: {page}"
     );
     let listed = env.cli_ok(&["client", "list"], "");
     assert!(
@@ -294,12 +299,27 @@ async fn clients_are_edited_from_the_cli_and_the_console(backend: Backend) {
     assert_eq!(webapp["scopes"], json!(["openid", "email", "reports.read"]));
     assert_eq!(webapp["audiences"], json!(["https://api.example.com"]));
     assert_eq!(
+        webapp["allowed_origins"],
+        json!(["https://spa.example.com", "http://127.0.0.1:5173"])
+    );
+    assert_eq!(
         webapp["post_logout_redirect_uris"],
         json!(["https://b.example.com/bye"])
     );
 
     // A refused edit keeps what was typed and changes nothing.
-    let fields = edit("http://not-loopback.example.com/cb");
+    let fields = edit(C, "https://spa.example.com/app");
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let page = html(
+        post_form(&root, "/admin/clients/webapp/edit", &fields).await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert!(
+        page.contains("no path") && page.contains("https://spa.example.com/app</textarea>"),
+        "{page}"
+    );
+    let fields = edit("http://not-loopback.example.com/cb", "");
     let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let page = html(
         post_form(&root, "/admin/clients/webapp/edit", &fields).await,

@@ -61,6 +61,9 @@ pub enum Prerequisite {
     /// Root and Debian's nginx, to run it as the TLS proxy (its compiled-in temporary paths are
     /// under /var/lib/nginx, which only root may create).
     Nginx,
+    /// The npm package oidc-client-ts under target/spa-node (`.ci/run` installs it; the SPA test
+    /// installs it on its first run when npm is there).
+    SpaLibrary,
 }
 
 impl Prerequisite {
@@ -75,6 +78,7 @@ impl Prerequisite {
             Prerequisite::PrivatePostgres => is_root() && postgres_server_bin().is_some(),
             Prerequisite::RedisServer => std::path::Path::new(REDIS_SERVER).exists(),
             Prerequisite::Nginx => is_root() && std::path::Path::new(NGINX).exists(),
+            Prerequisite::SpaLibrary => crate::spa::spa_library().exists(),
         };
         (!present).then(|| match self {
             Prerequisite::Postgres => "TEST_DATABASE_URL is not set (no PostgreSQL)".into(),
@@ -89,6 +93,10 @@ impl Prerequisite {
             }
             Prerequisite::RedisServer => format!("{REDIS_SERVER} is not installed"),
             Prerequisite::Nginx => format!("not root, or {NGINX} is not installed"),
+            Prerequisite::SpaLibrary => format!(
+                "{} is missing (npm install --prefix target/spa-node oidc-client-ts@3)",
+                crate::spa::spa_library().display()
+            ),
         })
     }
 }

@@ -29,6 +29,7 @@ struct ClientPage {
     redirect_uris: Vec<String>,
     post_logout_redirect_uris: Vec<String>,
     audiences: String,
+    web_origins: Vec<String>,
     first_party: bool,
     require_mfa: bool,
     id_token_alg: String,
@@ -89,6 +90,7 @@ fn client_page(
             redirect_uris: client.redirect_uri_list().unwrap_or_default(),
             post_logout_redirect_uris: client.post_logout_redirect_uri_list().unwrap_or_default(),
             audiences: client.audiences.clone(),
+            web_origins: client.web_origins(),
             first_party: client.first_party,
             require_mfa: client.require_mfa,
             id_token_alg: client.id_token_alg.clone(),
@@ -119,6 +121,8 @@ pub struct EditClientForm {
     pub scopes: String,
     #[serde(default)]
     pub audiences: String,
+    #[serde(default)]
+    pub allowed_origins: String,
     pub first_party: Option<String>,
     pub require_mfa: Option<String>,
 }
@@ -139,6 +143,7 @@ impl EditClientForm {
             grant_types: client.grant_types.clone(),
             scopes: client.scopes.clone(),
             audiences: client.audiences.clone(),
+            allowed_origins: client.allowed_origin_list().join("\n"),
             first_party: on(client.first_party),
             require_mfa: on(client.require_mfa),
         }
@@ -153,6 +158,7 @@ impl EditClientForm {
             grant_types: Some(words(&self.grant_types)),
             scopes: Some(words(&self.scopes)),
             audiences: Some(words(&self.audiences)),
+            allowed_origins: Some(words(&self.allowed_origins)),
             first_party: Some(self.first_party.is_some()),
             require_mfa: Some(self.require_mfa.is_some()),
         }

@@ -107,6 +107,8 @@ pub struct CreateClientForm {
     pub scopes: String,
     #[serde(default)]
     pub audiences: String,
+    #[serde(default)]
+    pub allowed_origins: String,
     pub first_party: Option<String>,
     pub require_mfa: Option<String>,
 }
@@ -126,6 +128,7 @@ impl Default for CreateClientForm {
             grant_types: "authorization_code".into(),
             scopes: "openid profile email".into(),
             audiences: String::new(),
+            allowed_origins: String::new(),
             first_party: None,
             require_mfa: None,
         }
@@ -149,6 +152,7 @@ impl CreateClientForm {
             },
             scopes: words(&self.scopes),
             audiences: words(&self.audiences),
+            allowed_origins: words(&self.allowed_origins),
             jwks: None,
             id_token_alg: "RS256".into(),
             require_mfa: self.require_mfa.is_some(),

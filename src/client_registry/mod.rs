@@ -1,5 +1,10 @@
 //! Registering relying parties and machine clients: the rules a client must meet.
 
+mod origins;
+
+use origins::canonical_origins;
+pub use origins::check_origin;
+
 use crate::config::is_loopback_host;
 use crate::crypto::keys::SigningAlg;
 use crate::crypto::secrets::{hash_secret, random_id, random_token};
@@ -40,6 +45,9 @@ pub struct NewClient {
     pub grant_types: Vec<String>,
     pub scopes: Vec<String>,
     pub audiences: Vec<String>,
+    /// Web origins allowed to call the protocol endpoints from a browser, besides those of the
+    /// redirect URIs.
+    pub allowed_origins: Vec<String>,
     /// A JWK Set of public keys: the client authenticates with `private_key_jwt` (RFC 7523).
     pub jwks: Option<String>,
     pub id_token_alg: String,
@@ -189,6 +197,9 @@ pub fn check_settings(new: &NewClient) -> Result<(), ClientError> {
     for scope in &new.scopes {
         check_token("scope", scope)?;
     }
+    for origin in &new.allowed_origins {
+        check_origin(origin)?;
+    }
     for audience in &new.audiences {
         url::Url::parse(audience).map_err(|_| {
             ClientError::Invalid(format!("audience {audience:?} is not an absolute URI"))
@@ -216,6 +227,7 @@ pub struct ClientEdit {
     pub grant_types: Option<Vec<String>>,
     pub scopes: Option<Vec<String>>,
     pub audiences: Option<Vec<String>>,
+    pub allowed_origins: Option<Vec<String>>,
     pub first_party: Option<bool>,
     pub require_mfa: Option<bool>,
 }
@@ -228,6 +240,7 @@ impl ClientEdit {
             && self.grant_types.is_none()
             && self.scopes.is_none()
             && self.audiences.is_none()
+            && self.allowed_origins.is_none()
             && self.first_party.is_none()
             && self.require_mfa.is_none()
     }
@@ -257,6 +270,11 @@ pub fn apply_edit(
             .split_whitespace()
             .map(String::from)
             .collect(),
+        allowed_origins: client
+            .allowed_origin_list()
+            .into_iter()
+            .map(String::from)
+            .collect(),
         jwks: None,
         id_token_alg: client.id_token_alg.clone(),
         require_mfa: client.require_mfa,
@@ -278,6 +296,13 @@ pub fn apply_edit(
     take!(grant_types, "grant types");
     take!(scopes, "scopes");
     take!(audiences, "audiences");
+    if let Some(origins) = edit.allowed_origins {
+        let origins = canonical_origins(&origins)?;
+        if origins != settings.allowed_origins {
+            changed.push("allowed origins");
+        }
+        settings.allowed_origins = origins;
+    }
     take!(first_party, "first party");
     take!(require_mfa, "require MFA");
     check_settings(&settings)?;
@@ -288,6 +313,7 @@ pub fn apply_edit(
         grant_types: settings.grant_types.join(" "),
         scopes: settings.scopes.join(" "),
         audiences: settings.audiences.join(" "),
+        allowed_origins: settings.allowed_origins.join(" "),
         first_party: settings.first_party,
         require_mfa: settings.require_mfa,
         ..client.clone()
@@ -298,7 +324,7 @@ pub fn apply_edit(
 /// Registers the client; returns it with its secret (shown once, never stored) if confidential.
 pub fn register(
     conn: &mut AnyConnection,
-    new: NewClient,
+    mut new: NewClient,
     now: i64,
 ) -> Result<(Client, Option<String>), ClientError> {
     let id = match new.id {
@@ -308,6 +334,7 @@ pub fn register(
         }
         None => random_id::<12>(),
     };
+    new.allowed_origins = canonical_origins(&new.allowed_origins)?;
     check_settings(&new)?;
     let jwks = match &new.jwks {
         Some(_) if new.public => {
@@ -332,6 +359,7 @@ pub fn register(
         grant_types: new.grant_types.join(" "),
         scopes: new.scopes.join(" "),
         audiences: new.audiences.join(" "),
+        allowed_origins: new.allowed_origins.join(" "),
         created_at: now,
     };
     clients::insert(conn, &client)?;
