@@ -80,17 +80,18 @@ async fn discovery_document_is_correct(backend: Backend) {
             .any(|c| c == claim));
     }
     // Not served at this commit, so not advertised.
-    for absent in [
-        "registration_endpoint",
-        "device_authorization_endpoint",
-        "pushed_authorization_request_endpoint",
-    ] {
+    for absent in ["registration_endpoint", "device_authorization_endpoint"] {
         assert!(
             doc.get(absent).is_none(),
             "{absent} advertised but not served"
         );
     }
     // Every advertised endpoint answers (not 404).
+    let par = doc["pushed_authorization_request_endpoint"]
+        .as_str()
+        .unwrap();
+    let pushed = server.http.post(par).send().await.unwrap();
+    assert_eq!(pushed.status(), 400, "/par is served (and wants a form)");
     let jwks = server
         .http
         .get(doc["jwks_uri"].as_str().unwrap())
