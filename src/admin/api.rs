@@ -91,6 +91,8 @@ fn client_json(client: &Client) -> Value {
         "web_origins": client.web_origins(),
         "first_party": client.first_party,
         "require_mfa": client.require_mfa,
+        "require_par": client.require_par,
+        "require_dpop": client.require_dpop,
         "id_token_alg": client.id_token_alg,
         "created_at": client.created_at,
     })
@@ -237,6 +239,10 @@ pub struct CreateClient {
     first_party: bool,
     #[serde(default)]
     require_mfa: bool,
+    #[serde(default)]
+    require_par: bool,
+    #[serde(default)]
+    require_dpop: bool,
 }
 
 pub async fn create_client(
@@ -260,6 +266,8 @@ pub async fn create_client(
     new.allowed_origins = body.allowed_origins;
     new.first_party = body.first_party;
     new.require_mfa = body.require_mfa;
+    new.require_par = body.require_par;
+    new.require_dpop = body.require_dpop;
     let ctx = state.ops_context(&req, &actor.id);
     let (client, secret) = state
         .store

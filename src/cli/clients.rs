@@ -52,6 +52,12 @@ pub enum ClientCommand {
         /// People must sign in with a second factor (TOTP) to use this client.
         #[arg(long)]
         require_mfa: bool,
+        /// Authorization requests must come through /par first (RFC 9126).
+        #[arg(long)]
+        require_par: bool,
+        /// Token requests must carry a DPoP proof (RFC 9449): every token is bound to the client's key.
+        #[arg(long)]
+        require_dpop: bool,
     },
     /// Change a client's settings; what is not given stays. A repeatable option given at
     /// least once replaces the whole list; --no-… empties it.
@@ -102,6 +108,12 @@ pub enum ClientCommand {
         /// true: people must sign in with a second factor to use this client.
         #[arg(long)]
         require_mfa: Option<bool>,
+        /// true: authorization requests must come through /par first (RFC 9126).
+        #[arg(long)]
+        require_par: Option<bool>,
+        /// true: token requests must carry a DPoP proof (RFC 9449).
+        #[arg(long)]
+        require_dpop: Option<bool>,
     },
     /// Give a confidential client a new secret; the old one keeps working for the overlap.
     RotateSecret {
@@ -139,6 +151,8 @@ pub fn run(config: &Config, cmd: ClientCommand) -> Result<(), CommandError> {
             jwks_file,
             id_token_alg,
             require_mfa,
+            require_par,
+            require_dpop,
         } => {
             let jwks = jwks_file
                 .map(|path| {
@@ -160,6 +174,8 @@ pub fn run(config: &Config, cmd: ClientCommand) -> Result<(), CommandError> {
                 jwks,
                 id_token_alg,
                 require_mfa,
+                require_par,
+                require_dpop,
             };
             let (client, secret) = ops::clients::register(&mut conn, &ctx, new)?;
             println!("client_id: {}", client.id);
@@ -190,6 +206,8 @@ pub fn run(config: &Config, cmd: ClientCommand) -> Result<(), CommandError> {
             no_allowed_origins,
             first_party,
             require_mfa,
+            require_par,
+            require_dpop,
         } => {
             let edit = ClientEdit {
                 name,
@@ -204,6 +222,8 @@ pub fn run(config: &Config, cmd: ClientCommand) -> Result<(), CommandError> {
                 allowed_origins: list_edit(allowed_origins, no_allowed_origins),
                 first_party,
                 require_mfa,
+                require_par,
+                require_dpop,
             };
             let client = ops::clients::edit(&mut conn, &ctx, &id, edit)?;
             println!(

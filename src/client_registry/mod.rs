@@ -52,6 +52,8 @@ pub struct NewClient {
     pub jwks: Option<String>,
     pub id_token_alg: String,
     pub require_mfa: bool,
+    pub require_par: bool,
+    pub require_dpop: bool,
 }
 
 /// A redirect URI is compared as an exact string, so it must be absolute, carry no fragment,
@@ -230,6 +232,8 @@ pub struct ClientEdit {
     pub allowed_origins: Option<Vec<String>>,
     pub first_party: Option<bool>,
     pub require_mfa: Option<bool>,
+    pub require_par: Option<bool>,
+    pub require_dpop: Option<bool>,
 }
 
 impl ClientEdit {
@@ -243,6 +247,8 @@ impl ClientEdit {
             && self.allowed_origins.is_none()
             && self.first_party.is_none()
             && self.require_mfa.is_none()
+            && self.require_par.is_none()
+            && self.require_dpop.is_none()
     }
 }
 
@@ -278,6 +284,8 @@ pub fn apply_edit(
         jwks: None,
         id_token_alg: client.id_token_alg.clone(),
         require_mfa: client.require_mfa,
+        require_par: client.require_par,
+        require_dpop: client.require_dpop,
     };
     let mut changed = Vec::new();
     macro_rules! take {
@@ -305,6 +313,8 @@ pub fn apply_edit(
     }
     take!(first_party, "first party");
     take!(require_mfa, "require MFA");
+    take!(require_par, "require PAR");
+    take!(require_dpop, "require DPoP");
     check_settings(&settings)?;
     let updated = Client {
         name: settings.name.trim().to_string(),
@@ -316,6 +326,8 @@ pub fn apply_edit(
         allowed_origins: settings.allowed_origins.join(" "),
         first_party: settings.first_party,
         require_mfa: settings.require_mfa,
+        require_par: settings.require_par,
+        require_dpop: settings.require_dpop,
         ..client.clone()
     };
     Ok((updated, changed))
@@ -356,6 +368,8 @@ pub fn register(
         previous_secret_expires_at: None,
         id_token_alg: new.id_token_alg,
         require_mfa: new.require_mfa,
+        require_par: new.require_par,
+        require_dpop: new.require_dpop,
         grant_types: new.grant_types.join(" "),
         scopes: new.scopes.join(" "),
         audiences: new.audiences.join(" "),

@@ -268,6 +268,8 @@ mod tests {
                 jwks: None,
                 id_token_alg: "RS256".into(),
                 require_mfa: false,
+                require_par: false,
+                require_dpop: false,
             },
         )
         .unwrap();

@@ -34,6 +34,8 @@ pub struct Client {
     pub id_token_alg: String,
     /// People must sign in with a second factor to use this client.
     pub require_mfa: bool,
+    pub require_par: bool,
+    pub require_dpop: bool,
     /// Space-separated web origins allowed to call the protocol endpoints from a browser,
     /// besides the origins of the redirect URIs (see [`Client::web_origins`]).
     pub allowed_origins: String,
@@ -174,6 +176,8 @@ pub fn update(conn: &mut AnyConnection, client: &Client) -> Result<(), StoreErro
             clients::audiences.eq(&client.audiences),
             clients::first_party.eq(client.first_party),
             clients::require_mfa.eq(client.require_mfa),
+            clients::require_par.eq(client.require_par),
+            clients::require_dpop.eq(client.require_dpop),
             clients::allowed_origins.eq(&client.allowed_origins),
         ))
         .execute(conn)?;

@@ -38,6 +38,8 @@ diesel::table! {
         previous_secret_expires_at -> Nullable<BigInt>,
         id_token_alg -> Text,
         require_mfa -> Bool,
+        require_par -> Bool,
+        require_dpop -> Bool,
         allowed_origins -> Text,
     }
 }

@@ -249,4 +249,18 @@ async fn server_nonces_when_required(backend: Backend) {
     assert_eq!(answer.status(), 200);
     let body: Value = answer.json().await.unwrap();
     assert_eq!(body["token_type"], "DPoP", "{body}");
+
+    // A client registered with --require-dpop gets nothing without a proof.
+    env.cli_ok(&["client", "edit", "svc", "--require-dpop", "true"], "");
+    let bare = server
+        .http
+        .post(server.url("/token"))
+        .basic_auth(&id, Some(&secret))
+        .form(&[("grant_type", "client_credentials"), ("scope", "a")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bare.status(), 400);
+    let body: Value = bare.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_dpop_proof", "{body}");
 }

@@ -11,7 +11,8 @@ use crate::support::{
 
 on_both_backends!(
     a_pushed_request_signs_in_once_for_its_client_only,
-    pushed_requests_can_be_required
+    pushed_requests_can_be_required,
+    one_client_can_require_pushed_requests
 );
 
 async fn push(
@@ -159,4 +160,40 @@ async fn pushed_requests_can_be_required(backend: Backend) {
         .follow(response, "alice", crate::support::PASSWORD, Decision::Allow)
         .await;
     landing.code(&request, &issuer);
+}
+
+/// `--require-par` asks it of one client; the others may still send the browser with the
+/// request itself; `client edit --require-par false` lifts it.
+async fn one_client_can_require_pushed_requests(backend: Backend) {
+    let env = TestEnv::new(backend);
+    env.add_user("alice", "Alice Example");
+    let strict = env.add_web_client("strict", "Strict App", &["--require-par"]);
+    let relaxed = env.add_web_client("relaxed", "Relaxed App", &[]);
+    let server = env.start().await;
+    let browser = Browser::new(&env.issuer());
+    let refused = location(
+        &browser
+            .authorize(&AuthRequest::new(&strict, "openid"))
+            .await,
+    )
+    .unwrap();
+    assert!(refused.contains("error=invalid_request"), "{refused}");
+    let allowed = location(
+        &browser
+            .authorize(&AuthRequest::new(&relaxed, "openid"))
+            .await,
+    )
+    .unwrap();
+    assert!(allowed.starts_with("/login?req="), "{allowed}");
+    let request = AuthRequest::new(&strict, "openid");
+    let (status, pushed) = push(&server, &strict, &request.params).await;
+    assert_eq!(status, 201, "{pushed}");
+    env.cli_ok(&["client", "edit", "strict", "--require-par", "false"], "");
+    let lifted = location(
+        &browser
+            .authorize(&AuthRequest::new(&strict, "openid"))
+            .await,
+    )
+    .unwrap();
+    assert!(lifted.starts_with("/login?req="), "{lifted}");
 }

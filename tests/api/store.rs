@@ -60,6 +60,8 @@ fn setup(conn: &mut store::AnyConnection, now: i64, grant_expires: i64) -> Grant
         previous_secret_expires_at: None,
         id_token_alg: "RS256".into(),
         require_mfa: false,
+        require_par: false,
+        require_dpop: false,
         allowed_origins: String::new(),
     };
     idp::store::clients::insert(conn, &client).unwrap();

@@ -32,6 +32,8 @@ struct ClientPage {
     web_origins: Vec<String>,
     first_party: bool,
     require_mfa: bool,
+    require_par: bool,
+    require_dpop: bool,
     id_token_alg: String,
     created: String,
     has_secret: bool,
@@ -93,6 +95,8 @@ fn client_page(
             web_origins: client.web_origins(),
             first_party: client.first_party,
             require_mfa: client.require_mfa,
+            require_par: client.require_par,
+            require_dpop: client.require_dpop,
             id_token_alg: client.id_token_alg.clone(),
             created: when(client.created_at),
             has_secret: client.secret_hash.is_some(),
@@ -125,6 +129,8 @@ pub struct EditClientForm {
     pub allowed_origins: String,
     pub first_party: Option<String>,
     pub require_mfa: Option<String>,
+    pub require_par: Option<String>,
+    pub require_dpop: Option<String>,
 }
 
 super::csrf_forms!(EditClientForm);
@@ -146,6 +152,8 @@ impl EditClientForm {
             allowed_origins: client.allowed_origin_list().join("\n"),
             first_party: on(client.first_party),
             require_mfa: on(client.require_mfa),
+            require_par: on(client.require_par),
+            require_dpop: on(client.require_dpop),
         }
     }
 
@@ -161,6 +169,8 @@ impl EditClientForm {
             allowed_origins: Some(words(&self.allowed_origins)),
             first_party: Some(self.first_party.is_some()),
             require_mfa: Some(self.require_mfa.is_some()),
+            require_par: Some(self.require_par.is_some()),
+            require_dpop: Some(self.require_dpop.is_some()),
         }
     }
 }

@@ -111,6 +111,8 @@ pub struct CreateClientForm {
     pub allowed_origins: String,
     pub first_party: Option<String>,
     pub require_mfa: Option<String>,
+    pub require_par: Option<String>,
+    pub require_dpop: Option<String>,
 }
 
 super::csrf_forms!(CreateClientForm);
@@ -131,6 +133,8 @@ impl Default for CreateClientForm {
             allowed_origins: String::new(),
             first_party: None,
             require_mfa: None,
+            require_par: None,
+            require_dpop: None,
         }
     }
 }
@@ -156,6 +160,8 @@ impl CreateClientForm {
             jwks: None,
             id_token_alg: "RS256".into(),
             require_mfa: self.require_mfa.is_some(),
+            require_par: self.require_par.is_some(),
+            require_dpop: self.require_dpop.is_some(),
         }
     }
 }

@@ -51,7 +51,11 @@ async fn start(req: &HttpRequest, state: &AppState, form: Form) -> Result<HttpRe
         .run(move |conn| Ok::<_, StoreError>(checks::validate(conn, &form)))
         .await?;
     match validated {
-        Ok(request) if !pushed && state.config.settings.authorization.require_par => {
+        Ok(request)
+            if !pushed
+                && (state.config.settings.authorization.require_par
+                    || request.client.require_par) =>
+        {
             respond::error_redirect(
                 state,
                 &request.redirect_uri,

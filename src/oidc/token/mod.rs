@@ -34,6 +34,11 @@ pub async fn token(
         .await
         .map_err(proof_refused)?;
     let jkt = proof.map(|p| p.jkt);
+    if client.require_dpop && jkt.is_none() {
+        return Err(
+            OAuthError::new("invalid_dpop_proof", "this client must send a DPoP proof").into(),
+        );
+    }
     let jkt = jkt.as_deref();
     let body = match grant_type.as_str() {
         authorization_code::GRANT_TYPE => {
