@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::clients::{client_row, words, ClientRow};
+use super::clients::{client_row, words, ClientRow, ClientSettingsForm};
 use super::{
     act, bad_request, confirmed, notice, once, page_with_status, refusal, when, ConfirmForm,
     DeleteForm, Nav, NoticeQuery, Posted,
@@ -113,24 +113,8 @@ fn client_page(
 #[derive(serde::Deserialize, Clone, Default)]
 pub struct EditClientForm {
     csrf: Option<String>,
-    #[serde(default)]
-    pub name: String,
-    #[serde(default)]
-    pub redirect_uris: String,
-    #[serde(default)]
-    pub post_logout_redirect_uris: String,
-    #[serde(default)]
-    pub grant_types: String,
-    #[serde(default)]
-    pub scopes: String,
-    #[serde(default)]
-    pub audiences: String,
-    #[serde(default)]
-    pub allowed_origins: String,
-    pub first_party: Option<String>,
-    pub require_mfa: Option<String>,
-    pub require_par: Option<String>,
-    pub require_dpop: Option<String>,
+    #[serde(flatten)]
+    pub settings: ClientSettingsForm,
 }
 
 super::csrf_forms!(EditClientForm);
@@ -140,37 +124,40 @@ impl EditClientForm {
         let on = |flag: bool| flag.then(|| "on".to_string());
         EditClientForm {
             csrf: None,
-            name: client.name.clone(),
-            redirect_uris: client.redirect_uri_list().unwrap_or_default().join("\n"),
-            post_logout_redirect_uris: client
-                .post_logout_redirect_uri_list()
-                .unwrap_or_default()
-                .join("\n"),
-            grant_types: client.grant_types.clone(),
-            scopes: client.scopes.clone(),
-            audiences: client.audiences.clone(),
-            allowed_origins: client.allowed_origin_list().join("\n"),
-            first_party: on(client.first_party),
-            require_mfa: on(client.require_mfa),
-            require_par: on(client.require_par),
-            require_dpop: on(client.require_dpop),
+            settings: ClientSettingsForm {
+                name: client.name.clone(),
+                redirect_uris: client.redirect_uri_list().unwrap_or_default().join("\n"),
+                post_logout_redirect_uris: client
+                    .post_logout_redirect_uri_list()
+                    .unwrap_or_default()
+                    .join("\n"),
+                grant_types: client.grant_types.clone(),
+                scopes: client.scopes.clone(),
+                audiences: client.audiences.clone(),
+                allowed_origins: client.allowed_origin_list().join("\n"),
+                first_party: on(client.first_party),
+                require_mfa: on(client.require_mfa),
+                require_par: on(client.require_par),
+                require_dpop: on(client.require_dpop),
+            },
         }
     }
 
     /// Every setting as submitted (an unticked box is off).
     fn edit(&self) -> ClientEdit {
+        let form = &self.settings;
         ClientEdit {
-            name: Some(self.name.clone()),
-            redirect_uris: Some(words(&self.redirect_uris)),
-            post_logout_redirect_uris: Some(words(&self.post_logout_redirect_uris)),
-            grant_types: Some(words(&self.grant_types)),
-            scopes: Some(words(&self.scopes)),
-            audiences: Some(words(&self.audiences)),
-            allowed_origins: Some(words(&self.allowed_origins)),
-            first_party: Some(self.first_party.is_some()),
-            require_mfa: Some(self.require_mfa.is_some()),
-            require_par: Some(self.require_par.is_some()),
-            require_dpop: Some(self.require_dpop.is_some()),
+            name: Some(form.name.clone()),
+            redirect_uris: Some(words(&form.redirect_uris)),
+            post_logout_redirect_uris: Some(words(&form.post_logout_redirect_uris)),
+            grant_types: Some(words(&form.grant_types)),
+            scopes: Some(words(&form.scopes)),
+            audiences: Some(words(&form.audiences)),
+            allowed_origins: Some(words(&form.allowed_origins)),
+            first_party: Some(form.first_party.is_some()),
+            require_mfa: Some(form.require_mfa.is_some()),
+            require_par: Some(form.require_par.is_some()),
+            require_dpop: Some(form.require_dpop.is_some()),
         }
     }
 }

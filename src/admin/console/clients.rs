@@ -87,16 +87,13 @@ pub(super) fn words(text: &str) -> Vec<String> {
     text.split_whitespace().map(String::from).collect()
 }
 
-#[derive(serde::Deserialize, Clone)]
-pub struct CreateClientForm {
-    csrf: Option<String>,
-    #[serde(default)]
-    pub id: String,
+/// The settings a client is registered and edited with, as typed into the console (lists one
+/// per line or space-separated; a ticked box is `Some`). The create and the edit form share
+/// them, and `templates/admin_client_settings.html` shows them.
+#[derive(serde::Deserialize, Clone, Default)]
+pub struct ClientSettingsForm {
     #[serde(default)]
     pub name: String,
-    /// `confidential` or `public`.
-    #[serde(default)]
-    pub kind: String,
     #[serde(default)]
     pub redirect_uris: String,
     #[serde(default)]
@@ -115,6 +112,18 @@ pub struct CreateClientForm {
     pub require_dpop: Option<String>,
 }
 
+#[derive(serde::Deserialize, Clone)]
+pub struct CreateClientForm {
+    csrf: Option<String>,
+    #[serde(default)]
+    pub id: String,
+    /// `confidential` or `public`.
+    #[serde(default)]
+    pub kind: String,
+    #[serde(flatten)]
+    pub settings: ClientSettingsForm,
+}
+
 super::csrf_forms!(CreateClientForm);
 
 impl Default for CreateClientForm {
@@ -123,45 +132,40 @@ impl Default for CreateClientForm {
         CreateClientForm {
             csrf: None,
             id: String::new(),
-            name: String::new(),
             kind: "confidential".into(),
-            redirect_uris: String::new(),
-            post_logout_redirect_uris: String::new(),
-            grant_types: "authorization_code".into(),
-            scopes: "openid profile email".into(),
-            audiences: String::new(),
-            allowed_origins: String::new(),
-            first_party: None,
-            require_mfa: None,
-            require_par: None,
-            require_dpop: None,
+            settings: ClientSettingsForm {
+                grant_types: "authorization_code".into(),
+                scopes: "openid profile email".into(),
+                ..ClientSettingsForm::default()
+            },
         }
     }
 }
 
 impl CreateClientForm {
     pub fn into_new_client(self) -> NewClient {
-        let grants = words(&self.grant_types);
+        let settings = self.settings;
+        let grants = words(&settings.grant_types);
         NewClient {
             id: non_empty(&self.id),
-            name: self.name,
+            name: settings.name,
             public: self.kind == "public",
-            redirect_uris: words(&self.redirect_uris),
-            post_logout_redirect_uris: words(&self.post_logout_redirect_uris),
-            first_party: self.first_party.is_some(),
+            redirect_uris: words(&settings.redirect_uris),
+            post_logout_redirect_uris: words(&settings.post_logout_redirect_uris),
+            first_party: settings.first_party.is_some(),
             grant_types: if grants.is_empty() {
                 vec!["authorization_code".into()]
             } else {
                 grants
             },
-            scopes: words(&self.scopes),
-            audiences: words(&self.audiences),
-            allowed_origins: words(&self.allowed_origins),
+            scopes: words(&settings.scopes),
+            audiences: words(&settings.audiences),
+            allowed_origins: words(&settings.allowed_origins),
             jwks: None,
             id_token_alg: "RS256".into(),
-            require_mfa: self.require_mfa.is_some(),
-            require_par: self.require_par.is_some(),
-            require_dpop: self.require_dpop.is_some(),
+            require_mfa: settings.require_mfa.is_some(),
+            require_par: settings.require_par.is_some(),
+            require_dpop: settings.require_dpop.is_some(),
         }
     }
 }
