@@ -1,6 +1,7 @@
 //! Keys and cryptography: signing keys and the JWKS, the key-encryption key that seals private
 //! keys at rest, password hashing, and random secrets.
 
+pub mod jws;
 pub mod kek;
 pub mod keys;
 pub mod password;

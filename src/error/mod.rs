@@ -257,9 +257,12 @@ impl ResponseError for AppError {
             }
             AppError::Bearer(e) => {
                 let scheme = if e.dpop {
-                    "DPoP algs=\"ES256 EdDSA Ed25519 RS256 PS256\","
+                    format!(
+                        "DPoP algs=\"{}\",",
+                        crate::crypto::jws::ALGS_ACCEPTED.join(" ")
+                    )
                 } else {
-                    "Bearer"
+                    "Bearer".to_string()
                 };
                 let challenge = match e.code {
                     Some(code) => format!(

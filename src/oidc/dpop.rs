@@ -10,14 +10,14 @@ use base64::Engine;
 use josekit::jwk::Jwk;
 use serde_json::{Map, Value};
 
-use super::client_assertion::verifier_for;
+use crate::crypto::jws::{self, part};
 use crate::crypto::secrets::{b64url, constant_time_eq, hmac_sha256};
 use crate::state::AppState;
 use crate::store::unix_now;
 use openssl::sha::sha256;
 
 pub const HEADER: &str = "DPoP";
-pub const ALGS_SUPPORTED: [&str; 5] = ["ES256", "EdDSA", "Ed25519", "RS256", "PS256"];
+pub const ALGS_SUPPORTED: [&str; 5] = jws::ALGS_ACCEPTED;
 /// How far a proof's `iat` may be from now, either way.
 const IAT_WINDOW_SECS: i64 = 60;
 
@@ -98,15 +98,6 @@ pub async fn check(
     }
 }
 
-fn part(token: &str, index: usize) -> Option<Map<String, Value>> {
-    let raw = token.split('.').nth(index)?;
-    let bytes = URL_SAFE_NO_PAD.decode(raw).ok()?;
-    serde_json::from_slice::<Value>(&bytes)
-        .ok()?
-        .as_object()
-        .cloned()
-}
-
 /// RFC 9449 §4.3: the proof's form, key, signature and claims; returns the key's thumbprint,
 /// the proof's `jti` and its `iat`.
 fn verify(
@@ -135,14 +126,11 @@ fn verify(
     }
     let jkt = thumbprint(&jwk).ok_or(invalid("unsupported DPoP key"))?;
     let key = Jwk::from_map(jwk).map_err(|_| invalid("unreadable DPoP key"))?;
-    let (signing_input, signature) = proof.rsplit_once('.').ok_or(invalid("malformed proof"))?;
-    let signature = URL_SAFE_NO_PAD
-        .decode(signature)
-        .map_err(|_| invalid("malformed proof signature"))?;
-    let verifier = verifier_for(alg, &key).ok_or(invalid("the DPoP key does not fit its alg"))?;
-    verifier
-        .verify(signing_input.as_bytes(), &signature)
-        .map_err(|_| invalid("the DPoP proof's signature does not verify"))?;
+    if !jws::signature_verifies(proof, alg, &key) {
+        return Err(invalid(
+            "the DPoP proof's signature does not verify with its jwk",
+        ));
+    }
     let claims = part(proof, 1).ok_or(invalid("unreadable DPoP claims"))?;
     let text = |name: &str| claims.get(name).and_then(Value::as_str);
     let jti = text("jti").filter(|j| !j.is_empty() && j.len() <= 256);
