@@ -25,7 +25,7 @@ pub const AUDIT_KEY_LABEL: &str = "idp audit v1";
 pub struct AppState {
     pub config: Config,
     pub store: Store,
-    kek: KeyEncryptionKey,
+    kek: Arc<KeyEncryptionKey>,
     keys: RwLock<Arc<KeySet>>,
     /// The discovery document, made once on first request (it depends only on settings and
     /// the algorithms, which rotation keeps).
@@ -71,7 +71,7 @@ impl AppState {
             replay,
             config,
             store,
-            kek,
+            kek: Arc::new(kek),
             keys: RwLock::new(Arc::new(keys)),
             discovery: std::sync::OnceLock::new(),
         }
@@ -184,6 +184,12 @@ impl AppState {
 
     pub fn open(&self, sealed: &str, context: &str) -> Option<Vec<u8>> {
         self.kek.open(sealed, context.as_bytes())
+    }
+
+    /// The KEK itself, for work that runs on a store thread (registering a client whose secret
+    /// is kept sealed, checking its assertions).
+    pub fn kek(&self) -> Arc<KeyEncryptionKey> {
+        self.kek.clone()
     }
 
     /// The keys in force now; a rotation swaps the whole set at once.

@@ -82,6 +82,7 @@ fn client_json(client: &Client) -> Value {
         "client_id": client.id,
         "name": client.name,
         "public": client.is_public(),
+        "token_endpoint_auth_method": client.auth_method().registered_name(),
         "redirect_uris": client.redirect_uri_list().unwrap_or_default(),
         "post_logout_redirect_uris": client.post_logout_redirect_uri_list().unwrap_or_default(),
         "grant_types": client.grant_types.split_whitespace().collect::<Vec<_>>(),
@@ -243,6 +244,10 @@ pub struct CreateClient {
     require_par: bool,
     #[serde(default)]
     require_dpop: bool,
+    /// RFC 7591's name; only `client_secret_jwt` changes anything (a secret-bearing client
+    /// otherwise takes Basic or post, a public one `none`).
+    #[serde(default)]
+    token_endpoint_auth_method: Option<String>,
 }
 
 pub async fn create_client(
@@ -268,10 +273,23 @@ pub async fn create_client(
     new.require_mfa = body.require_mfa;
     new.require_par = body.require_par;
     new.require_dpop = body.require_dpop;
+    new.secret_jwt = match body.token_endpoint_auth_method.as_deref() {
+        None | Some("client_secret_basic" | "client_secret_post" | "none") => false,
+        Some("client_secret_jwt") => true,
+        Some(_) => {
+            return Err(ops::OpsError::Invalid(
+                "token_endpoint_auth_method must be client_secret_basic, client_secret_post, \
+                 client_secret_jwt or none"
+                    .into(),
+            )
+            .into())
+        }
+    };
     let ctx = state.ops_context(&req, &actor.id);
+    let kek = state.kek();
     let (client, secret) = state
         .store
-        .run(move |conn| ops::clients::register(conn, &ctx, new))
+        .run(move |conn| ops::clients::register(conn, &ctx, &kek, new))
         .await?;
     let mut body = client_json(&client);
     if let Some(secret) = secret {

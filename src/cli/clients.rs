@@ -44,8 +44,12 @@ pub enum ClientCommand {
         allowed_origins: Vec<String>,
         /// A file with the client's JWK Set (public keys): it then authenticates with
         /// private_key_jwt instead of a secret.
-        #[arg(long = "jwks-file")]
+        #[arg(long = "jwks-file", conflicts_with_all = ["public", "client_secret_jwt"])]
         jwks_file: Option<std::path::PathBuf>,
+        /// The client signs HS256 assertions with its secret (client_secret_jwt, RFC 7523)
+        /// instead of sending it; the secret is then also kept sealed with the KEK.
+        #[arg(long, conflicts_with = "public")]
+        client_secret_jwt: bool,
         /// How its ID tokens are signed: RS256, ES256 or EdDSA.
         #[arg(long = "id-token-alg", default_value = "RS256")]
         id_token_alg: String,
@@ -149,6 +153,7 @@ pub fn run(config: &Config, cmd: ClientCommand) -> Result<(), CommandError> {
             audiences,
             allowed_origins,
             jwks_file,
+            client_secret_jwt,
             id_token_alg,
             require_mfa,
             require_par,
@@ -172,14 +177,20 @@ pub fn run(config: &Config, cmd: ClientCommand) -> Result<(), CommandError> {
                 audiences,
                 allowed_origins,
                 jwks,
+                secret_jwt: client_secret_jwt,
                 id_token_alg,
                 require_mfa,
                 require_par,
                 require_dpop,
             };
-            let (client, secret) = ops::clients::register(&mut conn, &ctx, new)?;
+            let kek = crate::serve::load_kek(config)?;
+            let (client, secret) = ops::clients::register(&mut conn, &ctx, &kek, new)?;
             println!("client_id: {}", client.id);
             match secret {
+                Some(secret) if client.sealed_secret.is_some() => {
+                    println!("client_secret: {secret}");
+                    println!("(shown once; it signs HS256 client assertions: client_secret_jwt)");
+                }
                 Some(secret) => {
                     println!("client_secret: {secret}");
                     println!("(the secret is shown once; it is stored only as a hash)");
@@ -240,27 +251,23 @@ pub fn run(config: &Config, cmd: ClientCommand) -> Result<(), CommandError> {
         }
         ClientCommand::List => {
             println!(
-                "{:<20} {:<24} {:<12} {:<40} CREATED",
-                "ID", "NAME", "TYPE", "GRANTS"
+                "{:<20} {:<24} {:<20} {:<40} CREATED",
+                "ID", "NAME", "AUTHENTICATION", "GRANTS"
             );
             for c in clients::list(&mut conn)? {
-                let kind = if c.is_public() {
-                    "public"
-                } else {
-                    "confidential"
-                };
                 println!(
-                    "{:<20} {:<24} {:<12} {:<40} {}",
+                    "{:<20} {:<24} {:<20} {:<40} {}",
                     c.id,
                     c.name,
-                    kind,
+                    c.auth_method().registered_name(),
                     c.grant_types,
                     format_time(c.created_at)
                 );
             }
         }
         ClientCommand::RotateSecret { id, overlap_secs } => {
-            let secret = ops::clients::rotate_secret(&mut conn, &ctx, &id, overlap_secs)?;
+            let kek = crate::serve::load_kek(config)?;
+            let secret = ops::clients::rotate_secret(&mut conn, &ctx, &kek, &id, overlap_secs)?;
             println!("client_secret: {secret}");
             println!(
                 "(shown once; the previous secret stays valid until {})",

@@ -6,6 +6,7 @@ use origins::canonical_origins;
 pub use origins::check_origin;
 
 use crate::config::is_loopback_host;
+use crate::crypto::kek::KeyEncryptionKey;
 use crate::crypto::keys::SigningAlg;
 use crate::crypto::secrets::{hash_secret, random_id, random_token};
 use crate::store::clients::{self, Client};
@@ -50,6 +51,9 @@ pub struct NewClient {
     pub allowed_origins: Vec<String>,
     /// A JWK Set of public keys: the client authenticates with `private_key_jwt` (RFC 7523).
     pub jwks: Option<String>,
+    /// The client signs HS256 assertions with its secret (`client_secret_jwt`) instead of
+    /// sending the secret itself; the secret is then kept sealed as well as hashed.
+    pub secret_jwt: bool,
     pub id_token_alg: String,
     pub require_mfa: bool,
     pub require_par: bool,
@@ -102,9 +106,25 @@ pub fn check_jwks(text: &str) -> Result<String, ClientError> {
     Ok(set.to_string())
 }
 
+/// The sealed form of a `client_secret_jwt` client's secret, bound to the client id.
+pub fn seal_secret(kek: &KeyEncryptionKey, id: &str, secret: &str) -> Result<String, ClientError> {
+    kek.seal(secret.as_bytes(), &secret_context(id))
+        .map_err(|e| ClientError::Store(StoreError::Corrupt(format!("sealing a secret: {e}"))))
+}
+
+/// The secret of a `client_secret_jwt` client, from its sealed form.
+pub fn open_secret(kek: &KeyEncryptionKey, id: &str, sealed: &str) -> Option<Vec<u8>> {
+    kek.open(sealed, &secret_context(id))
+}
+
+fn secret_context(id: &str) -> Vec<u8> {
+    format!("client secret {id}").into_bytes()
+}
+
 /// Replaces a confidential client's secret; the old one is accepted for `overlap_secs` more.
 pub fn rotate_secret(
     conn: &mut AnyConnection,
+    kek: &KeyEncryptionKey,
     id: &str,
     overlap_secs: i64,
     now: i64,
@@ -121,7 +141,17 @@ pub fn rotate_secret(
         ));
     }
     let secret = random_token::<32>();
-    clients::rotate_secret(conn, id, &hash_secret(&secret), now + overlap_secs)?;
+    let sealed = match client.sealed_secret {
+        Some(_) => Some(seal_secret(kek, id, &secret)?),
+        None => None,
+    };
+    clients::rotate_secret(
+        conn,
+        id,
+        &hash_secret(&secret),
+        sealed.as_deref(),
+        now + overlap_secs,
+    )?;
     Ok(secret)
 }
 
@@ -262,6 +292,7 @@ pub fn apply_edit(
         id: Some(client.id.clone()),
         name: client.name.clone(),
         public: client.is_public(),
+        secret_jwt: client.sealed_secret.is_some(),
         redirect_uris: client.redirect_uri_list()?,
         post_logout_redirect_uris: client.post_logout_redirect_uri_list()?,
         first_party: client.first_party,
@@ -336,6 +367,7 @@ pub fn apply_edit(
 /// Registers the client; returns it with its secret (shown once, never stored) if confidential.
 pub fn register(
     conn: &mut AnyConnection,
+    kek: &KeyEncryptionKey,
     mut new: NewClient,
     now: i64,
 ) -> Result<(Client, Option<String>), ClientError> {
@@ -352,10 +384,24 @@ pub fn register(
         Some(_) if new.public => {
             return Err(ClientError::Invalid("a public client has no keys".into()))
         }
+        Some(_) if new.secret_jwt => {
+            return Err(ClientError::Invalid(
+                "a client_secret_jwt client signs with its secret, not with keys".into(),
+            ))
+        }
         Some(text) => check_jwks(text)?,
         None => String::new(),
     };
+    if new.secret_jwt && new.public {
+        return Err(ClientError::Invalid(
+            "a public client has no secret to sign with".into(),
+        ));
+    }
     let secret = (!new.public && jwks.is_empty()).then(random_token::<32>);
+    let sealed_secret = match (&secret, new.secret_jwt) {
+        (Some(secret), true) => Some(seal_secret(kek, &id, secret)?),
+        _ => None,
+    };
     let client = Client {
         id,
         name: new.name.trim().to_string(),
@@ -366,6 +412,8 @@ pub fn register(
         jwks,
         previous_secret_hash: None,
         previous_secret_expires_at: None,
+        sealed_secret,
+        previous_sealed_secret: None,
         id_token_alg: new.id_token_alg,
         require_mfa: new.require_mfa,
         require_par: new.require_par,

@@ -1,14 +1,21 @@
-//! `private_key_jwt` (RFC 7523 §3, OpenID Connect Core §9): a JWT signed with a key registered
-//! for the client, naming the client as `iss` and `sub` and us as `aud`, short-lived, with a
-//! `jti` used once.
+//! Client assertions (RFC 7523 §3, OpenID Connect Core §9): a JWT naming the client as `iss`
+//! and `sub` and us as `aud`, short-lived, with a `jti` used once — signed with a key
+//! registered for the client (`private_key_jwt`) or keyed with its secret (`client_secret_jwt`).
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use josekit::jwk::JwkSet;
 use serde_json::Value;
 
+use crate::client_registry::open_secret;
 use crate::crypto::jws::{self, part};
-use crate::store::clients::Client;
+use crate::crypto::kek::KeyEncryptionKey;
+use crate::crypto::secrets::{constant_time_eq, hmac_sha256};
+use crate::store::clients::{AuthMethod, Client};
 
-pub const ALGS_SUPPORTED: [&str; 5] = jws::ALGS_ACCEPTED;
+/// What either kind of assertion may be signed with: the asymmetric algorithms for keys, and
+/// HS256 for secrets. A 256-bit secret is too short a key for HS384 or HS512 (RFC 7518 §3.2).
+pub const ALGS_SUPPORTED: [&str; 6] = ["RS256", "PS256", "ES256", "EdDSA", "Ed25519", "HS256"];
 
 /// Assertions valid for longer than this are refused.
 const MAX_LIFETIME_SECS: i64 = 600;
@@ -24,9 +31,12 @@ pub fn claimed_client(assertion: &str) -> Option<String> {
     part(assertion, 1)?.get("sub")?.as_str().map(String::from)
 }
 
+/// The assertion's claims, if it is signed as the client's registered method requires (a
+/// key-signed assertion never verifies for a secret client, nor an HMAC for a key client).
 pub fn verify(
     assertion: &str,
     client: &Client,
+    kek: &KeyEncryptionKey,
     audiences: &[String],
     now: i64,
 ) -> Option<Assertion> {
@@ -35,14 +45,11 @@ pub fn verify(
     if header.contains_key("jku") || header.contains_key("x5u") || header.contains_key("jwk") {
         return None;
     }
-    let kid = header.get("kid").and_then(Value::as_str);
-    let keys = JwkSet::from_bytes(client.jwks.as_bytes()).ok()?;
-    let verified = keys
-        .keys()
-        .into_iter()
-        .filter(|key| kid.is_none_or(|kid| key.key_id() == Some(kid)))
-        .filter(|key| key.algorithm().is_none_or(|a| same_alg(a, alg)))
-        .any(|key| jws::signature_verifies(assertion, alg, key));
+    let verified = match client.auth_method() {
+        AuthMethod::PrivateKeyJwt => signed_by_key(assertion, alg, &header, client),
+        AuthMethod::SecretJwt => alg == "HS256" && keyed_with_secret(assertion, client, kek, now),
+        AuthMethod::Secret | AuthMethod::None => false,
+    };
     if !verified {
         return None;
     }
@@ -71,6 +78,44 @@ pub fn verify(
             expires_at: exp,
         }
     })
+}
+
+fn signed_by_key(
+    assertion: &str,
+    alg: &str,
+    header: &serde_json::Map<String, Value>,
+    client: &Client,
+) -> bool {
+    let kid = header.get("kid").and_then(Value::as_str);
+    let Ok(keys) = JwkSet::from_bytes(client.jwks.as_bytes()) else {
+        return false;
+    };
+    keys.keys()
+        .into_iter()
+        .filter(|key| kid.is_none_or(|kid| key.key_id() == Some(kid)))
+        .filter(|key| key.algorithm().is_none_or(|a| same_alg(a, alg)))
+        .any(|key| jws::signature_verifies(assertion, alg, key))
+}
+
+/// HS256 over the signing input with the current secret, or with the previous one while a
+/// rotation's overlap lasts; compared in constant time.
+fn keyed_with_secret(assertion: &str, client: &Client, kek: &KeyEncryptionKey, now: i64) -> bool {
+    let Some((signing_input, signature)) = assertion.rsplit_once('.') else {
+        return false;
+    };
+    let Ok(signature) = URL_SAFE_NO_PAD.decode(signature) else {
+        return false;
+    };
+    let previous = client
+        .previous_secret_expires_at
+        .is_some_and(|until| until > now)
+        .then_some(client.previous_sealed_secret.as_deref())
+        .flatten();
+    [client.sealed_secret.as_deref(), previous]
+        .into_iter()
+        .flatten()
+        .filter_map(|sealed| open_secret(kek, &client.id, sealed))
+        .any(|secret| constant_time_eq(&hmac_sha256(&secret, signing_input.as_bytes()), &signature))
 }
 
 /// Whether a key registered for `registered` may verify a header naming `presented`.

@@ -1,6 +1,7 @@
 //! Client authentication (RFC 6749 §2.3, RFC 7523 §2.2): `client_secret_basic`,
-//! `client_secret_post`, `private_key_jwt`, and `none` for public clients. Exactly one method
-//! per request; unknown client and wrong credential give the same answer.
+//! `client_secret_post`, `client_secret_jwt`, `private_key_jwt`, and `none` for public clients.
+//! Exactly one method per request, and only the one the client is registered for; unknown
+//! client and wrong credential give the same answer.
 
 use actix_web::http::header;
 use actix_web::HttpRequest;
@@ -9,17 +10,26 @@ use base64::Engine;
 
 use super::client_assertion::{self, Assertion};
 use super::form::Form;
+use crate::crypto::kek::KeyEncryptionKey;
 use crate::crypto::secrets::{hash_secret, verify_secret};
 use crate::error::{AppError, OAuthError};
 use crate::state::AppState;
 use crate::store::clients::{self, AuthMethod, Client};
 use crate::store::{unix_now, AnyConnection, StoreError};
 
-pub const METHODS_SUPPORTED: [&str; 4] = [
+pub const METHODS_SUPPORTED: [&str; 5] = [
     "client_secret_basic",
     "client_secret_post",
+    "client_secret_jwt",
     "private_key_jwt",
     "none",
+];
+/// Where a client must authenticate (introspection): every method but `none`.
+pub const AUTHENTICATED_METHODS: [&str; 4] = [
+    "client_secret_basic",
+    "client_secret_post",
+    "client_secret_jwt",
+    "private_key_jwt",
 ];
 const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
@@ -153,9 +163,10 @@ async fn check_client(
         state.config.url(crate::oidc::paths::TOKEN_PATH),
         state.config.url(endpoint),
     ];
+    let kek = state.kek();
     let checked = state
         .store
-        .run(move |conn| check(conn, &presented, &audiences))
+        .run(move |conn| check(conn, &kek, &presented, &audiences))
         .await?;
     let (client, assertion) = checked.ok_or_else(OAuthError::invalid_client)?;
     crate::security::cors::name_client(req, &client.id);
@@ -190,6 +201,7 @@ async fn check_client(
 /// The client, if what it presented is right for it, with the assertion to record as used.
 fn check(
     conn: &mut AnyConnection,
+    kek: &KeyEncryptionKey,
     presented: &Presented,
     audiences: &[String],
 ) -> Result<Option<(Client, Option<Assertion>)>, StoreError> {
@@ -231,12 +243,13 @@ fn check(
                     .is_some_and(|h| verify_secret(secret, h));
             current || previous
         }
-        (Presented::Assertion { assertion, .. }, AuthMethod::PrivateKeyJwt) => {
-            match client_assertion::verify(assertion, &client, audiences, now) {
-                Some(checked) => return Ok(Some((client, Some(checked)))),
-                None => false,
-            }
-        }
+        (
+            Presented::Assertion { assertion, .. },
+            AuthMethod::PrivateKeyJwt | AuthMethod::SecretJwt,
+        ) => match client_assertion::verify(assertion, &client, kek, audiences, now) {
+            Some(checked) => return Ok(Some((client, Some(checked)))),
+            None => false,
+        },
         (Presented::Public { .. }, AuthMethod::None) => true,
         _ => false,
     };

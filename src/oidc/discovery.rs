@@ -38,7 +38,7 @@ pub fn document(config: &Config, algorithms: &[SigningAlg]) -> String {
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": client_auth::METHODS_SUPPORTED,
         "token_endpoint_auth_signing_alg_values_supported": client_assertion::ALGS_SUPPORTED,
-        "introspection_endpoint_auth_methods_supported": &client_auth::METHODS_SUPPORTED[..3],
+        "introspection_endpoint_auth_methods_supported": client_auth::AUTHENTICATED_METHODS,
         "introspection_endpoint_auth_signing_alg_values_supported": client_assertion::ALGS_SUPPORTED,
         "revocation_endpoint_auth_methods_supported": client_auth::METHODS_SUPPORTED,
         "revocation_endpoint_auth_signing_alg_values_supported": client_assertion::ALGS_SUPPORTED,

@@ -2,6 +2,7 @@
 
 use super::{audited, missing, Context, OpsError};
 use crate::client_registry::{self, ClientEdit, NewClient};
+use crate::crypto::kek::KeyEncryptionKey;
 use crate::store::clients::{self, Client};
 use crate::store::{unix_now, AnyConnection};
 
@@ -9,15 +10,17 @@ pub fn get(conn: &mut AnyConnection, id: &str) -> Result<Client, OpsError> {
     clients::find(conn, id).map_err(missing("client"))
 }
 
-/// Registers a client; returns it and its secret (shown once, stored only hashed).
+/// Registers a client; returns it and its secret (shown once; stored hashed, and sealed with
+/// the KEK only for `client_secret_jwt`).
 pub fn register(
     conn: &mut AnyConnection,
     ctx: &Context,
+    kek: &KeyEncryptionKey,
     new: NewClient,
 ) -> Result<(Client, Option<String>), OpsError> {
     let target = new.id.clone().unwrap_or_default();
     audited(conn, ctx, "admin_client_create", &target, |conn, event| {
-        let (client, secret) = client_registry::register(conn, new, unix_now())?;
+        let (client, secret) = client_registry::register(conn, kek, new, unix_now())?;
         event.target = client.id.clone();
         Ok((client, secret))
     })
@@ -47,11 +50,12 @@ pub fn edit(
 pub fn rotate_secret(
     conn: &mut AnyConnection,
     ctx: &Context,
+    kek: &KeyEncryptionKey,
     id: &str,
     overlap_secs: i64,
 ) -> Result<String, OpsError> {
     audited(conn, ctx, "admin_client_rotate", id, |conn, event| {
-        let secret = client_registry::rotate_secret(conn, id, overlap_secs, unix_now())?;
+        let secret = client_registry::rotate_secret(conn, kek, id, overlap_secs, unix_now())?;
         event.detail = format!("overlap {overlap_secs}s");
         Ok(secret)
     })

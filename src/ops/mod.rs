@@ -251,9 +251,14 @@ mod tests {
         assert_eq!((stored.roles.as_str(), stored.name), ("admin", None));
 
         // An operation whose store call opens its own write transaction nests as a savepoint.
+        let kek = crate::crypto::kek::KeyEncryptionKey::load(
+            &crate::crypto::kek::KekSource::Inline("A".repeat(43) + "="),
+        )
+        .unwrap();
         let (client, _) = clients::register(
             &mut conn,
             &ctx,
+            &kek,
             NewClient {
                 id: Some("app".into()),
                 name: "App".into(),
@@ -266,6 +271,7 @@ mod tests {
                 audiences: Vec::new(),
                 allowed_origins: Vec::new(),
                 jwks: None,
+                secret_jwt: true,
                 id_token_alg: "RS256".into(),
                 require_mfa: false,
                 require_par: false,
@@ -273,13 +279,17 @@ mod tests {
             },
         )
         .unwrap();
-        let before = stored_clients::find(&mut conn, &client.id)
-            .unwrap()
-            .secret_hash;
-        clients::rotate_secret(&mut conn, &ctx, &client.id, 60).unwrap();
+        let before = stored_clients::find(&mut conn, &client.id).unwrap();
+        let secret = clients::rotate_secret(&mut conn, &ctx, &kek, &client.id, 60).unwrap();
         let after = stored_clients::find(&mut conn, &client.id).unwrap();
-        assert_ne!(after.secret_hash, before);
-        assert_eq!(after.previous_secret_hash, before);
+        assert_ne!(after.secret_hash, before.secret_hash);
+        assert_eq!(after.previous_secret_hash, before.secret_hash);
+        // A client_secret_jwt client's secret is kept sealed, the new one and the old one.
+        assert_eq!(after.previous_sealed_secret, before.sealed_secret);
+        let sealed = after.sealed_secret.as_deref().unwrap();
+        assert!(!sealed.contains(&secret));
+        let opened = crate::client_registry::open_secret(&kek, &client.id, sealed).unwrap();
+        assert_eq!(opened, secret.as_bytes());
 
         let entries = audit::recent(&mut conn, 10).unwrap();
         let outcomes: Vec<(&str, &str, &str)> = entries

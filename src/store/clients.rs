@@ -39,6 +39,12 @@ pub struct Client {
     /// Space-separated web origins allowed to call the protocol endpoints from a browser,
     /// besides the origins of the redirect URIs (see [`Client::web_origins`]).
     pub allowed_origins: String,
+    /// Only for `client_secret_jwt`: the secret sealed with the KEK (bound to the client id),
+    /// since checking an HMAC needs the secret itself. `None` for every other client.
+    pub sealed_secret: Option<String>,
+    /// After a rotation of such a client's secret, the old one sealed, accepted as long as
+    /// [`Client::previous_secret_expires_at`] says.
+    pub previous_sealed_secret: Option<String>,
 }
 
 /// How a client proves who it is at the token endpoint.
@@ -46,9 +52,23 @@ pub struct Client {
 pub enum AuthMethod {
     /// `client_secret_basic` or `client_secret_post`.
     Secret,
+    /// `client_secret_jwt`: an HS256 assertion keyed with the secret (RFC 7523 §2.2).
+    SecretJwt,
     PrivateKeyJwt,
     /// A public client: PKCE instead of a credential.
     None,
+}
+
+impl AuthMethod {
+    /// The RFC 7591 `token_endpoint_auth_method` value (a secret may also be posted).
+    pub fn registered_name(self) -> &'static str {
+        match self {
+            AuthMethod::Secret => "client_secret_basic",
+            AuthMethod::SecretJwt => "client_secret_jwt",
+            AuthMethod::PrivateKeyJwt => "private_key_jwt",
+            AuthMethod::None => "none",
+        }
+    }
 }
 
 impl Client {
@@ -57,7 +77,9 @@ impl Client {
     }
 
     pub fn auth_method(&self) -> AuthMethod {
-        if self.secret_hash.is_some() {
+        if self.sealed_secret.is_some() {
+            AuthMethod::SecretJwt
+        } else if self.secret_hash.is_some() {
             AuthMethod::Secret
         } else if !self.jwks.is_empty() {
             AuthMethod::PrivateKeyJwt
@@ -139,11 +161,13 @@ pub fn list(conn: &mut AnyConnection) -> Result<Vec<Client>, StoreError> {
         .load(conn)?)
 }
 
-/// Replaces the secret; the old one keeps working until `previous_expires_at`.
+/// Replaces the secret (its digest, and for `client_secret_jwt` its sealed form); the old one
+/// keeps working until `previous_expires_at`.
 pub fn rotate_secret(
     conn: &mut AnyConnection,
     id: &str,
     new_hash: &str,
+    new_sealed: Option<&str>,
     previous_expires_at: i64,
 ) -> Result<(), StoreError> {
     super::write_transaction(conn, |conn| {
@@ -152,6 +176,8 @@ pub fn rotate_secret(
             .set((
                 clients::secret_hash.eq(new_hash),
                 clients::previous_secret_hash.eq(client.secret_hash),
+                clients::sealed_secret.eq(new_sealed),
+                clients::previous_sealed_secret.eq(client.sealed_secret),
                 clients::previous_secret_expires_at.eq(previous_expires_at),
             ))
             .execute(conn)?;

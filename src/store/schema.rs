@@ -41,6 +41,8 @@ diesel::table! {
         require_par -> Bool,
         require_dpop -> Bool,
         allowed_origins -> Text,
+        sealed_secret -> Nullable<Text>,
+        previous_sealed_secret -> Nullable<Text>,
     }
 }
 

@@ -55,6 +55,7 @@ async fn discovery_document_is_correct(backend: Backend) {
         serde_json::json!([
             "client_secret_basic",
             "client_secret_post",
+            "client_secret_jwt",
             "private_key_jwt",
             "none"
         ])

@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::{require, Backend, Prerequisite, TestEnv, OFFLINE_SCOPES, PASSWORD};
+use crate::support::{
+    npm_install, require, Backend, Prerequisite, TestEnv, OFFLINE_SCOPES, PASSWORD,
+};
 use crate::webdriver;
 
 /// Where the npm package is installed (by `.ci/run`, or by this test on its first run).
@@ -20,23 +22,6 @@ pub fn spa_library_dir() -> PathBuf {
 
 pub fn spa_library() -> PathBuf {
     spa_library_dir().join("node_modules/oidc-client-ts/dist/browser/oidc-client-ts.min.js")
-}
-
-/// Installs oidc-client-ts with npm when it is not there yet (and npm is).
-fn install_spa_library() {
-    if spa_library().exists() {
-        return;
-    }
-    let dir = spa_library_dir();
-    std::fs::create_dir_all(&dir).unwrap();
-    let status = std::process::Command::new("npm")
-        .args(["install", "--no-audit", "--no-fund", "--prefix"])
-        .arg(&dir)
-        .arg("oidc-client-ts@3")
-        .status();
-    if let Err(e) = status {
-        eprintln!("npm install oidc-client-ts: {e}");
-    }
 }
 
 /// Serves the app's files on a loopback port of its own (another origin than the provider's);
@@ -126,7 +111,7 @@ async fn a_single_page_app_signs_in_refreshes_and_signs_out_across_origins() {
     if !require(Prerequisite::Browser) {
         return;
     }
-    install_spa_library();
+    npm_install(&spa_library_dir(), "oidc-client-ts@3", &spa_library());
     if !require(Prerequisite::SpaLibrary) {
         return;
     }

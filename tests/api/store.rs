@@ -63,6 +63,8 @@ fn setup(conn: &mut store::AnyConnection, now: i64, grant_expires: i64) -> Grant
         require_par: false,
         require_dpop: false,
         allowed_origins: String::new(),
+        sealed_secret: None,
+        previous_sealed_secret: None,
     };
     idp::store::clients::insert(conn, &client).unwrap();
     let grant = Grant {

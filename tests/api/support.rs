@@ -64,6 +64,9 @@ pub enum Prerequisite {
     /// The npm package oidc-client-ts under target/spa-node (`.ci/run` installs it; the SPA test
     /// installs it on its first run when npm is there).
     SpaLibrary,
+    /// Node.js and the npm package openid-client under target/node-rp (installed like
+    /// oidc-client-ts).
+    NodeClientLibrary,
 }
 
 impl Prerequisite {
@@ -79,6 +82,10 @@ impl Prerequisite {
             Prerequisite::RedisServer => std::path::Path::new(REDIS_SERVER).exists(),
             Prerequisite::Nginx => is_root() && std::path::Path::new(NGINX).exists(),
             Prerequisite::SpaLibrary => crate::spa::spa_library().exists(),
+            Prerequisite::NodeClientLibrary => {
+                crate::node_client::node_library().exists()
+                    && Command::new("node").arg("--version").output().is_ok()
+            }
         };
         (!present).then(|| match self {
             Prerequisite::Postgres => "TEST_DATABASE_URL is not set (no PostgreSQL)".into(),
@@ -97,7 +104,28 @@ impl Prerequisite {
                 "{} is missing (npm install --prefix target/spa-node oidc-client-ts@3)",
                 crate::spa::spa_library().display()
             ),
+            Prerequisite::NodeClientLibrary => format!(
+                "node, or {} is missing (npm install --prefix target/node-rp openid-client@6)",
+                crate::node_client::node_library().display()
+            ),
         })
+    }
+}
+
+/// Installs an npm `package` into `dir` unless `marker` (a file of it) is there already, or
+/// there is no npm (the caller's `require` then says what is missing).
+pub fn npm_install(dir: &std::path::Path, package: &str, marker: &std::path::Path) {
+    if marker.exists() {
+        return;
+    }
+    std::fs::create_dir_all(dir).unwrap();
+    let status = Command::new("npm")
+        .args(["install", "--no-audit", "--no-fund", "--prefix"])
+        .arg(dir)
+        .arg(package)
+        .status();
+    if let Err(e) = status {
+        eprintln!("npm install {package}: {e}");
     }
 }
 

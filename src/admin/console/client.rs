@@ -198,13 +198,16 @@ pub async fn rotate_secret(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let target = id.clone();
+    let kek = state.kek();
     let secret = confirmed(
         &state,
         &req,
         &actor,
         &form.password,
         ("admin_client_rotate", &id),
-        move |conn, ctx| ops::clients::rotate_secret(conn, ctx, &target, ROTATION_OVERLAP_SECS),
+        move |conn, ctx| {
+            ops::clients::rotate_secret(conn, ctx, &kek, &target, ROTATION_OVERLAP_SECS)
+        },
     )
     .await?;
     once(

@@ -24,6 +24,7 @@ pub struct ClientRow {
 fn kind(client: &Client) -> &'static str {
     match client.auth_method() {
         clients::AuthMethod::Secret => "confidential",
+        clients::AuthMethod::SecretJwt => "client_secret_jwt",
         clients::AuthMethod::PrivateKeyJwt => "private_key_jwt",
         clients::AuthMethod::None => "public",
     }
@@ -117,7 +118,8 @@ pub struct CreateClientForm {
     csrf: Option<String>,
     #[serde(default)]
     pub id: String,
-    /// `confidential` or `public`.
+    /// `confidential`, `secret_jwt` (confidential, signing assertions with its secret) or
+    /// `public`.
     #[serde(default)]
     pub kind: String,
     #[serde(flatten)]
@@ -150,6 +152,7 @@ impl CreateClientForm {
             id: non_empty(&self.id),
             name: settings.name,
             public: self.kind == "public",
+            secret_jwt: self.kind == "secret_jwt",
             redirect_uris: words(&settings.redirect_uris),
             post_logout_redirect_uris: words(&settings.post_logout_redirect_uris),
             first_party: settings.first_party.is_some(),
@@ -177,8 +180,9 @@ pub async fn create_client(
     actor: Actor,
 ) -> Result<HttpResponse, AppError> {
     let new = form.clone().into_new_client();
+    let kek = state.kek();
     let registered = act(&state, &req, &actor, move |conn, ctx| {
-        ops::clients::register(conn, ctx, new)
+        ops::clients::register(conn, ctx, &kek, new)
     })
     .await;
     let (client, secret) = match registered {
