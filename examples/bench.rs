@@ -13,6 +13,8 @@
 //! - `userinfo`            GET /userinfo with a bearer token got once by a sign-in
 //! - `refresh`             POST /token, grant_type=refresh_token; every worker keeps its own
 //!   rotating chain, started by its own sign-in
+//! - `refresh_dpop`        the same with a fresh DPoP proof (RFC 9449, ES256) on every request:
+//!   each access token comes back DPoP-bound
 //! - `signin`              the whole authorization-code sign-in with PKCE, per iteration
 //! - `argon2`              no server: Argon2id verifications per second on this machine's cores
 //!
@@ -38,6 +40,9 @@ use reqwest::redirect::Policy;
 use reqwest::{Client, RequestBuilder, Response, StatusCode, Url};
 use serde_json::Value;
 
+#[path = "bench/dpop.rs"]
+mod dpop;
+
 /// Upper bound of one scenario's load, warm-up included: loads here stay short and bounded.
 const MAX_LOAD_SECS: u64 = 15;
 /// The Argon2id cost the server is configured with by default (OWASP: m=19 MiB, t=2, p=1).
@@ -45,13 +50,14 @@ const ARGON2_MEMORY_KIB: u32 = 19_456;
 const ARGON2_ITERATIONS: u32 = 2;
 const ARGON2_PARALLELISM: u32 = 1;
 
-const SCENARIOS: [&str; 8] = [
+const SCENARIOS: [&str; 9] = [
     "discovery",
     "jwks",
     "client_credentials",
     "introspection",
     "userinfo",
     "refresh",
+    "refresh_dpop",
     "signin",
     "argon2",
 ];
@@ -499,6 +505,7 @@ fn sign_in_flow(base: &Url, args: &Args, scope: &str) -> Result<SignIn, String> 
         username: username.clone(),
         password: password.clone(),
         scope: scope.to_string(),
+        dpop: None,
     })
 }
 
@@ -585,11 +592,14 @@ async fn http_scenario(name: &str, base: &Url, args: &Args) -> Result<Outcome, S
                 });
             }
         }
-        "refresh" => {
+        "refresh" | "refresh_dpop" => {
             // Every worker starts its own chain with its own sign-in, all at once.
             let mut setups = Vec::with_capacity(n);
             for _ in 0..n {
-                let flow = sign_in_flow(base, args, "openid profile email offline_access")?;
+                let mut flow = sign_in_flow(base, args, "openid profile email offline_access")?;
+                if name == "refresh_dpop" {
+                    flow.dpop = Some(Arc::new(dpop::DpopKey::generate()?));
+                }
                 setups.push(tokio::spawn(async move {
                     let tokens = flow.run().await?;
                     let token = require_str(&tokens, "refresh_token", "POST /token")?;
@@ -698,6 +708,8 @@ struct SignIn {
     username: String,
     password: String,
     scope: String,
+    /// Set for `refresh_dpop`: every refresh carries a fresh proof made with this key.
+    dpop: Option<Arc<dpop::DpopKey>>,
 }
 
 fn random_b64url<const N: usize>() -> String {
@@ -852,16 +864,29 @@ impl SignIn {
 
     async fn refresh(&self, refresh_token: &str) -> Result<Value, Failure> {
         let step = "POST /token (refresh_token)";
-        let request = self
+        let url = endpoint_of(&self.base, "/token");
+        let mut request = self
             .client
-            .post(endpoint_of(&self.base, "/token"))
+            .post(url.clone())
             .header(AUTHORIZATION, self.auth.clone())
             .form(&[
                 ("grant_type", "refresh_token"),
                 ("refresh_token", refresh_token),
             ]);
+        if let Some(key) = &self.dpop {
+            let proof = key
+                .proof("POST", url.as_str())
+                .map_err(|e| Failure::new("DPoP proof", e))?;
+            request = request.header("DPoP", proof);
+        }
         let tokens = json_ok(step, self.send(step, request).await?).await?;
         require_str(&tokens, "access_token", step)?;
+        if self.dpop.is_some() && tokens.get("token_type") != Some(&Value::from("DPoP")) {
+            return Err(Failure::new(
+                "POST /token (refresh_token): not DPoP-bound",
+                tokens.to_string(),
+            ));
+        }
         Ok(tokens)
     }
 }
