@@ -5,6 +5,7 @@ mod support;
 
 mod account;
 mod admin;
+mod axe;
 mod bootstrap;
 mod browser;
 mod cli;
@@ -25,6 +26,7 @@ mod keys;
 mod metrics;
 mod nodes;
 mod operations;
+mod pages;
 mod par;
 mod protection;
 mod refresh;

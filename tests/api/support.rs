@@ -64,6 +64,9 @@ pub enum Prerequisite {
     /// The npm package oidc-client-ts under target/spa-node (`.ci/run` installs it; the SPA test
     /// installs it on its first run when npm is there).
     SpaLibrary,
+    /// The npm package axe-core under target/axe-node (`.ci/run` installs it; the page checks
+    /// install it on their first run when npm is there).
+    Axe,
 }
 
 impl Prerequisite {
@@ -79,6 +82,7 @@ impl Prerequisite {
             Prerequisite::RedisServer => std::path::Path::new(REDIS_SERVER).exists(),
             Prerequisite::Nginx => is_root() && std::path::Path::new(NGINX).exists(),
             Prerequisite::SpaLibrary => crate::spa::spa_library().exists(),
+            Prerequisite::Axe => crate::axe::axe_script().exists(),
         };
         (!present).then(|| match self {
             Prerequisite::Postgres => "TEST_DATABASE_URL is not set (no PostgreSQL)".into(),
@@ -96,6 +100,11 @@ impl Prerequisite {
             Prerequisite::SpaLibrary => format!(
                 "{} is missing (npm install --prefix target/spa-node oidc-client-ts@3)",
                 crate::spa::spa_library().display()
+            ),
+            Prerequisite::Axe => format!(
+                "{} is missing (npm install --prefix target/axe-node {})",
+                crate::axe::axe_script().display(),
+                crate::axe::AXE_PACKAGE
             ),
         })
     }
