@@ -7,6 +7,7 @@ mod account;
 mod admin;
 mod axe;
 mod bootstrap;
+mod branding;
 mod browser;
 mod cli;
 mod client_auth;
