@@ -28,6 +28,23 @@ pub struct Settings {
     pub redis: RedisSettings,
     pub log: LogSettings,
     pub metrics: MetricsSettings,
+    pub branding: BrandingSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BrandingSettings {
+    /// The service's name: above every page, in page titles, and as the issuer label an
+    /// authenticator app shows beside the account.
+    pub product_name: String,
+}
+
+impl Default for BrandingSettings {
+    fn default() -> Self {
+        BrandingSettings {
+            product_name: "Sign-in service".into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -518,6 +535,12 @@ impl Config {
         if !matches!(settings.log.format.as_str(), "json" | "text") {
             return Err(invalid("log.format must be json or text"));
         }
+        let name = settings.branding.product_name.trim();
+        if name.is_empty() || name.chars().count() > 60 || name.chars().any(char::is_control) {
+            return Err(invalid(
+                "branding.product_name must be 1 to 60 printable characters",
+            ));
+        }
         let metrics_allow = settings
             .metrics
             .allow
@@ -682,6 +705,18 @@ mod tests {
         known.sort();
         assert_eq!(documented, known);
         Config::load(Some(std::path::Path::new(path)), Vec::new()).unwrap();
+    }
+
+    #[test]
+    fn a_product_name_must_be_short_and_printable() {
+        for bad in ["", "   ", "Line\nbreak", &"x".repeat(61)] {
+            assert!(
+                load(&[("IDP_BRANDING__PRODUCT_NAME", bad)]).is_err(),
+                "{bad:?}"
+            );
+        }
+        let config = load(&[("IDP_BRANDING__PRODUCT_NAME", "Example ID")]).unwrap();
+        assert_eq!(config.settings.branding.product_name, "Example ID");
     }
 
     #[test]

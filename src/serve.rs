@@ -41,6 +41,8 @@ pub fn run(config: Config) -> Result<(), CommandError> {
     drop(conn);
     bootstrap::print_banner(&config, &created_keys, admin.as_ref());
     let refresh = Duration::from_secs(config.settings.keys.refresh_secs);
+    crate::web::brand::init(&config.settings.branding);
+    crate::web::brand::init(&config.settings.branding);
     let state = Arc::new(AppState::new(
         config, store, kek, keys, hasher, replay, limiter,
     ));

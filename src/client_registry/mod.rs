@@ -64,6 +64,11 @@ pub struct NewClient {
 /// and use https unless it points at this machine's loopback interface.
 pub fn check_redirect_uri(uri: &str) -> Result<(), ClientError> {
     let invalid = |why: &str| ClientError::Invalid(format!("redirect URI {uri:?} {why}"));
+    // The URL parser would percent-encode a space; in a registered URI it is a typing slip
+    // (two URIs on one line), never meant.
+    if uri.chars().any(char::is_whitespace) {
+        return Err(invalid("must not contain spaces (one URI per line)"));
+    }
     let url = url::Url::parse(uri).map_err(|_| invalid("is not an absolute URL"))?;
     if url.fragment().is_some() {
         return Err(invalid("must not have a fragment"));

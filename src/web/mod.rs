@@ -1,6 +1,7 @@
 //! Browser flows: the session cookie, CSRF protection, the login and consent pages.
 
 pub mod account;
+pub mod brand;
 pub mod consent;
 pub mod csrf;
 pub mod home;

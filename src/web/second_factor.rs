@@ -115,15 +115,13 @@ pub async fn begin_enrolment(state: &AppState, user: &User) -> Result<Enrolment,
         .store
         .run(move |conn| users::set_totp_secret(conn, &id, Some(&sealed), false))
         .await?;
-    Ok(enrolment_view(state, user, &secret))
+    Ok(enrolment_view(user, &secret))
 }
 
-pub fn enrolment_view(state: &AppState, user: &User, secret: &[u8]) -> Enrolment {
-    let issuer = url::Url::parse(&state.config.issuer)
-        .ok()
-        .and_then(|u| u.host_str().map(String::from))
-        .unwrap_or_else(|| "idp".into());
-    let uri = totp::otpauth_uri(secret, &issuer, &user.username).unwrap_or_default();
+pub fn enrolment_view(user: &User, secret: &[u8]) -> Enrolment {
+    // The authenticator app lists the account under this label: the name people know.
+    let issuer = crate::web::brand::product_name();
+    let uri = totp::otpauth_uri(secret, issuer, &user.username).unwrap_or_default();
     Enrolment {
         qr: totp::qr_data_uri(&uri).unwrap_or_default(),
         secret: totp::base32(secret),
@@ -315,7 +313,7 @@ pub async fn step_up_submit(
                 .totp_secret
                 .as_deref()
                 .and_then(|s| state.open(s, &user.id));
-            let enrolment = secret.map(|s| enrolment_view(&state, user, &s));
+            let enrolment = secret.map(|s| enrolment_view(user, &s));
             return step_up_render(
                 &req,
                 &state,

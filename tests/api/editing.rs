@@ -331,5 +331,18 @@ async fn clients_are_edited_from_the_cli_and_the_console(backend: Backend) {
             && page.contains("http://not-loopback.example.com/cb</textarea>"),
         "{page}"
     );
+    // "One per line" means lines: two URIs on one line are refused, not split at the space.
+    let fields = edit("https://c.example.com/cb https://d.example.com/cb", "");
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let page = html(
+        post_form(&root, "/admin/clients/webapp/edit", &fields).await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert!(
+        page.contains("must not contain spaces")
+            && page.contains("https://c.example.com/cb https://d.example.com/cb</textarea>"),
+        "{page}"
+    );
     assert!(accepts(&server, &client, C).await);
 }

@@ -5,7 +5,9 @@ mod support;
 
 mod account;
 mod admin;
+mod axe;
 mod bootstrap;
+mod branding;
 mod browser;
 mod cli;
 mod client_auth;
@@ -27,6 +29,7 @@ mod metrics;
 mod node_client;
 mod nodes;
 mod operations;
+mod pages;
 mod par;
 mod protection;
 mod refresh;

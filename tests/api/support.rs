@@ -67,6 +67,9 @@ pub enum Prerequisite {
     /// Node.js and the npm package openid-client under target/node-rp (installed like
     /// oidc-client-ts).
     NodeClientLibrary,
+    /// The npm package axe-core under target/axe-node (`.ci/run` installs it; the page checks
+    /// install it on their first run when npm is there).
+    Axe,
 }
 
 impl Prerequisite {
@@ -86,6 +89,7 @@ impl Prerequisite {
                 crate::node_client::node_library().exists()
                     && Command::new("node").arg("--version").output().is_ok()
             }
+            Prerequisite::Axe => crate::axe::axe_script().exists(),
         };
         (!present).then(|| match self {
             Prerequisite::Postgres => "TEST_DATABASE_URL is not set (no PostgreSQL)".into(),
@@ -107,6 +111,11 @@ impl Prerequisite {
             Prerequisite::NodeClientLibrary => format!(
                 "node, or {} is missing (npm install --prefix target/node-rp openid-client@6)",
                 crate::node_client::node_library().display()
+            ),
+            Prerequisite::Axe => format!(
+                "{} is missing (npm install --prefix target/axe-node {})",
+                crate::axe::axe_script().display(),
+                crate::axe::AXE_PACKAGE
             ),
         })
     }

@@ -163,17 +163,44 @@ impl Browser {
 
     /// Saves a PNG of the viewport under `target/browser-screenshots/`.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
+        self.screenshot_in("target/browser-screenshots", name).await
+    }
+
+    /// Saves a PNG of the viewport as `dir/name.png`, `dir` relative to the crate.
+    pub async fn screenshot_in(&self, dir: &str, name: &str) -> PathBuf {
         let value = self
             .command(reqwest::Method::GET, "/screenshot", None)
             .await;
         let png = base64::engine::general_purpose::STANDARD
             .decode(value.as_str().unwrap())
             .unwrap();
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser-screenshots");
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(format!("{name}.png"));
         std::fs::write(&path, png).unwrap();
         path
+    }
+
+    /// Runs `script` (a function body; `arguments` are `args`) in the page; returns its value.
+    pub async fn execute(&self, script: &str, args: Value) -> Value {
+        let body = json!({ "script": script, "args": args });
+        self.command(reqwest::Method::POST, "/execute/sync", Some(body))
+            .await
+    }
+
+    /// Runs `script` until it calls its last argument with a result; returns that result.
+    pub async fn execute_async(&self, script: &str, args: Value) -> Value {
+        let body = json!({ "script": script, "args": args });
+        self.command(reqwest::Method::POST, "/execute/async", Some(body))
+            .await
+    }
+
+    /// A Chrome DevTools Protocol command through chromedriver's `goog/cdp/execute` extension,
+    /// e.g. `Emulation.setEmulatedMedia`; its effect lasts across navigations in this tab.
+    pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        let body = json!({ "cmd": cmd, "params": params });
+        self.command(reqwest::Method::POST, "/goog/cdp/execute", Some(body))
+            .await
     }
 
     /// Waits until the page's source contains `text`.

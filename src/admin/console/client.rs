@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::clients::{client_row, words, ClientRow, ClientSettingsForm};
+use super::clients::{client_row, lines, words, ClientRow, ClientSettingsForm};
 use super::{
     act, bad_request, confirmed, notice, once, page_with_status, refusal, when, ConfirmForm,
     DeleteForm, Nav, NoticeQuery, Posted,
@@ -148,12 +148,12 @@ impl EditClientForm {
         let form = &self.settings;
         ClientEdit {
             name: Some(form.name.clone()),
-            redirect_uris: Some(words(&form.redirect_uris)),
-            post_logout_redirect_uris: Some(words(&form.post_logout_redirect_uris)),
+            redirect_uris: Some(lines(&form.redirect_uris)),
+            post_logout_redirect_uris: Some(lines(&form.post_logout_redirect_uris)),
             grant_types: Some(words(&form.grant_types)),
             scopes: Some(words(&form.scopes)),
             audiences: Some(words(&form.audiences)),
-            allowed_origins: Some(words(&form.allowed_origins)),
+            allowed_origins: Some(lines(&form.allowed_origins)),
             first_party: Some(form.first_party.is_some()),
             require_mfa: Some(form.require_mfa.is_some()),
             require_par: Some(form.require_par.is_some()),

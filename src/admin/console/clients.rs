@@ -88,8 +88,19 @@ pub(super) fn words(text: &str) -> Vec<String> {
     text.split_whitespace().map(String::from).collect()
 }
 
+/// A list the form labels "one per line": split on line breaks only, so that a URI typed with
+/// a space in it reaches the registration rules whole (and is refused there) rather than
+/// silently becoming two URIs.
+pub(super) fn lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .map(String::from)
+        .collect()
+}
+
 /// The settings a client is registered and edited with, as typed into the console (lists one
-/// per line or space-separated; a ticked box is `Some`). The create and the edit form share
+/// per line where the label says so, otherwise space-separated; a ticked box is `Some`). The create and the edit form share
 /// them, and `templates/admin_client_settings.html` shows them.
 #[derive(serde::Deserialize, Clone, Default)]
 pub struct ClientSettingsForm {
@@ -153,8 +164,8 @@ impl CreateClientForm {
             name: settings.name,
             public: self.kind == "public",
             secret_jwt: self.kind == "secret_jwt",
-            redirect_uris: words(&settings.redirect_uris),
-            post_logout_redirect_uris: words(&settings.post_logout_redirect_uris),
+            redirect_uris: lines(&settings.redirect_uris),
+            post_logout_redirect_uris: lines(&settings.post_logout_redirect_uris),
             first_party: settings.first_party.is_some(),
             grant_types: if grants.is_empty() {
                 vec!["authorization_code".into()]
@@ -163,7 +174,7 @@ impl CreateClientForm {
             },
             scopes: words(&settings.scopes),
             audiences: words(&settings.audiences),
-            allowed_origins: words(&settings.allowed_origins),
+            allowed_origins: lines(&settings.allowed_origins),
             jwks: None,
             id_token_alg: "RS256".into(),
             require_mfa: settings.require_mfa.is_some(),

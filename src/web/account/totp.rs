@@ -112,7 +112,7 @@ pub async fn totp_confirm(
         return Ok(limited);
     }
     let Some(codes) = second_factor::confirm_enrolment(&state, user, &form.code).await? else {
-        let enrolment = second_factor::enrolment_view(&state, user, &secret);
+        let enrolment = second_factor::enrolment_view(user, &secret);
         return enrolment_page(&req, &state, enrolment, Some(CODE_INVALID));
     };
     // The person has just proved the second factor in this session.

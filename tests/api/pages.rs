@@ -1,0 +1,150 @@
+//! Every page a person or an operator sees, walked in headless Chromium as they would reach it,
+//! each checked by axe.rs (axe-core at two widths in light and dark, no overflow on a phone).
+//! The test fails listing every problem on every page, not only the first.
+
+use crate::account::Authenticator;
+use crate::axe::{check_page, install_axe};
+use crate::support::{require, Backend, Prerequisite, TestEnv, PASSWORD};
+use crate::webdriver::{self, Browser};
+
+async fn submit(browser: &Browser, form: &str) {
+    browser.click(&format!("{form} button[type=submit]")).await;
+}
+
+async fn sign_in(browser: &Browser, username: &str, password: &str) {
+    browser.type_into("#username", username).await;
+    browser.type_into("#password", password).await;
+    submit(browser, "form[action='/login']").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_passes_axe_and_fits_a_phone() {
+    install_axe();
+    if !require(Prerequisite::Browser) || !require(Prerequisite::Axe) {
+        return;
+    }
+    let env = TestEnv::new(Backend::Sqlite);
+    env.add_user("alice", "Alice Example");
+    env.cli_ok(
+        &["user", "add", "root", "--role", "admin"],
+        &format!("{PASSWORD}\n"),
+    );
+    let (redirect_uri, _callbacks) = webdriver::callback_listener();
+    env.cli_ok(
+        &[
+            "client",
+            "add",
+            "--name",
+            "Example Web App",
+            "--id",
+            "webapp",
+            "--redirect-uri",
+            &redirect_uri,
+            "--scope",
+            "openid",
+            "--scope",
+            "profile",
+        ],
+        "",
+    );
+    let server = env.start().await;
+    let mut problems = Vec::new();
+    let authorize = server.url(&format!(
+        "/authorize?response_type=code&client_id=webapp&scope=openid%20profile&state=s&nonce=n\
+         &code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGjSZNvgaQ&code_challenge_method=S256\
+         &redirect_uri={}",
+        url::form_urlencoded::byte_serialize(redirect_uri.as_bytes()).collect::<String>()
+    ));
+
+    let alice = Browser::start().await;
+    alice.goto(&server.url("/")).await;
+    problems.extend(check_page(&alice, "landing-signed-out").await);
+    alice.goto(&server.url("/authorize?client_id=nobody")).await;
+    problems.extend(check_page(&alice, "error").await);
+
+    // Sign-in: the form, the form with an error, then consent.
+    alice.goto(&authorize).await;
+    alice.wait_for_url(|u| u.contains("/login?")).await;
+    problems.extend(check_page(&alice, "login").await);
+    sign_in(&alice, "alice", "not the password").await;
+    alice.wait_for_text("role=\"alert\"").await;
+    problems.extend(check_page(&alice, "login-error").await);
+    alice.type_into("#password", PASSWORD).await;
+    submit(&alice, "form[action='/login']").await;
+    alice.wait_for_url(|u| u.contains("/consent")).await;
+    problems.extend(check_page(&alice, "consent").await);
+    alice.click("button[value=allow]").await;
+    alice.wait_for_url(|u| u.starts_with(&redirect_uri)).await;
+
+    // The account page, TOTP enrolment and the backup codes it ends with.
+    alice.goto(&server.url("/")).await;
+    problems.extend(check_page(&alice, "landing-signed-in").await);
+    alice.goto(&server.url("/account")).await;
+    problems.extend(check_page(&alice, "account").await);
+    alice.goto(&server.url("/account/totp")).await;
+    problems.extend(check_page(&alice, "enrolment").await);
+    let mut authenticator = Authenticator::from_page(&alice.page_source().await);
+    alice.type_into("#code", "000000").await;
+    submit(&alice, "form[action='/account/totp']").await;
+    alice.wait_for_text("role=\"alert\"").await;
+    problems.extend(check_page(&alice, "enrolment-error").await);
+    alice.type_into("#code", &authenticator.code().await).await;
+    submit(&alice, "form[action='/account/totp']").await;
+    alice.wait_for_text("class=\"codes\"").await;
+    problems.extend(check_page(&alice, "backup-codes").await);
+
+    // Signing out, and back in with the second factor.
+    alice.goto(&server.url("/logout")).await;
+    problems.extend(check_page(&alice, "logout").await);
+    submit(&alice, "form[action='/logout']").await;
+    alice.wait_for_text("signed out").await;
+    problems.extend(check_page(&alice, "signed-out").await);
+    alice.goto(&server.url("/login?next=/account")).await;
+    sign_in(&alice, "alice", PASSWORD).await;
+    alice.wait_for_text("id=\"code\"").await;
+    problems.extend(check_page(&alice, "second-factor").await);
+    alice.type_into("#code", &authenticator.code().await).await;
+    submit(&alice, "form").await;
+    alice.wait_for_url(|u| u.ends_with("/account")).await;
+    drop(alice);
+
+    // The console, page by page; a user made there chooses a password at first sign-in.
+    let root = Browser::start().await;
+    root.goto(&server.url("/admin")).await;
+    sign_in(&root, "root", PASSWORD).await;
+    root.wait_for_url(|u| u.ends_with("/admin")).await;
+    problems.extend(check_page(&root, "console-overview").await);
+    root.goto(&server.url("/admin/users")).await;
+    problems.extend(check_page(&root, "console-users").await);
+    root.type_into("#username", "carol").await;
+    submit(&root, "form[method=post][action='/admin/users']").await;
+    root.wait_for_text("once-value").await;
+    let temporary = root.value_of("#once-value").await;
+    problems.extend(check_page(&root, "console-once").await);
+    root.goto(&server.url("/admin/users?q=alice")).await;
+    root.click("td a").await;
+    root.wait_for_text("Alice Example").await;
+    problems.extend(check_page(&root, "console-user").await);
+    root.goto(&server.url("/admin/clients")).await;
+    problems.extend(check_page(&root, "console-clients").await);
+    root.goto(&server.url("/admin/clients/webapp")).await;
+    problems.extend(check_page(&root, "console-client").await);
+    root.goto(&server.url("/admin/audit")).await;
+    problems.extend(check_page(&root, "console-audit").await);
+    root.goto(&server.url("/admin/api-keys")).await;
+    problems.extend(check_page(&root, "console-api-keys").await);
+    drop(root);
+
+    let carol = Browser::start().await;
+    carol.goto(&server.url("/login?next=/account")).await;
+    sign_in(&carol, "carol", &temporary).await;
+    carol.wait_for_text("new_password").await;
+    problems.extend(check_page(&carol, "password-change").await);
+
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
