@@ -196,6 +196,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    mail_outbox (id) {
+        id -> Text,
+        recipient_hint -> Text,
+        sealed -> Text,
+        created_at -> BigInt,
+        attempts -> Integer,
+        next_attempt_at -> BigInt,
+        claimed_by -> Nullable<Text>,
+        claimed_until -> Nullable<BigInt>,
+        failed_at -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     clients,
@@ -211,4 +226,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     admin_api_keys,
     pushed_requests,
+    mail_outbox,
 );

@@ -64,6 +64,8 @@ pub enum Prerequisite {
     /// The npm package oidc-client-ts under target/spa-node (`.ci/run` installs it; the SPA test
     /// installs it on its first run when npm is there).
     SpaLibrary,
+    /// Debian's python3-aiosmtpd for /usr/bin/python3: the SMTP server the mail tests read.
+    SmtpServer,
 }
 
 impl Prerequisite {
@@ -79,6 +81,7 @@ impl Prerequisite {
             Prerequisite::RedisServer => std::path::Path::new(REDIS_SERVER).exists(),
             Prerequisite::Nginx => is_root() && std::path::Path::new(NGINX).exists(),
             Prerequisite::SpaLibrary => crate::spa::spa_library().exists(),
+            Prerequisite::SmtpServer => crate::smtp::aiosmtpd_installed(),
         };
         (!present).then(|| match self {
             Prerequisite::Postgres => "TEST_DATABASE_URL is not set (no PostgreSQL)".into(),
@@ -96,6 +99,10 @@ impl Prerequisite {
             Prerequisite::SpaLibrary => format!(
                 "{} is missing (npm install --prefix target/spa-node oidc-client-ts@3)",
                 crate::spa::spa_library().display()
+            ),
+            Prerequisite::SmtpServer => format!(
+                "{} cannot import aiosmtpd (install python3-aiosmtpd)",
+                crate::smtp::PYTHON
             ),
         })
     }
