@@ -140,6 +140,10 @@ pub struct RateLimitSettings {
     pub token: u32,
     /// Authorization requests per client IP per window.
     pub authorize: u32,
+    /// Password reset requests and submissions per client IP per window.
+    pub recovery: u32,
+    /// Password reset mails asked for one address per hour (from any IP).
+    pub recovery_per_address: u32,
 }
 
 impl Default for RateLimitSettings {
@@ -150,6 +154,8 @@ impl Default for RateLimitSettings {
             login: 20,
             token: 3_000,
             authorize: 300,
+            recovery: 10,
+            recovery_per_address: 5,
         }
     }
 }
@@ -534,6 +540,8 @@ impl Config {
             || limits.login == 0
             || limits.token == 0
             || limits.authorize == 0
+            || limits.recovery == 0
+            || limits.recovery_per_address == 0
         {
             return Err(invalid(
                 "rate_limit.window_secs must be 1 to 3600 and every limit at least 1",

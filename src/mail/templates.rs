@@ -25,3 +25,51 @@ pub fn test_message(to: &str, issuer: &str) -> Result<Outgoing, MailError> {
         &TestHtml { issuer },
     )
 }
+
+#[derive(Template)]
+#[template(path = "mail/password_reset.txt")]
+struct ResetText<'a> {
+    issuer: &'a str,
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/password_reset.html")]
+struct ResetHtml<'a> {
+    issuer: &'a str,
+    link: &'a str,
+}
+
+/// The mail with a password reset link.
+pub fn password_reset(to: &str, issuer: &str, link: &str) -> Result<Outgoing, MailError> {
+    Outgoing::render(
+        to,
+        "Reset your password",
+        &ResetText { issuer, link },
+        &ResetHtml { issuer, link },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "mail/password_changed.txt")]
+struct ChangedText<'a> {
+    issuer: &'a str,
+    username: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/password_changed.html")]
+struct ChangedHtml<'a> {
+    issuer: &'a str,
+    username: &'a str,
+}
+
+/// The security notice after a password change.
+pub fn password_changed(to: &str, issuer: &str, username: &str) -> Result<Outgoing, MailError> {
+    Outgoing::render(
+        to,
+        "Your password was changed",
+        &ChangedText { issuer, username },
+        &ChangedHtml { issuer, username },
+    )
+}

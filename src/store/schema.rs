@@ -211,6 +211,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    password_resets (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(password_resets -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     clients,
@@ -227,4 +239,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     admin_api_keys,
     pushed_requests,
     mail_outbox,
+    password_resets,
 );

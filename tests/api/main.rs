@@ -29,6 +29,7 @@ mod nodes;
 mod operations;
 mod par;
 mod protection;
+mod recovery;
 mod refresh;
 mod refresh_grace;
 mod restart;

@@ -15,3 +15,15 @@ CREATE TABLE mail_outbox (
     last_error TEXT
 );
 CREATE INDEX mail_outbox_due ON mail_outbox (next_attempt_at);
+
+-- Password reset links: only the SHA-256 of the random token is kept; usable once, until
+-- expires_at. Deleted with the account.
+CREATE TABLE password_resets (
+    token_hash TEXT PRIMARY KEY NOT NULL,
+    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    used_at BIGINT
+);
+CREATE INDEX password_resets_user ON password_resets (user_id);
+CREATE INDEX password_resets_expires_at ON password_resets (expires_at);
