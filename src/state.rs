@@ -202,6 +202,21 @@ impl AppState {
             .map_err(AppError::failed)
     }
 
+    /// A security notice to `user`'s address, sealed for the queue; `None` without mail or an
+    /// address. `render(address, issuer, username)` makes the message.
+    pub fn notice(
+        &self,
+        user: &crate::store::users::User,
+        render: impl FnOnce(&str, &str, &str) -> Result<crate::mail::Outgoing, crate::mail::MailError>,
+    ) -> Result<Option<crate::store::mail_outbox::NewMail>, AppError> {
+        let (Some(_), Some(email)) = (&self.mail, &user.email) else {
+            return Ok(None);
+        };
+        let outgoing =
+            render(email, &self.config.issuer, &user.username).map_err(AppError::failed)?;
+        Ok(Some(self.seal_mail(&outgoing)?))
+    }
+
     /// Wakes this node's mail sender after a commit that queued mail.
     pub fn mail_queued(&self) {
         if let Some(mailer) = &self.mail {

@@ -73,3 +73,31 @@ pub fn password_changed(to: &str, issuer: &str, username: &str) -> Result<Outgoi
         &ChangedHtml { issuer, username },
     )
 }
+
+#[derive(Template)]
+#[template(path = "mail/second_factor_removed.txt")]
+struct FactorRemovedText<'a> {
+    issuer: &'a str,
+    username: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/second_factor_removed.html")]
+struct FactorRemovedHtml<'a> {
+    issuer: &'a str,
+    username: &'a str,
+}
+
+/// The security notice after an administrator turned the second factor off.
+pub fn second_factor_removed(
+    to: &str,
+    issuer: &str,
+    username: &str,
+) -> Result<Outgoing, MailError> {
+    Outgoing::render(
+        to,
+        "The second factor of your account was removed",
+        &FactorRemovedText { issuer, username },
+        &FactorRemovedHtml { issuer, username },
+    )
+}

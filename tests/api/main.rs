@@ -26,6 +26,7 @@ mod keys;
 mod mail;
 mod metrics;
 mod nodes;
+mod notices;
 mod operations;
 mod par;
 mod protection;

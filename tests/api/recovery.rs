@@ -14,6 +14,7 @@ use crate::support::{
 
 on_both_backends!(
     forgot_password_resets_and_ends_everything,
+    reset_keeps_the_second_factor,
     forgot_password_answers_alike,
     forgot_password_is_limited
 );
@@ -242,4 +243,92 @@ async fn forgot_password_is_limited(backend: Backend) {
     assert_eq!(status, 429);
     assert!(retry.is_some());
     let _ = sink.wait_for(2, Duration::from_secs(20)).await;
+}
+
+/// Asks for a link for `email` from a fresh browser, reads the mail and sets `new` through it.
+async fn reset_by_mail(
+    server: &crate::support::TestServer,
+    sink: &MailSink,
+    issuer: &str,
+    email: &str,
+    new: &str,
+) {
+    let person = Browser::new(&server.base);
+    assert_eq!(ask(&person, email).await.0, 200);
+    let mail = sink.message_to(email, Duration::from_secs(20)).await;
+    let form = person.get(&reset_link(&mail, issuer)).await;
+    assert_eq!(form.status(), 200);
+    let form = form.text().await.unwrap();
+    let (status, body) = post_reset(&person, &form, new, new).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+async fn reset_keeps_the_second_factor(backend: Backend) {
+    if !require(Prerequisite::SmtpServer) {
+        return;
+    }
+    let sink = sink().await;
+    let env = mail_env(backend, &sink);
+    env.add_user("alice", "Alice");
+    let server = env.start().await;
+    let browser = Browser::new(&server.base);
+    crate::account::sign_in_to_account(&browser, "alice", crate::support::PASSWORD).await;
+    crate::account::enrol(&browser).await;
+
+    reset_by_mail(
+        &server,
+        &sink,
+        &env.issuer(),
+        "alice@example.com",
+        NEW_PASSWORD,
+    )
+    .await;
+    crate::account::assert_signed_out(&browser, "the reset ended the session").await;
+
+    // The new password alone is not a sign-in: the code is still asked for.
+    let fresh = Browser::new(&server.base);
+    let response = crate::account::password_step(&fresh, "alice", NEW_PASSWORD).await;
+    let html = crate::account::page(response, 200, "the second step").await;
+    assert!(html.contains("action=\"/login/totp\""), "{html}");
+    assert!(!fresh.has_cookie("idp_session", "/account"));
+}
+
+/// A person in headless Chromium: "Forgot your password?" on the login page, the link from the
+/// mail, a new password, then signing in with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_resets_a_forgotten_password() {
+    if !require(Prerequisite::Browser) || !require(Prerequisite::SmtpServer) {
+        return;
+    }
+    let sink = sink().await;
+    let env = mail_env(Backend::Sqlite, &sink);
+    env.add_user("alice", "Alice");
+    let server = env.start().await;
+    let browser = crate::webdriver::Browser::start().await;
+    browser.goto(&server.url("/login?next=/account")).await;
+    browser.click("a[href='/login/forgot']").await;
+    browser.wait_for_url(|u| u.ends_with("/login/forgot")).await;
+    browser.type_into("#email", "alice@example.com").await;
+    browser.screenshot("reset-01-forgot").await;
+    browser.click("button[type=submit]").await;
+    browser.wait_for_text("Check your mailbox").await;
+
+    let mail = sink
+        .message_to("alice@example.com", Duration::from_secs(20))
+        .await;
+    browser.goto(&reset_link(&mail, &env.issuer())).await;
+    browser.wait_for_text("Choose a new password").await;
+    browser.type_into("#new_password", NEW_PASSWORD).await;
+    browser.type_into("#confirm_password", NEW_PASSWORD).await;
+    browser.screenshot("reset-02-new-password").await;
+    browser.click("button[type=submit]").await;
+    browser.wait_for_text("Password changed").await;
+
+    browser.click("a[href='/login?next=/account']").await;
+    browser.wait_for_url(|u| u.contains("/login")).await;
+    browser.type_into("#username", "alice").await;
+    browser.type_into("#password", NEW_PASSWORD).await;
+    browser.click("button[type=submit]").await;
+    browser.wait_for_url(|u| u.ends_with("/account")).await;
+    browser.screenshot("reset-03-signed-in").await;
 }
