@@ -12,7 +12,10 @@ use crate::on_both_backends;
 use crate::smtp::MailSink;
 use crate::support::{require, Backend, Prerequisite, TestEnv};
 
-on_both_backends!(mail_waits_for_the_relay_and_goes_out_once);
+on_both_backends!(
+    mail_waits_for_the_relay_and_goes_out_once,
+    concurrent_claims_never_share_a_message
+);
 
 pub const FROM: &str = "Identity <id@example.com>";
 
@@ -136,14 +139,65 @@ async fn mail_waits_for_the_relay_and_goes_out_once(backend: Backend) {
     await_mail_status(&second, "ok").await;
 }
 
-/// Without a relay, /readyz says so and the CLI refuses to queue.
+/// Without a relay, /readyz says so, the flows that need mail are off and unlinked, and the CLI
+/// refuses to queue.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mail_not_configured() {
     let env = TestEnv::new(Backend::Sqlite);
     let server = env.start().await;
     assert_eq!(mail_status(&server).await, "not configured");
+    let login = server.http.get(server.url("/login")).send().await.unwrap();
+    assert!(!login.text().await.unwrap().contains("/login/forgot"));
+    for path in ["/login/forgot", "/login/reset?token=x"] {
+        let response = server.http.get(server.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 404, "{path}");
+        assert!(response.text().await.unwrap().contains("not set up here"));
+    }
     let out = env.cli(&["email", "test", "alice@example.com"], "");
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("error: mail is not configured"), "{err}");
+}
+
+/// Four claimers at once on their own connections: every queued row is claimed by exactly one.
+async fn concurrent_claims_never_share_a_message(backend: Backend) {
+    use idp::store::mail_outbox::{self, NewMail};
+    let env = TestEnv::new(backend);
+    let mut conn = crate::store::connect(&env);
+    let now = idp::store::unix_now();
+    for i in 0..60 {
+        let mail = NewMail {
+            id: format!("m{i:02}"),
+            recipient_hint: "x***@example.com".into(),
+            sealed: "sealed".into(),
+        };
+        mail_outbox::insert(&mut conn, &mail, now).unwrap();
+    }
+    let env = std::sync::Arc::new(env);
+    let claimers: Vec<_> = (0..4)
+        .map(|n| {
+            let env = std::sync::Arc::clone(&env);
+            std::thread::spawn(move || {
+                let mut conn = crate::store::connect(&env);
+                let node = format!("node{n}");
+                let mut mine = Vec::new();
+                loop {
+                    let batch = mail_outbox::claim(&mut conn, &node, now, 300, 5).unwrap();
+                    if batch.is_empty() {
+                        return mine;
+                    }
+                    mine.extend(batch.into_iter().map(|c| c.id));
+                }
+            })
+        })
+        .collect();
+    let mut all: Vec<String> = claimers
+        .into_iter()
+        .flat_map(|c| c.join().unwrap())
+        .collect();
+    all.sort();
+    let total = all.len();
+    all.dedup();
+    assert_eq!(total, 60, "each row claimed once");
+    assert_eq!(all.len(), 60, "no row claimed twice");
 }
