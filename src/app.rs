@@ -16,7 +16,7 @@ use crate::oidc::{authorize, discovery, end_session, introspect, jwks, revoke, t
 use crate::security::headers::security_headers;
 use crate::state::AppState;
 use crate::telemetry::RedactedRootSpan;
-use crate::web::{consent, login, password_change, second_factor};
+use crate::web::{consent, login, password_change, recovery, second_factor};
 
 fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(crate::web::home::show))
@@ -35,6 +35,10 @@ fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(password_change::change_password),
         )
         .route("/login/totp", web::post().to(login::submit_code))
+        .route("/login/forgot", web::get().to(recovery::forgot_page))
+        .route("/login/forgot", web::post().to(recovery::forgot_submit))
+        .route("/login/reset", web::get().to(recovery::reset_page))
+        .route("/login/reset", web::post().to(recovery::reset_submit))
         .route(
             "/login/second-factor",
             web::get().to(second_factor::step_up_page),

@@ -29,6 +29,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub metrics: MetricsSettings,
     pub branding: BrandingSettings,
+    pub email: EmailSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -43,6 +44,32 @@ impl Default for BrandingSettings {
     fn default() -> Self {
         BrandingSettings {
             product_name: "Sign-in service".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EmailSettings {
+    /// The relay: `smtp://host:port` (plain), `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS), `smtps://user:pass@host:465` (implicit TLS). Empty: no mail, and the flows
+    /// that need it are off.
+    pub smtp_url: String,
+    /// The sender, `Name <address>` or an address.
+    pub from: String,
+    /// Attempts per message before it is given up.
+    pub max_attempts: i64,
+    /// The wait after the first failed attempt; each further one doubles it (at most an hour).
+    pub retry_secs: i64,
+}
+
+impl Default for EmailSettings {
+    fn default() -> Self {
+        EmailSettings {
+            smtp_url: String::new(),
+            from: String::new(),
+            max_attempts: 10,
+            retry_secs: 30,
         }
     }
 }
@@ -130,6 +157,10 @@ pub struct RateLimitSettings {
     pub token: u32,
     /// Authorization requests per client IP per window.
     pub authorize: u32,
+    /// Password reset requests and submissions per client IP per window.
+    pub recovery: u32,
+    /// Password reset mails asked for one address per hour (from any IP).
+    pub recovery_per_address: u32,
 }
 
 impl Default for RateLimitSettings {
@@ -140,6 +171,8 @@ impl Default for RateLimitSettings {
             login: 20,
             token: 3_000,
             authorize: 300,
+            recovery: 10,
+            recovery_per_address: 5,
         }
     }
 }
@@ -342,6 +375,8 @@ pub struct Config {
     pub access_token_alg: SigningAlg,
     /// `metrics.allow`, parsed.
     pub metrics_allow: Vec<crate::security::client_ip::Cidr>,
+    /// `email.from`, parsed, when mail is configured (`email.smtp_url` set).
+    pub email_from: Option<lettre::message::Mailbox>,
 }
 
 impl Config {
@@ -522,6 +557,8 @@ impl Config {
             || limits.login == 0
             || limits.token == 0
             || limits.authorize == 0
+            || limits.recovery == 0
+            || limits.recovery_per_address == 0
         {
             return Err(invalid(
                 "rate_limit.window_secs must be 1 to 3600 and every limit at least 1",
@@ -553,6 +590,7 @@ impl Config {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let email_from = validate_email(&settings.email)?;
         let kek_source = if !settings.keys.encryption_key.is_empty() {
             KekSource::Inline(settings.keys.encryption_key.clone())
         } else if !settings.keys.encryption_key_file.is_empty() {
@@ -578,6 +616,7 @@ impl Config {
             kek_source,
             access_token_alg,
             metrics_allow,
+            email_from,
             settings,
         })
     }
@@ -593,6 +632,35 @@ impl Config {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.issuer)
     }
+}
+
+/// The sender when mail is configured; the relay URL must be one lettre can use.
+fn validate_email(email: &EmailSettings) -> Result<Option<lettre::message::Mailbox>, ConfigError> {
+    if !(1..=100).contains(&email.max_attempts) || !(1..=3_600).contains(&email.retry_secs) {
+        return Err(invalid(
+            "email.max_attempts must be 1 to 100 and email.retry_secs 1 to 3600",
+        ));
+    }
+    if email.smtp_url.is_empty() {
+        return Ok(None);
+    }
+    let scheme_ok = email.smtp_url.starts_with("smtp://") || email.smtp_url.starts_with("smtps://");
+    let parsed = url::Url::parse(&email.smtp_url);
+    if !scheme_ok || parsed.as_ref().map_or(true, |u| u.host_str().is_none()) {
+        // Never echo the URL: it may carry the relay's password.
+        return Err(invalid(
+            "email.smtp_url must be smtp://host:port or smtps://user:pass@host:port",
+        ));
+    }
+    lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(&email.smtp_url)
+        .map_err(|_| invalid("email.smtp_url is not a relay URL lettre accepts"))?;
+    let from = email
+        .from
+        .parse::<lettre::message::Mailbox>()
+        .map_err(|_| {
+            invalid("email.from must be an address, e.g. \"Identity <id@example.com>\"")
+        })?;
+    Ok(Some(from))
 }
 
 fn validate_issuer(raw: &str) -> Result<(String, bool), ConfigError> {
@@ -752,9 +820,24 @@ mod tests {
             ("IDP_PASSWORD__ARGON2__MEMORY_KIB", "1024"),
             ("IDP_KEYS__ENCRYPTION_KEY_FILE", "/nonexistent/kek"),
             ("IDP_TOKENS__ACCESS_TOKEN_ALG", "HS256"),
+            ("IDP_EMAIL__SMTP_URL", "http://mail.example.com"),
+            ("IDP_EMAIL__MAX_ATTEMPTS", "0"),
         ] {
             assert!(load(&[env]).is_err(), "{env:?} accepted");
         }
+    }
+
+    #[test]
+    fn mail_needs_a_relay_url_and_a_sender() {
+        assert!(load(&[]).unwrap().email_from.is_none());
+        let relay = ("IDP_EMAIL__SMTP_URL", "smtp://127.0.0.1:2525");
+        assert!(load(&[relay]).is_err(), "no sender");
+        assert!(load(&[relay, ("IDP_EMAIL__FROM", "not an address")]).is_err());
+        let config = load(&[relay, ("IDP_EMAIL__FROM", "Identity <id@example.com>")]).unwrap();
+        assert_eq!(
+            config.email_from.unwrap().email.to_string(),
+            "id@example.com"
+        );
     }
 
     #[test]

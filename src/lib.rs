@@ -16,6 +16,7 @@ pub mod config;
 pub mod crypto;
 pub mod error;
 pub mod health;
+pub mod mail;
 pub mod metrics;
 pub mod oidc;
 pub mod ops;
@@ -49,5 +50,6 @@ command_error_from!(
     config::ConfigError,
     accounts::AccountError,
     client_registry::ClientError,
-    ops::OpsError
+    ops::OpsError,
+    mail::MailError
 );

@@ -35,6 +35,7 @@ pub fn run(config: Config) -> Result<(), CommandError> {
     let keys = rotation::reload(&mut conn, &kek, None, now)?
         .ok_or_else(|| CommandError("no signing keys could be loaded".into()))?;
     let hasher = PasswordHasher::new(config.settings.password.argon2)?;
+    let mail = crate::mail::Mailer::new(&config)?;
     // Nothing that can fail stands between creating the admin and printing its password.
     let audit_key = kek.derive(crate::state::AUDIT_KEY_LABEL);
     let admin = bootstrap::first_admin(&mut conn, &hasher, audit_key)?;
@@ -42,10 +43,8 @@ pub fn run(config: Config) -> Result<(), CommandError> {
     bootstrap::print_banner(&config, &created_keys, admin.as_ref());
     let refresh = Duration::from_secs(config.settings.keys.refresh_secs);
     crate::web::brand::init(&config.settings.branding);
-    crate::web::brand::init(&config.settings.branding);
-    let state = Arc::new(AppState::new(
-        config, store, kek, keys, hasher, replay, limiter,
-    ));
+    let state =
+        Arc::new(AppState::new(config, store, kek, keys, hasher, replay, limiter).with_mail(mail));
 
     actix_web::rt::System::new().block_on(async move {
         // The first check before the first answer, so that readiness never reports a guess.
@@ -53,6 +52,7 @@ pub fn run(config: Config) -> Result<(), CommandError> {
         let (server, port) = app::build(Arc::clone(&state), listener)
             .map_err(|e| CommandError(format!("cannot start the server: {e}")))?;
         tracing::info!(port, issuer = %state.config.issuer, "listening");
+        actix_web::rt::spawn(crate::mail::sender::run(Arc::clone(&state)));
         let drain_state = Arc::clone(&state);
         let checked = Arc::clone(&state);
         actix_web::rt::spawn(async move {

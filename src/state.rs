@@ -44,6 +44,8 @@ pub struct AppState {
     pub in_flight: InFlight,
     /// What `/readyz` answers, refreshed in the background.
     pub readiness: Readiness,
+    /// The relay and the sender's shared state, when mail is configured.
+    pub mail: Option<crate::mail::Mailer>,
     /// Keys the audit chain's MACs; derived from the KEK so every node (and `audit verify`) agrees.
     audit_key: [u8; 32],
 }
@@ -59,6 +61,7 @@ impl AppState {
         limiter: RateLimiter,
     ) -> AppState {
         AppState {
+            mail: None,
             csrf_key: kek.derive("idp csrf v1"),
             audit_key: kek.derive(AUDIT_KEY_LABEL),
             readiness: Readiness::new(&replay),
@@ -75,6 +78,12 @@ impl AppState {
             keys: RwLock::new(Arc::new(keys)),
             discovery: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Sends mail through `mail` (none: the flows that need mail are off).
+    pub fn with_mail(mut self, mail: Option<crate::mail::Mailer>) -> AppState {
+        self.mail = mail;
+        self
     }
 
     /// The client's address, believing `X-Forwarded-For` only from trusted proxies.
@@ -180,6 +189,39 @@ impl AppState {
     /// Seals a secret at rest with the KEK, bound to `context` (e.g. the user id).
     pub fn seal(&self, plaintext: &[u8], context: &str) -> Result<String, AppError> {
         Ok(self.kek.seal(plaintext, context.as_bytes())?)
+    }
+
+    /// A message sealed for the mail queue (`store::mail_outbox::insert` it in the transaction
+    /// of the change it reports, then call [`AppState::mail_queued`]).
+    pub fn seal_mail(
+        &self,
+        outgoing: &crate::mail::Outgoing,
+    ) -> Result<crate::store::mail_outbox::NewMail, AppError> {
+        outgoing
+            .seal(|plain, context| self.kek.seal(plain, context.as_bytes()))
+            .map_err(AppError::failed)
+    }
+
+    /// A security notice to `user`'s address, sealed for the queue; `None` without mail or an
+    /// address. `render(address, issuer, username)` makes the message.
+    pub fn notice(
+        &self,
+        user: &crate::store::users::User,
+        render: impl FnOnce(&str, &str, &str) -> Result<crate::mail::Outgoing, crate::mail::MailError>,
+    ) -> Result<Option<crate::store::mail_outbox::NewMail>, AppError> {
+        let (Some(_), Some(email)) = (&self.mail, &user.email) else {
+            return Ok(None);
+        };
+        let outgoing =
+            render(email, &self.config.issuer, &user.username).map_err(AppError::failed)?;
+        Ok(Some(self.seal_mail(&outgoing)?))
+    }
+
+    /// Wakes this node's mail sender after a commit that queued mail.
+    pub fn mail_queued(&self) {
+        if let Some(mailer) = &self.mail {
+            mailer.wake();
+        }
     }
 
     pub fn open(&self, sealed: &str, context: &str) -> Option<Vec<u8>> {

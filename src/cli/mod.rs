@@ -1,6 +1,7 @@
 //! The operator's command line, in the same binary as the server.
 
 mod clients;
+mod email;
 mod keys;
 mod users;
 
@@ -42,6 +43,9 @@ pub enum Command {
     /// Manage signing keys.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// Outbound mail.
+    #[command(subcommand)]
+    Email(email::EmailCommand),
     /// The tamper-evident audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -74,6 +78,7 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::User(cmd) => users::run(&config, cmd),
         Command::Client(cmd) => clients::run(&config, cmd),
         Command::Keys(cmd) => keys::run(&config, cmd),
+        Command::Email(cmd) => email::run(&config, cmd),
         Command::Audit(cmd) => audit_command(&config, cmd),
     }
 }

@@ -5,6 +5,7 @@
 use super::{audited, missing, Context, OpsError};
 use crate::accounts::{self, NewUser};
 use crate::store::admin as queries;
+use crate::store::mail_outbox::{self, NewMail};
 use crate::store::users::{self, User};
 use crate::store::{backup_codes, grants, sessions, unix_now, AnyConnection};
 
@@ -149,12 +150,16 @@ pub fn change_own_password(
     id: &str,
     password_hash: &str,
     keep_session_hash: &str,
+    notice: Option<&NewMail>,
 ) -> Result<(usize, usize), OpsError> {
     audited(conn, ctx, "password_changed", id, |conn, event| {
         let now = unix_now();
         users::set_password(conn, id, password_hash, false, now).map_err(missing("user"))?;
         let ended = sessions::delete_others(conn, id, keep_session_hash)?;
         let revoked = grants::revoke_all_for_user(conn, id, now)?;
+        if let Some(notice) = notice {
+            mail_outbox::insert(conn, notice, now)?;
+        }
         event.detail = format!("{ended} other sessions ended, {revoked} grants revoked");
         Ok((ended, revoked))
     })
@@ -194,15 +199,20 @@ pub fn unlock(conn: &mut AnyConnection, ctx: &Context, id: &str) -> Result<(), O
     })
 }
 
-/// Turns the second factor off and removes the backup codes; the person may enrol again.
+/// Turns the second factor off and removes the backup codes; the person may enrol again. The
+/// `notice` to the account's address, if any, is queued with the change.
 pub fn reset_second_factor(
     conn: &mut AnyConnection,
     ctx: &Context,
     id: &str,
+    notice: Option<&NewMail>,
 ) -> Result<(), OpsError> {
     audited(conn, ctx, "admin_user_totp_reset", id, |conn, _| {
         get(conn, id)?;
         users::set_totp_secret(conn, id, None, false)?;
+        if let Some(notice) = notice {
+            mail_outbox::insert(conn, notice, unix_now())?;
+        }
         Ok(backup_codes::remove_all(conn, id)?)
     })
 }

@@ -28,6 +28,9 @@ fn bucket(method: &actix_web::http::Method, path: &str) -> Option<&'static str> 
         {
             Some("login")
         }
+        "/login/forgot" | "/login/reset" if method == actix_web::http::Method::POST => {
+            Some("recovery")
+        }
         "/token" | "/introspect" | "/revoke" | "/par" => Some("token"),
         "/authorize" | "/authorize/resume" => Some("authorize"),
         _ => None,
@@ -50,6 +53,7 @@ pub async fn enforce(
             let limit = match bucket {
                 "login" => limits.login,
                 "token" => limits.token,
+                "recovery" => limits.recovery,
                 _ => limits.authorize,
             };
             let ip = state

@@ -10,6 +10,8 @@ pub mod clients;
 pub mod consents;
 pub mod grants;
 pub mod keys;
+pub mod mail_outbox;
+pub mod password_resets;
 pub mod purge;
 pub mod pushed_requests;
 pub mod revocations;

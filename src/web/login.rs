@@ -28,6 +28,8 @@ struct LoginPage<'a> {
     csrf: &'a str,
     username: &'a str,
     error: Option<&'a str>,
+    /// Mail is configured, so the reset link is offered.
+    forgot: bool,
 }
 
 /// The name of what the person signs in to (and the client's login hint): a pending request of
@@ -93,6 +95,7 @@ fn login_page(
         csrf: &token.form_value,
         username,
         error,
+        forgot: state.mail.is_some(),
     };
     with_cookie(render(status, &page)?, token.cookie)
 }

@@ -7,6 +7,7 @@ pub mod csrf;
 pub mod home;
 pub mod login;
 pub mod password_change;
+pub mod recovery;
 pub mod second_factor;
 pub mod session;
 pub mod signin;

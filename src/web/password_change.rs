@@ -103,9 +103,13 @@ pub async fn change_password(
     let hash = state.hash_password(&form.new_password).await?;
     let ctx = state.ops_context(&req, &user.id);
     let id = user.id.clone();
+    let notice = state.notice(&user, crate::mail::templates::password_changed)?;
     state
         .store
-        .run(move |conn| ops::users::change_own_password(conn, &ctx, &id, &hash, ""))
+        .run(move |conn| {
+            ops::users::change_own_password(conn, &ctx, &id, &hash, "", notice.as_ref())
+        })
         .await?;
+    state.mail_queued();
     sign_in(&req, &state, &user.id, &amr, &form.req).await
 }

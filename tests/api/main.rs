@@ -1,6 +1,7 @@
 //! Integration tests: each starts the real `idp` binary on a free loopback port with a fresh
 //! database (SQLite always; PostgreSQL when TEST_DATABASE_URL is set) and talks HTTP to it.
 
+mod smtp;
 mod support;
 
 mod account;
@@ -25,13 +26,16 @@ mod healthcheck;
 mod interaction_steps;
 mod interactions;
 mod keys;
+mod mail;
 mod metrics;
 mod node_client;
 mod nodes;
+mod notices;
 mod operations;
 mod pages;
 mod par;
 mod protection;
+mod recovery;
 mod refresh;
 mod refresh_grace;
 mod restart;

@@ -11,7 +11,7 @@ on_both_backends!(
     single_use_values_are_claimed_once
 );
 
-fn connect(env: &TestEnv) -> store::AnyConnection {
+pub fn connect(env: &TestEnv) -> store::AnyConnection {
     let location = match env.backend {
         Backend::Sqlite => {
             std::fs::create_dir_all(env.data_dir()).unwrap();

@@ -70,6 +70,8 @@ pub enum Prerequisite {
     /// The npm package axe-core under target/axe-node (`.ci/run` installs it; the page checks
     /// install it on their first run when npm is there).
     Axe,
+    /// Debian's python3-aiosmtpd for /usr/bin/python3: the SMTP server the mail tests read.
+    SmtpServer,
 }
 
 impl Prerequisite {
@@ -90,6 +92,7 @@ impl Prerequisite {
                     && Command::new("node").arg("--version").output().is_ok()
             }
             Prerequisite::Axe => crate::axe::axe_script().exists(),
+            Prerequisite::SmtpServer => crate::smtp::aiosmtpd_installed(),
         };
         (!present).then(|| match self {
             Prerequisite::Postgres => "TEST_DATABASE_URL is not set (no PostgreSQL)".into(),
@@ -116,6 +119,10 @@ impl Prerequisite {
                 "{} is missing (npm install --prefix target/axe-node {})",
                 crate::axe::axe_script().display(),
                 crate::axe::AXE_PACKAGE
+            ),
+            Prerequisite::SmtpServer => format!(
+                "{} cannot import aiosmtpd (install python3-aiosmtpd)",
+                crate::smtp::PYTHON
             ),
         })
     }

@@ -54,15 +54,18 @@ pub async fn reset_totp(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let target = id.clone();
+    let user = load_user(&state, &id).await?;
+    let notice = state.notice(&user, crate::mail::templates::second_factor_removed)?;
     confirmed(
         &state,
         &req,
         &actor,
         &form.password,
         ("admin_user_totp_reset", &id),
-        move |conn, ctx| ops::users::reset_second_factor(conn, ctx, &target),
+        move |conn, ctx| ops::users::reset_second_factor(conn, ctx, &target, notice.as_ref()),
     )
     .await?;
+    state.mail_queued();
     Ok(back_to_user(&id, "totp"))
 }
 

@@ -105,10 +105,14 @@ pub async fn change_password(
     let hash = state.hash_password(&form.new_password).await?;
     let ctx = state.ops_context(&req, &user.id);
     let id = user.id.clone();
+    let notice = state.notice(&user, crate::mail::templates::password_changed)?;
     let (ended, revoked) = state
         .store
-        .run(move |conn| ops::users::change_own_password(conn, &ctx, &id, &hash, &keep))
+        .run(move |conn| {
+            ops::users::change_own_password(conn, &ctx, &id, &hash, &keep, notice.as_ref())
+        })
         .await?;
+    state.mail_queued();
     tracing::info!(event = "password_changed", user_id = %user.id, ended, revoked);
     Ok(see_other("/account?done=password"))
 }

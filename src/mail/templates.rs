@@ -1,0 +1,103 @@
+//! The mails, each a text and an HTML template under templates/mail/ (HTML escaped by askama).
+
+use askama::Template;
+
+use super::{MailError, Outgoing};
+
+/// A test message an operator sends to check the relay (`idp email test`).
+#[derive(Template)]
+#[template(path = "mail/test.txt")]
+struct TestText<'a> {
+    issuer: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/test.html")]
+struct TestHtml<'a> {
+    issuer: &'a str,
+}
+
+pub fn test_message(to: &str, issuer: &str) -> Result<Outgoing, MailError> {
+    Outgoing::render(
+        to,
+        "Test message from your identity provider",
+        &TestText { issuer },
+        &TestHtml { issuer },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "mail/password_reset.txt")]
+struct ResetText<'a> {
+    issuer: &'a str,
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/password_reset.html")]
+struct ResetHtml<'a> {
+    issuer: &'a str,
+    link: &'a str,
+}
+
+/// The mail with a password reset link.
+pub fn password_reset(to: &str, issuer: &str, link: &str) -> Result<Outgoing, MailError> {
+    Outgoing::render(
+        to,
+        "Reset your password",
+        &ResetText { issuer, link },
+        &ResetHtml { issuer, link },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "mail/password_changed.txt")]
+struct ChangedText<'a> {
+    issuer: &'a str,
+    username: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/password_changed.html")]
+struct ChangedHtml<'a> {
+    issuer: &'a str,
+    username: &'a str,
+}
+
+/// The security notice after a password change.
+pub fn password_changed(to: &str, issuer: &str, username: &str) -> Result<Outgoing, MailError> {
+    Outgoing::render(
+        to,
+        "Your password was changed",
+        &ChangedText { issuer, username },
+        &ChangedHtml { issuer, username },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "mail/second_factor_removed.txt")]
+struct FactorRemovedText<'a> {
+    issuer: &'a str,
+    username: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/second_factor_removed.html")]
+struct FactorRemovedHtml<'a> {
+    issuer: &'a str,
+    username: &'a str,
+}
+
+/// The security notice after an administrator turned the second factor off.
+pub fn second_factor_removed(
+    to: &str,
+    issuer: &str,
+    username: &str,
+) -> Result<Outgoing, MailError> {
+    Outgoing::render(
+        to,
+        "The second factor of your account was removed",
+        &FactorRemovedText { issuer, username },
+        &FactorRemovedHtml { issuer, username },
+    )
+}
