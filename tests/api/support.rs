@@ -145,6 +145,10 @@ pub fn npm_install(dir: &std::path::Path, package: &str, marker: &std::path::Pat
     }
 }
 
+/// Connections idle this long are not reused: shorter than the server's keep-alive (5 s), so
+/// a request never goes out on a connection the server is closing at that moment.
+pub const IDLE_BEFORE_SERVER_CLOSES: std::time::Duration = std::time::Duration::from_secs(3);
+
 pub const REDIS_SERVER: &str = "/usr/bin/redis-server";
 pub const NGINX: &str = "/usr/sbin/nginx";
 
@@ -418,6 +422,7 @@ impl TestServer {
             base: env.issuer(),
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
+                .pool_idle_timeout(IDLE_BEFORE_SERVER_CLOSES)
                 .build()
                 .unwrap(),
             stdout,
@@ -854,6 +859,9 @@ impl Browser {
         Browser {
             http: builder
                 .redirect(reqwest::redirect::Policy::none())
+                // The server closes a connection idle for its keep-alive (actix: 5 s); a
+                // person who waits longer (for the next TOTP step) must not race that close.
+                .pool_idle_timeout(IDLE_BEFORE_SERVER_CLOSES)
                 .cookie_provider(Arc::clone(&jar))
                 .build()
                 .unwrap(),
