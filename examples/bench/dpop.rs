@@ -37,7 +37,15 @@ impl DpopKey {
         payload
             .set_claim("htu", Some(Value::String(url.into())))
             .map_err(|e| e.to_string())?;
-        payload.set_issued_at(&std::time::SystemTime::now());
+        // Whole seconds, as RFC 9449 §4.2 and the server expect (josekit's setter can add a
+        // fraction the server refuses).
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_err(|e| e.to_string())?
+            .as_secs();
+        payload
+            .set_claim("iat", Some(Value::from(now)))
+            .map_err(|e| e.to_string())?;
         jwt::encode_with_signer(&payload, &header, &self.signer).map_err(|e| e.to_string())
     }
 }
