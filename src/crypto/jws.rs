@@ -25,13 +25,16 @@ pub fn part(token: &str, index: usize) -> Option<Map<String, Value>> {
 /// Whether the signature of `token` verifies with `key` under `alg` (one of
 /// [`ALGS_ACCEPTED`]; anything else never verifies).
 pub fn signature_verifies(token: &str, alg: &str, key: &Jwk) -> bool {
-    let Some((signing_input, signature)) = token.rsplit_once('.') else {
-        return false;
-    };
-    let Ok(signature) = URL_SAFE_NO_PAD.decode(signature) else {
+    let Some((signing_input, signature)) = signed_parts(token) else {
         return false;
     };
     verifier_for(alg, key).is_some_and(|v| v.verify(signing_input.as_bytes(), &signature).is_ok())
+}
+
+/// The signing input (header and claims as sent) and the decoded signature of a compact JWS.
+pub fn signed_parts(token: &str) -> Option<(&str, Vec<u8>)> {
+    let (signing_input, signature) = token.rsplit_once('.')?;
+    Some((signing_input, URL_SAFE_NO_PAD.decode(signature).ok()?))
 }
 
 /// `Ed25519` takes only an Ed25519 key (josekit's EdDSA also takes Ed448).

@@ -2,8 +2,6 @@
 //! and `sub` and us as `aud`, short-lived, with a `jti` used once — signed with a key
 //! registered for the client (`private_key_jwt`) or keyed with its secret (`client_secret_jwt`).
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use josekit::jwk::JwkSet;
 use serde_json::Value;
 
@@ -100,15 +98,11 @@ fn signed_by_key(
 /// HS256 over the signing input with the current secret, or with the previous one while a
 /// rotation's overlap lasts; compared in constant time.
 fn keyed_with_secret(assertion: &str, client: &Client, kek: &KeyEncryptionKey, now: i64) -> bool {
-    let Some((signing_input, signature)) = assertion.rsplit_once('.') else {
-        return false;
-    };
-    let Ok(signature) = URL_SAFE_NO_PAD.decode(signature) else {
+    let Some((signing_input, signature)) = jws::signed_parts(assertion) else {
         return false;
     };
     let previous = client
-        .previous_secret_expires_at
-        .is_some_and(|until| until > now)
+        .previous_secret_accepted(now)
         .then_some(client.previous_sealed_secret.as_deref())
         .flatten();
     [client.sealed_secret.as_deref(), previous]

@@ -234,9 +234,7 @@ fn check(
                 .secret_hash
                 .as_deref()
                 .is_some_and(|h| verify_secret(secret, h));
-            let previous = client
-                .previous_secret_expires_at
-                .is_some_and(|until| until > now)
+            let previous = client.previous_secret_accepted(now)
                 && client
                     .previous_secret_hash
                     .as_deref()

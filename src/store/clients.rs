@@ -88,6 +88,12 @@ impl Client {
         }
     }
 
+    /// Whether the secret replaced by the last rotation is still accepted (its overlap lasts).
+    pub fn previous_secret_accepted(&self, now: i64) -> bool {
+        self.previous_secret_expires_at
+            .is_some_and(|until| until > now)
+    }
+
     pub fn redirect_uri_list(&self) -> Result<Vec<String>, StoreError> {
         json_list(&self.id, &self.redirect_uris)
     }
