@@ -20,21 +20,10 @@ pub fn axe_script() -> PathBuf {
     axe_dir().join("node_modules/axe-core/axe.min.js")
 }
 
-/// Installs axe-core with npm when it is not there yet (and npm is), as the SPA test does for
-/// its library; without npm, `require(Prerequisite::Axe)` then says what is missing.
+/// Installs axe-core with npm when it is not there yet (and npm is); without npm,
+/// `require(Prerequisite::Axe)` then says what is missing.
 pub fn install_axe() {
-    if axe_script().exists() {
-        return;
-    }
-    std::fs::create_dir_all(axe_dir()).unwrap();
-    let status = std::process::Command::new("npm")
-        .args(["install", "--no-audit", "--no-fund", "--prefix"])
-        .arg(axe_dir())
-        .arg(AXE_PACKAGE)
-        .status();
-    if let Err(e) = status {
-        eprintln!("npm install {AXE_PACKAGE}: {e}");
-    }
+    crate::support::npm_install(&axe_dir(), AXE_PACKAGE, &axe_script());
 }
 
 /// Widths a page is checked at: a laptop and a phone.

@@ -8,18 +8,11 @@ use josekit::jws::EdDSA;
 use serde_json::{json, Value};
 
 use crate::on_both_backends;
-use crate::support::{random_suffix, Backend, TestEnv, TestServer};
+use crate::support::{ed25519_client_key, random_suffix, unix_now, Backend, TestEnv, TestServer};
 
 on_both_backends!(ed25519_assertions_are_accepted_under_both_names);
 
 const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
 
 /// A compact JWS made by hand, as a library that names the algorithm `alg` would make it.
 fn signed(alg: &str, kid: &str, claims: &Value, pem: &[u8]) -> String {
@@ -47,13 +40,7 @@ async fn token_with(server: &TestServer, assertion: &str) -> reqwest::Response {
 
 async fn ed25519_assertions_are_accepted_under_both_names(backend: Backend) {
     let env = TestEnv::new(backend);
-    let pair = EdDSA
-        .generate_key_pair(josekit::jwk::alg::ed::EdCurve::Ed25519)
-        .unwrap();
-    let mut jwk = pair.to_jwk_public_key();
-    jwk.set_key_id("ed-1");
-    let jwks = env.dir.join("ed-jwks.json");
-    std::fs::write(&jwks, json!({ "keys": [jwk.as_ref()] }).to_string()).unwrap();
+    let (pem, jwks) = ed25519_client_key(&env, "ed-1");
     let jwks = jwks.to_str().unwrap();
     env.cli_ok(
         &[
@@ -81,11 +68,10 @@ async fn ed25519_assertions_are_accepted_under_both_names(backend: Backend) {
             "{alg} not advertised: {advertised}"
         );
     }
-    let pem = pair.to_pem_private_key();
     for alg in ["Ed25519", "EdDSA"] {
         let claims = json!({
             "iss": "edwards", "sub": "edwards", "aud": server.url("/token"),
-            "jti": format!("{alg}-{}", random_suffix()), "iat": now(), "exp": now() + 60,
+            "jti": format!("{alg}-{}", random_suffix()), "iat": unix_now(), "exp": unix_now() + 60,
         });
         let assertion = signed(alg, "ed-1", &claims, &pem);
         let response = token_with(&server, &assertion).await;
@@ -104,7 +90,7 @@ async fn ed25519_assertions_are_accepted_under_both_names(backend: Backend) {
         tampered.push(if assertion.ends_with('A') { 'B' } else { 'A' });
         let fresh = json!({
             "iss": "edwards", "sub": "edwards", "aud": server.url("/token"),
-            "jti": format!("{alg}-t-{}", random_suffix()), "iat": now(), "exp": now() + 60,
+            "jti": format!("{alg}-t-{}", random_suffix()), "iat": unix_now(), "exp": unix_now() + 60,
         });
         let forged = signed(alg, "ed-1", &fresh, &pem);
         let (input, _) = forged.rsplit_once('.').unwrap();

@@ -10,8 +10,8 @@ use serde_json::{json, Value};
 use crate::admin::{add_user_with_roles, create_key, post_form, sign_in};
 use crate::on_both_backends;
 use crate::support::{
-    input_value, random_suffix, token_request, AuthRequest, Backend, Browser, TestEnv, TestServer,
-    WebClient,
+    input_value, random_suffix, token_request, unix_now, AuthRequest, Backend, Browser, TestEnv,
+    TestServer, WebClient,
 };
 
 on_both_backends!(
@@ -22,18 +22,11 @@ on_both_backends!(
 const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 const AUDIENCE: &str = "https://api.example.com";
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
-
 /// An assertion from `client` to our token endpoint, HS256 with `key`, living `lifetime` s.
 fn assertion(server: &TestServer, client: &str, key: &[u8], lifetime: i64) -> String {
     let claims = json!({
         "iss": client, "sub": client, "aud": server.url("/token"),
-        "jti": random_suffix(), "iat": now(), "exp": now() + lifetime,
+        "jti": random_suffix(), "iat": unix_now(), "exp": unix_now() + lifetime,
     });
     hs256(&json!({ "alg": "HS256", "typ": "JWT" }), &claims, key)
 }

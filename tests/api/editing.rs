@@ -24,6 +24,16 @@ async fn html(response: reqwest::Response, expected: StatusCode) -> String {
     body
 }
 
+/// Posts a client edit the console must refuse (400); returns the page it answers with.
+async fn refused_edit(root: &Browser, fields: Vec<(&str, String)>) -> String {
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    html(
+        post_form(root, "/admin/clients/webapp/edit", &fields).await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await
+}
+
 async fn users_are_edited_from_the_cli_and_the_console(backend: Backend) {
     let env = TestEnv::new(backend);
     add_user_with_roles(&env, "root", &["admin"]);
@@ -308,35 +318,21 @@ async fn clients_are_edited_from_the_cli_and_the_console(backend: Backend) {
     );
 
     // A refused edit keeps what was typed and changes nothing.
-    let fields = edit(C, "https://spa.example.com/app");
-    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let page = html(
-        post_form(&root, "/admin/clients/webapp/edit", &fields).await,
-        StatusCode::BAD_REQUEST,
-    )
-    .await;
+    let page = refused_edit(&root, edit(C, "https://spa.example.com/app")).await;
     assert!(
         page.contains("no path") && page.contains("https://spa.example.com/app</textarea>"),
         "{page}"
     );
-    let fields = edit("http://not-loopback.example.com/cb", "");
-    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let page = html(
-        post_form(&root, "/admin/clients/webapp/edit", &fields).await,
-        StatusCode::BAD_REQUEST,
-    )
-    .await;
+    let page = refused_edit(&root, edit("http://not-loopback.example.com/cb", "")).await;
     assert!(
         page.contains("must use https")
             && page.contains("http://not-loopback.example.com/cb</textarea>"),
         "{page}"
     );
     // "One per line" means lines: two URIs on one line are refused, not split at the space.
-    let fields = edit("https://c.example.com/cb https://d.example.com/cb", "");
-    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let page = html(
-        post_form(&root, "/admin/clients/webapp/edit", &fields).await,
-        StatusCode::BAD_REQUEST,
+    let page = refused_edit(
+        &root,
+        edit("https://c.example.com/cb https://d.example.com/cb", ""),
     )
     .await;
     assert!(

@@ -8,13 +8,12 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use josekit::jws::EdDSA;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::on_both_backends;
 use crate::support::{
-    npm_install, random_suffix, require, Backend, Browser, Prerequisite, TestEnv, OFFLINE_SCOPES,
-    REDIRECT_URI,
+    ed25519_client_key, npm_install, random_suffix, require, Backend, Browser, Prerequisite,
+    TestEnv, OFFLINE_SCOPES, REDIRECT_URI,
 };
 
 on_both_backends!(openid_client_signs_in_with_client_secret_jwt_and_ed25519);
@@ -52,15 +51,9 @@ async fn openid_client_signs_in_with_client_secret_jwt_and_ed25519(backend: Back
     let mut extra = vec!["--client-secret-jwt"];
     extra.extend_from_slice(OFFLINE_SCOPES);
     let web = env.add_web_client("node-web", "Node web app", &extra);
-    let pair = EdDSA
-        .generate_key_pair(josekit::jwk::alg::ed::EdCurve::Ed25519)
-        .unwrap();
-    let mut jwk = pair.to_jwk_public_key();
-    jwk.set_key_id("ed-1");
-    let jwks = env.dir.join("service-jwks.json");
-    std::fs::write(&jwks, json!({ "keys": [jwk.as_ref()] }).to_string()).unwrap();
+    let (pem, jwks) = ed25519_client_key(&env, "ed-1");
     let key_file = env.dir.join("service-key.pem");
-    std::fs::write(&key_file, pair.to_pem_private_key()).unwrap();
+    std::fs::write(&key_file, pem).unwrap();
     env.cli_ok(
         &[
             "client",

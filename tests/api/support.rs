@@ -189,6 +189,29 @@ pub fn postgres_server_bin() -> Option<PathBuf> {
         .find(|p| p.join("initdb").exists())
 }
 
+/// Seconds since the Unix epoch, as JWT claims count them.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// A fresh Ed25519 key for a `private_key_jwt` client: the private key as PEM, and a file in
+/// the test's directory holding its public JWK Set (key id `kid`) for `--jwks-file`.
+pub fn ed25519_client_key(env: &TestEnv, kid: &str) -> (Vec<u8>, PathBuf) {
+    use josekit::jws::EdDSA;
+    let pair = EdDSA
+        .generate_key_pair(josekit::jwk::alg::ed::EdCurve::Ed25519)
+        .unwrap();
+    let mut jwk = pair.to_jwk_public_key();
+    jwk.set_key_id(kid);
+    let jwks = env.dir.join(format!("{kid}-jwks.json"));
+    let set = serde_json::json!({ "keys": [jwk.as_ref()] });
+    std::fs::write(&jwks, set.to_string()).unwrap();
+    (pair.to_pem_private_key(), jwks)
+}
+
 pub fn random_suffix() -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
