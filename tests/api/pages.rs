@@ -4,7 +4,7 @@
 
 use crate::account::Authenticator;
 use crate::axe::{check_page, install_axe};
-use crate::support::{require, Backend, Prerequisite, TestEnv, PASSWORD};
+use crate::support::{free_port, require, Backend, Prerequisite, TestEnv, PASSWORD};
 use crate::webdriver::{self, Browser};
 
 async fn submit(browser: &Browser, form: &str) {
@@ -147,4 +147,75 @@ async fn every_page_passes_axe_and_fits_a_phone() {
         problems.len(),
         problems.join("\n")
     );
+}
+
+/// The pages of forgetting a password, and the mails it sends (opened as files, as a mail
+/// program shows their HTML part), under the same checks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_mail_pages_and_mails_pass_axe_and_fit_a_phone() {
+    install_axe();
+    if !require(Prerequisite::Browser)
+        || !require(Prerequisite::Axe)
+        || !require(Prerequisite::SmtpServer)
+    {
+        return;
+    }
+    let mut sink = crate::smtp::MailSink::on_port(free_port());
+    sink.run().await;
+    let env = crate::mail::mail_env(Backend::Sqlite, &sink);
+    env.add_user("alice", "Alice Example");
+    let server = env.start().await;
+    let mut problems = Vec::new();
+    let within = std::time::Duration::from_secs(20);
+
+    let alice = Browser::start().await;
+    alice.goto(&server.url("/login/forgot")).await;
+    problems.extend(check_page(&alice, "forgot").await);
+    alice.type_into("#email", "alice@example.com").await;
+    submit(&alice, "form[action='/login/forgot']").await;
+    alice.wait_for_text("Check your mailbox").await;
+    problems.extend(check_page(&alice, "forgot-sent").await);
+
+    let reset_mail = sink.message_to("alice@example.com", within).await;
+    problems.extend(check_mail(&alice, &env, &reset_mail, "mail-password-reset").await);
+    alice
+        .goto(&crate::recovery::reset_link(&reset_mail, &env.issuer()))
+        .await;
+    alice.wait_for_text("new_password").await;
+    problems.extend(check_page(&alice, "reset").await);
+    let new_password = "a brand new passphrase for the walk";
+    alice.type_into("#new_password", new_password).await;
+    alice.type_into("#confirm_password", new_password).await;
+    submit(&alice, "form[action='/login/reset']").await;
+    alice.wait_for_text("Your new password is set").await;
+    problems.extend(check_page(&alice, "reset-done").await);
+
+    let mails = sink.wait_for(2, within).await;
+    let notice = mails
+        .iter()
+        .find(|m| m["subject"] != reset_mail["subject"])
+        .expect("a notice after the reset");
+    problems.extend(check_mail(&alice, &env, notice, "mail-password-changed").await);
+    sink.stop();
+
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+/// Checks a mail's HTML part as a page of its own.
+async fn check_mail(
+    browser: &Browser,
+    env: &TestEnv,
+    mail: &serde_json::Value,
+    name: &str,
+) -> Vec<String> {
+    let html = mail["html"].as_str().expect("an HTML part");
+    let file = env.dir.join(format!("{name}.html"));
+    std::fs::write(&file, html).unwrap();
+    browser.goto(&format!("file://{}", file.display())).await;
+    check_page(browser, name).await
 }

@@ -50,7 +50,7 @@ async fn ask(browser: &Browser, email: &str) -> (u16, Option<String>, String, Du
 }
 
 /// The reset link in a mail's text part.
-fn reset_link(mail: &serde_json::Value, issuer: &str) -> String {
+pub fn reset_link(mail: &serde_json::Value, issuer: &str) -> String {
     let prefix = format!("{issuer}/login/reset?token=");
     mail["text"]
         .as_str()
