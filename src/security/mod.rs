@@ -6,4 +6,5 @@ pub mod headers;
 pub mod in_flight;
 pub mod rate_limit;
 pub mod replay;
+pub mod swept_map;
 pub mod throttle;

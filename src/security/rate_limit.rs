@@ -3,16 +3,17 @@
 //! provider keeps serving and says so in its logs and readiness); account lockout, kept in the
 //! database, still guards passwords.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use super::replay::RedisHandle;
+use super::swept_map::SweptMap;
 use crate::store::unix_now;
 
-const SWEEP_AT: usize = 50_000;
+/// The size at which the memory counters are first swept of past windows.
+const SWEEP_FLOOR: usize = 50_000;
 
 pub enum RateLimiter {
-    Memory(Mutex<HashMap<String, (i64, u32)>>),
+    Memory(Mutex<SweptMap<(i64, u32)>>),
     Redis(Arc<RedisHandle>),
 }
 
@@ -23,7 +24,7 @@ pub enum Decision {
 
 impl RateLimiter {
     pub fn memory() -> RateLimiter {
-        RateLimiter::Memory(Mutex::new(HashMap::new()))
+        RateLimiter::Memory(Mutex::new(SweptMap::new(SWEEP_FLOOR)))
     }
 
     /// Counts one event of `key` in `bucket` and returns how many there were in this window.
@@ -70,9 +71,7 @@ impl RateLimiter {
         let count = match self {
             RateLimiter::Memory(counts) => {
                 let mut counts = counts.lock().unwrap_or_else(|p| p.into_inner());
-                if counts.len() >= SWEEP_AT {
-                    counts.retain(|_, (i, _)| *i == index);
-                }
+                counts.sweep_if_due(|(i, _)| *i == index);
                 let entry = counts
                     .entry(format!("{bucket}:{key}"))
                     .or_insert((index, 0));

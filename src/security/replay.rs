@@ -1,17 +1,17 @@
 //! One-time-use values (client assertion `jti`s): in memory for a single node, in Redis when
 //! configured so that every node sees every use.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use redis::aio::ConnectionManager;
 
+use super::swept_map::SweptMap;
 use crate::store::unix_now;
 
-/// Entries beyond this trigger a sweep of expired ones (memory only).
-const SWEEP_AT: usize = 10_000;
+/// The size at which the memory cache is first swept of expired values.
+const SWEEP_FLOOR: usize = 10_000;
 /// Redis answers a healthy node in well under a millisecond; this is only for a sick one.
 const COMMAND_TIMEOUT: Duration = Duration::from_millis(500);
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(5);
@@ -21,13 +21,13 @@ const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(5);
 pub struct ReplayError(String);
 
 pub enum ReplayCache {
-    Memory(Mutex<HashMap<String, i64>>),
+    Memory(Mutex<SweptMap<i64>>),
     Redis(std::sync::Arc<RedisHandle>),
 }
 
 impl ReplayCache {
     pub fn memory() -> ReplayCache {
-        ReplayCache::Memory(Mutex::new(HashMap::new()))
+        ReplayCache::Memory(Mutex::new(SweptMap::new(SWEEP_FLOOR)))
     }
 
     /// True the first time `key` is seen before `expires_at`; false on any later use.
@@ -36,9 +36,7 @@ impl ReplayCache {
             ReplayCache::Memory(seen) => {
                 let now = unix_now();
                 let mut seen = seen.lock().unwrap_or_else(|p| p.into_inner());
-                if seen.len() >= SWEEP_AT {
-                    seen.retain(|_, until| *until > now);
-                }
+                seen.sweep_if_due(|until| *until > now);
                 match seen.get(key) {
                     Some(until) if *until > now => Ok(false),
                     _ => {
