@@ -49,6 +49,20 @@ impl Cidr {
     }
 }
 
+/// Whom a per-client limit counts: an IPv4 address as it is, an IPv6 address by its /64.
+/// A single IPv6 host is routinely handed a whole /64 (SLAAC, privacy addresses, RFC 6177's
+/// assignments), so counting single IPv6 addresses would let one client take a fresh address
+/// for every request and never meet a limit.
+pub fn limit_subject(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6((u128::from(v6) & (u128::MAX << 64)).into()),
+        },
+        v4 => v4,
+    }
+}
+
 pub fn client_ip(
     peer: Option<IpAddr>,
     forwarded_for: Option<&str>,
@@ -80,6 +94,16 @@ mod tests {
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn ipv6_clients_are_counted_by_their_64() {
+        let subject = |s: &str| limit_subject(ip(s)).to_string();
+        assert_eq!(subject("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::");
+        assert_eq!(subject("2001:db8:1:2:ffff:1:2:3"), "2001:db8:1:2::");
+        assert_eq!(subject("2001:db8:1:3::1"), "2001:db8:1:3::");
+        assert_eq!(subject("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(subject("192.0.2.7"), "192.0.2.7");
     }
 
     #[test]

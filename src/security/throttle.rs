@@ -12,6 +12,7 @@ use actix_web::error::PayloadError;
 use actix_web::web::Bytes;
 use futures_core::Stream;
 
+use super::client_ip::limit_subject;
 use super::rate_limit::Decision;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -58,7 +59,7 @@ pub async fn enforce(
             };
             let ip = state
                 .client_ip(req.request())
-                .map(|ip| ip.to_string())
+                .map(|ip| limit_subject(ip).to_string())
                 .unwrap_or_default();
             match state
                 .limiter
@@ -97,7 +98,10 @@ pub async fn bound_clients(
     };
     let server = &state.config.settings.server;
     let admitted = match state.client_ip(req.request()) {
-        Some(ip) => match state.in_flight.admit(ip, server.max_requests_per_client) {
+        Some(ip) => match state
+            .in_flight
+            .admit(limit_subject(ip), server.max_requests_per_client)
+        {
             Some(admitted) => Some(admitted),
             None => {
                 tracing::warn!(event = "too_many_in_flight", path = %req.path());

@@ -30,12 +30,7 @@ pub const OFFLINE: &str = "openid profile email offline_access";
 const NEW_PASSWORD: &str = "a brand new passphrase of mine";
 const CODE_FORM: &str = "<form method=\"post\" action=\"/login/totp\">";
 
-pub fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
+pub use crate::support::unix_now;
 
 /// An authenticator app: makes the codes for the key an enrolment page shows, never the same
 /// time step twice (the provider accepts each step once), waiting for the next step if needed.

@@ -12,6 +12,7 @@ mod branding;
 mod browser;
 mod cli;
 mod client_auth;
+mod client_limits;
 mod client_secret_jwt;
 mod cors;
 mod database_restart;

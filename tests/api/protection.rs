@@ -14,8 +14,8 @@ use crate::account::{
 };
 use crate::on_both_backends;
 use crate::support::{
-    input_value, location, random_suffix, require, set_cookie, AuthRequest, Backend, Browser, Form,
-    Prerequisite, TestEnv, PASSWORD,
+    input_value, location, random_suffix, require, room_in_window, set_cookie, AuthRequest,
+    Backend, Browser, Form, Prerequisite, TestEnv, PASSWORD,
 };
 
 on_both_backends!(
@@ -37,15 +37,6 @@ const WRONG: &str = "not the password at all";
 /// PostgreSQL runs share.
 fn unique_name(prefix: &str) -> String {
     format!("{prefix}-{}", random_suffix())
-}
-
-/// Waits, if needed, until at least `needed` seconds of the current fixed window are left, so
-/// that a count is not cut in two by the window's end.
-async fn room_in_window(window: i64, needed: i64) {
-    let left = window - crate::account::unix_now() % window;
-    if left < needed {
-        tokio::time::sleep(Duration::from_millis(left as u64 * 1000 + 300)).await;
-    }
 }
 
 /// The page with what may differ between two people's attempts masked: the csrf token, the

@@ -197,6 +197,15 @@ pub fn unix_now() -> i64 {
         .as_secs() as i64
 }
 
+/// Waits, if needed, until at least `needed` seconds of the current fixed window are left, so
+/// that a count is not cut in two by the window's end.
+pub async fn room_in_window(window: i64, needed: i64) {
+    let left = window - unix_now() % window;
+    if left < needed {
+        tokio::time::sleep(Duration::from_millis(left as u64 * 1000 + 300)).await;
+    }
+}
+
 /// A fresh Ed25519 key for a `private_key_jwt` client: the private key as PEM, and a file in
 /// the test's directory holding its public JWK Set (key id `kid`) for `--jwks-file`.
 pub fn ed25519_client_key(env: &TestEnv, kid: &str) -> (Vec<u8>, PathBuf) {
