@@ -19,9 +19,10 @@
 //! - `argon2`              no server: Argon2id verifications per second on this machine's cores
 //!
 //! Each scenario prints one line on stdout:
-//! `NAME requests=N errors=N req/s=X p50_ms=X p99_ms=X`. Responses that are not 2xx/3xx (or, in
-//! the multi-step flows, not the status the step must answer) are errors; they are counted in
-//! `errors` and broken down on stderr, never dropped.
+//! `NAME requests=N errors=N req/s=X p50_ms=X p99_ms=X`, and with `--server-pid PID` also
+//! `server_cpu_ms=X`: the server's CPU time in the measured window, per request. Responses that
+//! are not 2xx/3xx (or, in the multi-step flows, not the status the step must answer) are
+//! errors; they are counted in `errors` and broken down on stderr, never dropped.
 //!
 //! Secrets may come from the environment instead of the command line (`BENCH_CLIENT_SECRET`,
 //! `BENCH_PASSWORD`), where other users of the machine would not see them in `ps`.
@@ -42,6 +43,8 @@ use serde_json::Value;
 
 #[path = "bench/dpop.rs"]
 mod dpop;
+#[path = "bench/server_cpu.rs"]
+mod server_cpu;
 
 /// Upper bound of one scenario's load, warm-up included: loads here stay short and bounded.
 const MAX_LOAD_SECS: u64 = 15;
@@ -101,6 +104,9 @@ struct Args {
     username: Option<String>,
     #[arg(long, env = "BENCH_PASSWORD", hide_env_values = true)]
     password: Option<String>,
+    /// The server's process id, to report its CPU time per request (read from /proc).
+    #[arg(long)]
+    server_pid: Option<u32>,
 }
 
 fn main() {
@@ -206,6 +212,8 @@ impl Tally {
 struct Outcome {
     tally: Tally,
     window: Duration,
+    /// The server's CPU milliseconds per request, when its pid was given.
+    server_cpu_ms: Option<f64>,
 }
 
 impl Outcome {
@@ -221,8 +229,12 @@ impl Outcome {
             let rank = ((p * requests as f64).ceil() as usize).clamp(1, requests);
             lat[rank - 1] as f64 / 1000.0
         };
+        let cpu = self
+            .server_cpu_ms
+            .map(|ms| format!(" server_cpu_ms={ms:.3}"))
+            .unwrap_or_default();
         println!(
-            "{name} requests={requests} errors={} req/s={rate:.1} p50_ms={:.3} p99_ms={:.3}",
+            "{name} requests={requests} errors={} req/s={rate:.1} p50_ms={:.3} p99_ms={:.3}{cpu}",
             self.tally.errors,
             pct(0.50),
             pct(0.99)
@@ -634,6 +646,9 @@ async fn http_scenario(name: &str, base: &Url, args: &Args) -> Result<Outcome, S
     let start = Instant::now();
     let measure_from = start + Duration::from_secs(args.warmup);
     let until = measure_from + Duration::from_secs(args.seconds);
+    let meter = args
+        .server_pid
+        .map(|pid| tokio::spawn(server_cpu::Meter::start_at(pid, measure_from)));
     let mut tasks = Vec::with_capacity(n);
     for mut work in workers {
         tasks.push(tokio::spawn(async move {
@@ -661,7 +676,20 @@ async fn http_scenario(name: &str, base: &Url, args: &Args) -> Result<Outcome, S
     }
     // Requests begun before the deadline finish after it; the window includes them.
     let window = Instant::now().max(until) - measure_from;
-    Ok(Outcome { tally, window })
+    let server_cpu_ms = match meter {
+        Some(meter) => {
+            let meter = meter
+                .await
+                .map_err(|e| format!("server CPU meter: {e}"))??;
+            Some(meter.ms_per_request(tally.latencies_us.len())?)
+        }
+        None => None,
+    };
+    Ok(Outcome {
+        tally,
+        window,
+        server_cpu_ms,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -957,5 +985,9 @@ fn argon2_limit(threads: usize, args: &Args) -> Result<Outcome, String> {
         tally.merge(handle.join().map_err(|_| "argon2 thread panicked")?);
     }
     let window = Instant::now().max(until) - measure_from;
-    Ok(Outcome { tally, window })
+    Ok(Outcome {
+        tally,
+        window,
+        server_cpu_ms: None,
+    })
 }
