@@ -51,6 +51,15 @@ pub fn token_issued(grant_type: &str) {
     }
 }
 
+/// Tokens this node has issued since it started, per grant type.
+pub fn tokens_issued() -> Vec<(&'static str, u64)> {
+    GRANTS
+        .iter()
+        .zip(&TOKENS_ISSUED)
+        .map(|(grant, counter)| (*grant, counter.load(Ordering::Relaxed)))
+        .collect()
+}
+
 /// A latency histogram: per-bucket counts (made cumulative when exposed), count and sum.
 struct Histogram {
     buckets: [AtomicU64; LATENCY_BUCKETS.len()],

@@ -99,10 +99,13 @@ pub fn count_enabled_with_role(conn: &mut AnyConnection, role: &str) -> Result<i
 
 #[derive(Debug, Default, Clone)]
 pub struct AuditFilter {
-    pub actor: Option<String>,
+    /// Entries by any of these actors (none: by anyone).
+    pub actors: Vec<String>,
     pub action: Option<String>,
     pub from: Option<i64>,
     pub to: Option<i64>,
+    /// Only entries older than this one (the next page of a newest-first list).
+    pub before: Option<i64>,
 }
 
 /// Audit entries matching `filter`, newest first.
@@ -112,8 +115,11 @@ pub fn audit_search(
     limit: i64,
 ) -> Result<Vec<Entry>, StoreError> {
     let mut query = audit_events::table.select(Entry::as_select()).into_boxed();
-    if let Some(actor) = &filter.actor {
-        query = query.filter(audit_events::actor.eq(actor.clone()));
+    if !filter.actors.is_empty() {
+        query = query.filter(audit_events::actor.eq_any(filter.actors.clone()));
+    }
+    if let Some(before) = filter.before {
+        query = query.filter(audit_events::seq.lt(before));
     }
     if let Some(action) = &filter.action {
         query = query.filter(audit_events::action.eq(action.clone()));

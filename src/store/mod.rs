@@ -1,6 +1,7 @@
 //! Storage: one diesel connection type over SQLite (embedded default) and PostgreSQL (production),
 //! an r2d2 pool, embedded migrations per backend, and one file per aggregate.
 
+pub mod activity;
 pub mod admin;
 pub mod api_keys;
 pub mod audit;

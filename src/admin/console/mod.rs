@@ -2,6 +2,7 @@
 //! for the admin's own password again; every action is recorded in the audit trail.
 
 mod audit;
+mod charts;
 mod client;
 mod clients;
 mod keys;

@@ -1,15 +1,27 @@
-//! The console's overview page: how many users and clients there are.
+//! The console's overview: what needs attention (locked accounts, the audit chain, signing keys
+//! due for rotation), sign-ins per hour over the last day and tokens issued per grant, as charts
+//! drawn on the server. Each part is shown to the roles that may see what it summarises.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::{page, Nav};
-use crate::admin::Actor;
+use super::charts::{self, BarChart, Row, Series};
+use super::{page, when, Nav};
+use crate::admin::{Actor, Permission};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::store::clients;
-use crate::store::users;
-use crate::store::StoreError;
+use crate::store::{activity, clients, keys, unix_now, users, StoreError};
+
+/// Hours of sign-ins the chart covers, the current one last.
+const HOURS: i64 = 24;
+
+/// The newest signing key of one algorithm, and when the next rotation is due.
+pub struct KeyAge {
+    pub alg: String,
+    pub created: String,
+    pub next_rotation: String,
+    pub due: bool,
+}
 
 #[derive(Template)]
 #[template(path = "admin_home.html")]
@@ -17,6 +29,19 @@ struct HomePage {
     nav: Nav,
     users: i64,
     clients: usize,
+    locked: i64,
+    chain: Option<Result<i64, i64>>,
+    keys: Vec<KeyAge>,
+    signins: Option<BarChart>,
+    tokens: BarChart,
+}
+
+struct Counts {
+    users: i64,
+    clients: usize,
+    locked: i64,
+    hourly: std::collections::HashMap<i64, (u64, u64)>,
+    keys: Vec<keys::StoredKey>,
 }
 
 pub async fn home(
@@ -24,16 +49,118 @@ pub async fn home(
     state: web::Data<AppState>,
     actor: Actor,
 ) -> Result<HttpResponse, AppError> {
-    let (users, clients) = state
+    let now = unix_now();
+    let first_hour = now.div_euclid(3600) - (HOURS - 1);
+    let audit = actor.may(Permission::AuditRead);
+    let counts = state
         .store
-        .run(|conn| Ok::<_, StoreError>((users::count(conn)?, clients::list(conn)?.len())))
+        .run(move |conn| {
+            Ok::<_, StoreError>(Counts {
+                users: users::count(conn)?,
+                clients: clients::list(conn)?.len(),
+                locked: activity::locked_accounts(conn, now)?,
+                hourly: match audit {
+                    true => activity::logins_per_hour(conn, first_hour * 3600)?,
+                    false => Default::default(),
+                },
+                keys: keys::published(conn, now)?,
+            })
+        })
         .await?;
+    let chain = match audit {
+        true => Some(state.verify_audit().await?),
+        false => None,
+    };
+    let rotate_after = state.config.settings.keys.rotate_after_secs;
+    let signins = audit.then(|| signin_chart(&counts.hourly, first_hour));
     page(&state, &req, &actor, |nav| {
         HomePage {
             nav,
-            users,
-            clients,
+            users: counts.users,
+            clients: counts.clients,
+            locked: counts.locked,
+            chain,
+            keys: key_ages(&counts.keys, rotate_after, now),
+            signins,
+            tokens: token_chart(),
         }
         .render()
     })
+}
+
+fn signin_chart(hourly: &std::collections::HashMap<i64, (u64, u64)>, first_hour: i64) -> BarChart {
+    let rows = (first_hour..first_hour + HOURS)
+        .map(|hour| {
+            let (ok, failed) = hourly.get(&hour).copied().unwrap_or_default();
+            Row {
+                label: format!("{:02}:00", hour.rem_euclid(24)),
+                values: vec![ok, failed],
+            }
+        })
+        .collect();
+    charts::grouped(
+        "signins",
+        "Sign-ins per hour, last 24 hours (UTC)",
+        vec![
+            Series {
+                name: "succeeded",
+                class: "bar-ok",
+            },
+            Series {
+                name: "failed",
+                class: "bar-failed",
+            },
+        ],
+        rows,
+        3,
+    )
+}
+
+fn token_chart() -> BarChart {
+    let rows = crate::metrics::tokens_issued()
+        .into_iter()
+        .map(|(grant, count)| Row {
+            label: grant.to_string(),
+            values: vec![count],
+        })
+        .collect();
+    charts::grouped(
+        "tokens",
+        "Tokens issued by this node since it started, per grant",
+        vec![Series {
+            name: "tokens",
+            class: "bar-tokens",
+        }],
+        rows,
+        1,
+    )
+}
+
+/// Per algorithm, the newest published key: rotation is due `rotate_after` seconds after it
+/// was made (0: automatic rotation is off).
+fn key_ages(published: &[keys::StoredKey], rotate_after: i64, now: i64) -> Vec<KeyAge> {
+    let mut newest: Vec<&keys::StoredKey> = Vec::new();
+    for key in published {
+        match newest.iter_mut().find(|k| k.alg == key.alg) {
+            Some(k) if k.created_at < key.created_at => *k = key,
+            Some(_) => {}
+            None => newest.push(key),
+        }
+    }
+    newest.sort_by(|a, b| a.alg.cmp(&b.alg));
+    newest
+        .into_iter()
+        .map(|key| {
+            let due_at = key.created_at + rotate_after;
+            KeyAge {
+                alg: key.alg.clone(),
+                created: when(key.created_at),
+                next_rotation: match rotate_after {
+                    0 => "by hand (automatic rotation is off)".into(),
+                    _ => when(due_at),
+                },
+                due: rotate_after > 0 && due_at <= now,
+            }
+        })
+        .collect()
 }

@@ -1,0 +1,96 @@
+//! What the console shows about recent activity: sign-ins over the last hours, accounts that
+//! are locked, and the names behind the ids the audit trail records.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+
+use super::schema::{admin_api_keys, audit_events, clients, users};
+use super::{AnyConnection, StoreError};
+
+/// The audit action of a sign-in attempt that reached the password check.
+pub const LOGIN_ACTION: &str = "login";
+/// At most this many sign-in events are read for the hourly counts (a day of 11 per second).
+const LOGIN_EVENTS_READ: i64 = 1_000_000;
+
+/// Successful and failed sign-ins per hour since `since` (hours counted from the Unix epoch).
+pub fn logins_per_hour(
+    conn: &mut AnyConnection,
+    since: i64,
+) -> Result<HashMap<i64, (u64, u64)>, StoreError> {
+    // `audit_events_at` serves the time range; only the day's events are read.
+    let events: Vec<(i64, String)> = audit_events::table
+        .filter(audit_events::at.ge(since))
+        .filter(audit_events::action.eq(LOGIN_ACTION))
+        .select((audit_events::at, audit_events::outcome))
+        .limit(LOGIN_EVENTS_READ)
+        .load(conn)?;
+    let mut hours: HashMap<i64, (u64, u64)> = HashMap::new();
+    for (at, outcome) in events {
+        let counts = hours.entry(at.div_euclid(3600)).or_default();
+        if outcome == "success" {
+            counts.0 += 1;
+        } else {
+            counts.1 += 1;
+        }
+    }
+    Ok(hours)
+}
+
+/// Accounts locked by failed sign-ins at `now`.
+pub fn locked_accounts(conn: &mut AnyConnection, now: i64) -> Result<i64, StoreError> {
+    Ok(users::table
+        .filter(users::locked_until.gt(now))
+        .count()
+        .get_result(conn)?)
+}
+
+/// What to show for each id the audit trail may hold as an actor or a target: a username, a
+/// client's name, or an admin API key's name (actors `apikey:{id}`). Ids that name nothing
+/// (removed, or not an id at all: `system`, `cli:root`, an address) are left out.
+pub fn display_names(
+    conn: &mut AnyConnection,
+    ids: &[String],
+) -> Result<HashMap<String, String>, StoreError> {
+    let mut names = HashMap::new();
+    if ids.is_empty() {
+        return Ok(names);
+    }
+    let people: Vec<(String, String)> = users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::username))
+        .load(conn)?;
+    names.extend(people);
+    let apps: Vec<(String, String)> = clients::table
+        .filter(clients::id.eq_any(ids))
+        .select((clients::id, clients::name))
+        .load(conn)?;
+    names.extend(apps);
+    let key_ids: Vec<&str> = ids
+        .iter()
+        .filter_map(|id| id.strip_prefix("apikey:"))
+        .collect();
+    if !key_ids.is_empty() {
+        let keys: Vec<(String, String)> = admin_api_keys::table
+            .filter(admin_api_keys::id.eq_any(&key_ids))
+            .select((admin_api_keys::id, admin_api_keys::name))
+            .load(conn)?;
+        names.extend(
+            keys.into_iter()
+                .map(|(id, name)| (format!("apikey:{id}"), format!("API key {name}"))),
+        );
+    }
+    Ok(names)
+}
+
+/// The id of the account with this username, for a filter typed as a name.
+pub fn user_id_by_username(
+    conn: &mut AnyConnection,
+    username: &str,
+) -> Result<Option<String>, StoreError> {
+    Ok(users::table
+        .filter(users::username.eq(username))
+        .select(users::id)
+        .first(conn)
+        .optional()?)
+}
