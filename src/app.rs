@@ -101,6 +101,14 @@ fn routes(cfg: &mut web::ServiceConfig) {
         )
         .configure(crate::admin::configure)
         .route("/static/style.css", web::get().to(stylesheet))
+        .route(
+            crate::web::brand::LOGO_PATH,
+            web::get().to(crate::web::brand::logo),
+        )
+        .route(
+            crate::web::brand::STYLESHEET_PATH,
+            web::get().to(crate::web::brand::stylesheet),
+        )
         .route("/static/form-post.js", web::get().to(form_post_script));
 }
 

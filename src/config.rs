@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::contrast::Rgb;
 use crate::crypto::kek::KekSource;
 use crate::crypto::keys::SigningAlg;
 use crate::crypto::password::Argon2Settings;
@@ -38,14 +39,63 @@ pub struct BrandingSettings {
     /// The service's name: above every page, in page titles, and as the issuer label an
     /// authenticator app shows beside the account.
     pub product_name: String,
+    /// A logo file (PNG, JPEG, GIF, WebP or SVG, at most 512 KiB) shown beside the name; read
+    /// at start and served from this provider, so no page makes the browser ask a third party.
+    pub logo: String,
+    /// The primary colour (`#rrggbb`) of links and buttons in the light palette; it must
+    /// reach 4.5:1 against the light surfaces.
+    pub primary_color: String,
+    /// The same for the dark palette, against the dark surfaces.
+    pub primary_color_dark: String,
+    /// A stylesheet file (at most 512 KiB) served after ours, for the operator's own touches.
+    pub stylesheet: String,
 }
 
 impl Default for BrandingSettings {
     fn default() -> Self {
         BrandingSettings {
             product_name: "Sign-in service".into(),
+            logo: String::new(),
+            primary_color: String::new(),
+            primary_color_dark: String::new(),
+            stylesheet: String::new(),
         }
     }
+}
+
+/// The surfaces a primary colour is read on: the page and the card, light and dark (they are
+/// static/style.css's `--page` and `--surface`).
+const LIGHT_SURFACES: [Rgb; 2] = [Rgb(0xf3, 0xf4, 0xf6), Rgb(0xff, 0xff, 0xff)];
+const DARK_SURFACES: [Rgb; 2] = [Rgb(0x0d, 0x11, 0x17), Rgb(0x16, 0x1b, 0x22)];
+
+/// A brand colour: `#rrggbb`, legible on every surface of its palette, and with a legible label
+/// colour for buttons.
+fn validate_brand_colour(name: &str, value: &str, surfaces: [Rgb; 2]) -> Result<(), ConfigError> {
+    use crate::contrast::{label_on, ratio, MIN_TEXT_CONTRAST};
+    if value.is_empty() {
+        return Ok(());
+    }
+    let colour = Rgb::parse(value).ok_or_else(|| {
+        invalid(format!(
+            "{name} must be a colour written #rrggbb, not {value:?}"
+        ))
+    })?;
+    for surface in surfaces {
+        let contrast = ratio(colour, surface);
+        if contrast < MIN_TEXT_CONTRAST {
+            return Err(invalid(format!(
+                "{name} {value} has a contrast of {contrast:.2}:1 against {}; links and buttons need at least 4.5:1 (WCAG AA)",
+                surface.hex()
+            )));
+        }
+    }
+    let label = ratio(label_on(colour), colour);
+    if label < MIN_TEXT_CONTRAST {
+        return Err(invalid(format!(
+            "{name} {value}: no button label colour reaches 4.5:1 on it ({label:.2}:1 at best)"
+        )));
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -578,6 +628,17 @@ impl Config {
                 "branding.product_name must be 1 to 60 printable characters",
             ));
         }
+        let branding = &settings.branding;
+        validate_brand_colour(
+            "branding.primary_color",
+            &branding.primary_color,
+            LIGHT_SURFACES,
+        )?;
+        validate_brand_colour(
+            "branding.primary_color_dark",
+            &branding.primary_color_dark,
+            DARK_SURFACES,
+        )?;
         let metrics_allow = settings
             .metrics
             .allow

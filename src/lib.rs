@@ -13,6 +13,7 @@ pub mod bootstrap;
 pub mod cli;
 pub mod client_registry;
 pub mod config;
+pub mod contrast;
 pub mod crypto;
 pub mod error;
 pub mod health;

@@ -26,6 +26,8 @@ pub fn run(config: Config) -> Result<(), CommandError> {
     // all the first admin, whose one-time password is shown only by a start that got this far.
     let listener = TcpListener::bind(config.bind)
         .map_err(|e| CommandError(format!("cannot listen on {}: {e}", config.bind)))?;
+    // The operator's logo and stylesheet files, before anything is created.
+    crate::web::brand::init(&config.settings.branding).map_err(CommandError)?;
     let store = open_store(&config)?;
     let kek = load_kek(&config)?;
     let (replay, limiter) = shared_state(&config)?;
@@ -42,7 +44,6 @@ pub fn run(config: Config) -> Result<(), CommandError> {
     drop(conn);
     bootstrap::print_banner(&config, &created_keys, admin.as_ref());
     let refresh = Duration::from_secs(config.settings.keys.refresh_secs);
-    crate::web::brand::init(&config.settings.branding);
     let state =
         Arc::new(AppState::new(config, store, kek, keys, hasher, replay, limiter).with_mail(mail));
 

@@ -20,6 +20,8 @@ pub fn run(config: &Config, cmd: EmailCommand) -> Result<(), CommandError> {
             "mail is not configured: set email.smtp_url and email.from".into(),
         ));
     }
+    // The message bears the service's name, as the server's mails do.
+    crate::web::brand::init(&config.settings.branding).map_err(CommandError)?;
     let message = crate::mail::templates::test_message(&address, &config.issuer)
         .map_err(|_| CommandError(format!("{address:?} is not a mail address")))?;
     let kek = crate::serve::load_kek(config)?;

@@ -76,9 +76,13 @@ pub struct Mailer {
 impl Mailer {
     /// The mailer of this configuration, or `None` when no relay is set.
     pub fn new(config: &Config) -> Result<Option<Mailer>, MailError> {
-        let Some(from) = config.email_from.clone() else {
+        let Some(mut from) = config.email_from.clone() else {
             return Ok(None);
         };
+        // A sender without a display name is shown as the service.
+        if from.name.is_none() {
+            from.name = Some(config.settings.branding.product_name.trim().to_string());
+        }
         let email = &config.settings.email;
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&email.smtp_url)
             .map_err(|e| MailError::Relay(e.to_string()))?
@@ -142,7 +146,12 @@ impl Outgoing {
         Ok(Outgoing {
             to: to.to_string(),
             subject: subject.into(),
-            text: text.render()?,
+            // Every mail ends with the service's name, as every page bears it.
+            text: format!(
+                "{}\n\n-- \n{}\n",
+                text.render()?.trim_end(),
+                crate::web::brand::product_name()
+            ),
             html: html.render()?,
         })
     }

@@ -124,9 +124,16 @@ async fn mail_waits_for_the_relay_and_goes_out_once(backend: Backend) {
     assert_eq!(alice["envelope_from"], "id@example.com");
     assert_eq!(alice["subject"], "Test message from your identity provider");
     let issuer = env.issuer();
-    assert!(alice["text"].as_str().unwrap().contains(&issuer));
+    let text = alice["text"].as_str().unwrap().replace("\r\n", "\n");
+    assert!(text.contains(&issuer));
+    // Signed with the service's name, as every page bears it.
+    assert!(
+        text.contains("\n-- \n") && text.trim_end().ends_with("Sign-in service"),
+        "{text}"
+    );
     let html = alice["html"].as_str().unwrap();
     assert!(html.contains("<p>") && html.contains(&issuer), "{html}");
+    assert!(html.contains("Sign-in service</p>"), "{html}");
 
     // Sent rows are gone; the refused one is kept, masked, without its sealed content.
     let left = queue(&env);
