@@ -16,7 +16,7 @@ use crate::oidc::{authorize, discovery, end_session, introspect, jwks, revoke, t
 use crate::security::headers::security_headers;
 use crate::state::AppState;
 use crate::telemetry::RedactedRootSpan;
-use crate::web::{consent, login, password_change, recovery, second_factor};
+use crate::web::{consent, login, passkey, password_change, recovery, second_factor};
 
 fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(crate::web::home::show))
@@ -47,6 +47,22 @@ fn routes(cfg: &mut web::ServiceConfig) {
             "/login/second-factor",
             web::post().to(second_factor::step_up_submit),
         )
+        .route(
+            "/login/passkey/begin",
+            web::post().to(passkey::signin::begin),
+        )
+        .route(
+            "/login/passkey/finish",
+            web::post().to(passkey::signin::finish),
+        )
+        .route(
+            "/login/passkey/second-factor/begin",
+            web::post().to(passkey::second_factor::begin),
+        )
+        .route(
+            "/login/passkey/second-factor/finish",
+            web::post().to(passkey::second_factor::finish),
+        )
         .route("/consent", web::get().to(consent::page))
         .route("/consent", web::post().to(consent::decide))
         .route("/account", web::get().to(crate::web::account::show))
@@ -69,6 +85,18 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/account/backup-codes",
             web::post().to(crate::web::account::regenerate_backup_codes),
+        )
+        .route(
+            "/account/passkeys/begin",
+            web::post().to(passkey::enrol::begin),
+        )
+        .route(
+            "/account/passkeys/finish",
+            web::post().to(passkey::enrol::finish),
+        )
+        .route(
+            "/account/passkeys/remove",
+            web::post().to(crate::web::account::remove_passkey),
         )
         .route(
             "/account/sessions/end",
@@ -101,7 +129,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
         )
         .configure(crate::admin::configure)
         .route("/static/style.css", web::get().to(stylesheet))
-        .route("/static/form-post.js", web::get().to(form_post_script));
+        .route("/static/form-post.js", web::get().to(form_post_script))
+        .route("/static/passkey.js", web::get().to(passkey_script));
 }
 
 /// A protocol endpoint: programs call it, so its errors are OAuth JSON, never a page.
@@ -131,6 +160,13 @@ async fn form_post_script() -> HttpResponse {
         .content_type("text/javascript; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
         .body(include_str!("../static/form-post.js"))
+}
+
+async fn passkey_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(include_str!("../static/passkey.js"))
 }
 
 async fn not_found(_req: HttpRequest) -> Result<HttpResponse, AppError> {

@@ -8,6 +8,7 @@ pub mod password;
 pub mod rotation;
 pub mod secrets;
 pub mod totp;
+pub mod webauthn;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CryptoError {

@@ -23,6 +23,10 @@ fn bucket(method: &actix_web::http::Method, path: &str) -> Option<&'static str> 
         | "/login/totp"
         | "/login/password"
         | "/login/second-factor"
+        | "/login/passkey/begin"
+        | "/login/passkey/finish"
+        | "/login/passkey/second-factor/begin"
+        | "/login/passkey/second-factor/finish"
         | "/account/password"
             if method == actix_web::http::Method::POST =>
         {
