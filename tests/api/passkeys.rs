@@ -28,7 +28,11 @@ struct Setup {
 }
 
 async fn setup(backend: Backend, client_flags: &[&str]) -> Setup {
-    let env = TestEnv::new(backend).with_localhost_issuer();
+    setup_in(TestEnv::new(backend), client_flags).await
+}
+
+async fn setup_in(env: TestEnv, client_flags: &[&str]) -> Setup {
+    let env = env.with_localhost_issuer();
     env.add_user("alice", "Alice Example");
     let (redirect_uri, callbacks) = webdriver::callback_listener();
     let mut args = vec![
@@ -230,8 +234,119 @@ async fn a_passkey_is_the_second_factor_a_client_requires(backend: Backend) {
 on_both_backends!(
     a_passkey_alone_signs_in_through_a_relying_party,
     a_passkey_is_the_second_factor_a_client_requires,
+    a_passkey_follows_the_password_beside_totp,
     refused_assertions,
+    an_administrator_removes_a_passkey,
 );
+
+/// An account with an authenticator app and a passkey: after the password, the code page
+/// offers the passkey too, which finishes the sign-in with both factors.
+async fn a_passkey_follows_the_password_beside_totp(backend: Backend) {
+    if !require(Prerequisite::Browser) {
+        return;
+    }
+    let setup = setup(backend, &[]).await;
+    let (browser, issuer) = (&setup.browser, setup.env.public_issuer());
+    sign_in_with_password(browser, &issuer).await;
+    enrol(browser, "Security key").await;
+    // The authenticator app, set up on the account page with a code computed here.
+    browser.goto(&format!("{issuer}/account/totp")).await;
+    let mut app = crate::account::Authenticator::from_page(&browser.page_source().await);
+    browser.type_into("#code", &app.code().await).await;
+    browser
+        .click("form[action='/account/totp'] button[type=submit]")
+        .await;
+    browser.wait_for_text("Two-step sign-in is on").await;
+
+    browser.goto(&format!("{issuer}/")).await;
+    browser.delete_cookie("idp_session").await;
+    browser.without_passkey_autofill().await;
+    let request = AuthRequest::new(&setup.client, "openid");
+    browser.goto(&request.url(&issuer)).await;
+    browser.wait_for_url(|u| u.contains("/login?req=")).await;
+    browser.type_into("#username", "alice").await;
+    browser.type_into("#password", PASSWORD).await;
+    browser
+        .click("form[action='/login'] button[type=submit]")
+        .await;
+    browser.wait_for_text("Enter your code").await;
+    wait_until_shown(browser, "passkey-second-factor-form").await;
+    browser.screenshot("passkey-04-code-or-passkey").await;
+    browser.click("#passkey-second-factor").await;
+
+    let claims = id_token_claims(&setup, &request).await;
+    assert_eq!(
+        claims["amr"],
+        json!(["pwd", "hwk", "user", "mfa"]),
+        "{claims}"
+    );
+    assert_eq!(claims["acr"], "mfa");
+}
+
+/// An administrator sees the passkey on the user's console page and removes it (confirming
+/// with their own password): audited, mailed to the person, and the passkey no longer signs in.
+async fn an_administrator_removes_a_passkey(backend: Backend) {
+    if !require(Prerequisite::Browser) || !require(Prerequisite::SmtpServer) {
+        return;
+    }
+    let mut sink = crate::smtp::MailSink::on_port(crate::support::free_port());
+    sink.run().await;
+    let env = crate::mail::mail_env(backend, &sink);
+    crate::admin::add_user_with_roles(&env, "root", &["admin"]);
+    let setup = setup_in(env, &[]).await;
+    let (browser, issuer) = (&setup.browser, setup.env.public_issuer());
+    sign_in_with_password(browser, &issuer).await;
+    enrol(browser, "Old phone").await;
+
+    let (root, csrf) = crate::admin::sign_in(&setup.server, "root").await;
+    let id = crate::admin::user_id(&root, "alice").await;
+    let html = root
+        .get(&format!("/admin/users/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Old phone (device-bound)"), "{html}");
+    let marker = format!("action=\"/admin/users/{id}/passkeys/");
+    let start = html.find(&marker).expect("a remove form") + marker.len();
+    let passkey = html[start..].split('/').next().unwrap().to_string();
+    let path = format!("/admin/users/{id}/passkeys/{passkey}/remove");
+
+    let refused = crate::admin::post_form(
+        &root,
+        &path,
+        &[("csrf", &csrf), ("password", "not the password")],
+    )
+    .await;
+    assert!(refused.status().is_client_error(), "{}", refused.status());
+    let removed =
+        crate::admin::post_form(&root, &path, &[("csrf", &csrf), ("password", PASSWORD)]).await;
+    assert_eq!(removed.status(), 303);
+    let html = root
+        .get(&format!("/admin/users/{id}?done=passkey"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("The passkey was removed."), "{html}");
+    assert!(!html.contains("Old phone"), "{html}");
+    let audit = root.get("/admin/audit").await.text().await.unwrap();
+    assert!(audit.contains("admin_user_passkey_removed"), "{audit}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !sink.messages().iter().any(|m| {
+        m["envelope_to"][0] == "alice@example.com"
+            && m["subject"] == "A passkey was removed from your account"
+    }) {
+        assert!(std::time::Instant::now() < deadline, "no notice mailed");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+
+    browser.without_passkey_autofill().await;
+    let csrf = csrf_on_login_page(browser, &issuer).await;
+    let signed = assertion(browser, &csrf).await;
+    let refused = finish(browser, &csrf, &signed["ceremony"], &signed["credential"]).await;
+    assert_refused(&refused, 401, "a passkey an administrator removed");
+}
 
 /// Runs in a page of the provider: begins a passkey sign-in and has the authenticator sign
 /// its challenge, without finishing; returns `{ceremony, credential}` (base64url JSON).
