@@ -83,7 +83,7 @@ async fn sign_in_with_password(browser: &Chromium, issuer: &str) {
 
 /// Adds a passkey named `name` on the account page (the session must be fresh).
 async fn enrol(browser: &Chromium, name: &str) {
-    wait_until_shown(browser, "passkey-enrol-form").await;
+    browser.wait_until_shown("passkey-enrol-form").await;
     browser
         .execute(
             "document.getElementById('passkey_name').value = arguments[0];",
@@ -93,24 +93,6 @@ async fn enrol(browser: &Chromium, name: &str) {
     browser.click("#passkey-enrol").await;
     browser.wait_for_url(|u| u.contains("done=passkey")).await;
     browser.wait_for_text(name).await;
-}
-
-/// Waits until static/passkey.js has shown the passkey form `id`.
-async fn wait_until_shown(browser: &Chromium, id: &str) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let shown = browser
-            .execute(
-                "const f = document.getElementById(arguments[0]); return !!f && !f.hidden;",
-                json!([id]),
-            )
-            .await;
-        if shown == json!(true) {
-            return;
-        }
-        assert!(std::time::Instant::now() < deadline, "{id} never shown");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
 }
 
 /// The ID token's claims after the browser landed at the client with a code.
@@ -182,7 +164,7 @@ async fn a_passkey_alone_signs_in_through_a_relying_party(backend: Backend) {
     let request = AuthRequest::new(&setup.client, "openid profile");
     browser.goto(&request.url(&issuer)).await;
     browser.wait_for_url(|u| u.contains("/login?req=")).await;
-    wait_until_shown(browser, "passkey-signin-form").await;
+    browser.wait_until_shown("passkey-signin-form").await;
     let login = browser.page_source().await;
     assert!(
         login.contains("autocomplete=\"username webauthn\""),
@@ -216,7 +198,7 @@ async fn a_passkey_is_the_second_factor_a_client_requires(backend: Backend) {
     browser
         .wait_for_url(|u| u.contains("/login/second-factor?req="))
         .await;
-    wait_until_shown(browser, "passkey-second-factor-form").await;
+    browser.wait_until_shown("passkey-second-factor-form").await;
     let page = browser.page_source().await;
     assert!(page.contains("Confirm with your passkey"), "{page}");
     browser.screenshot("passkey-03-second-factor").await;
@@ -237,7 +219,42 @@ on_both_backends!(
     a_passkey_follows_the_password_beside_totp,
     refused_assertions,
     an_administrator_removes_a_passkey,
+    failed_passkeys_lock_the_account,
 );
+
+/// Failed passkey sign-ins count towards the account's lock as wrong passwords do; a locked
+/// account's right passkey is refused alike, and the lock is audited.
+async fn failed_passkeys_lock_the_account(backend: Backend) {
+    if !require(Prerequisite::Browser) {
+        return;
+    }
+    let env = TestEnv::new(backend).with_env("IDP_LOCKOUT__THRESHOLD", "3");
+    let setup = setup_in(env, &[]).await;
+    let (browser, issuer) = (&setup.browser, setup.env.public_issuer());
+    sign_in_with_password(browser, &issuer).await;
+    enrol(browser, "Laptop").await;
+    browser.without_passkey_autofill().await;
+    let csrf = csrf_on_login_page(browser, &issuer).await;
+
+    let signed = assertion(browser, &csrf).await;
+    for attempt in 1..=3 {
+        // A right signature over another ceremony's challenge.
+        let other = assertion(browser, &csrf).await;
+        let refused = finish(browser, &csrf, &other["ceremony"], &signed["credential"]).await;
+        assert_refused(&refused, 401, &format!("failure {attempt}"));
+    }
+    let right = assertion(browser, &csrf).await;
+    let refused = finish(browser, &csrf, &right["ceremony"], &right["credential"]).await;
+    assert_refused(&refused, 401, "the right passkey of a locked account");
+    let audit = setup.env.cli_ok(&["audit", "list"], "");
+    assert!(audit.contains("account_locked"), "{audit}");
+
+    // The lock lifted, the same passkey signs in.
+    setup.env.cli_ok(&["user", "unlock", "alice"], "");
+    let right = assertion(browser, &csrf).await;
+    let accepted = finish(browser, &csrf, &right["ceremony"], &right["credential"]).await;
+    assert_eq!(accepted["status"], 200, "{accepted}");
+}
 
 /// An account with an authenticator app and a passkey: after the password, the code page
 /// offers the passkey too, which finishes the sign-in with both factors.
@@ -270,7 +287,7 @@ async fn a_passkey_follows_the_password_beside_totp(backend: Backend) {
         .click("form[action='/login'] button[type=submit]")
         .await;
     browser.wait_for_text("Enter your code").await;
-    wait_until_shown(browser, "passkey-second-factor-form").await;
+    browser.wait_until_shown("passkey-second-factor-form").await;
     browser.screenshot("passkey-04-code-or-passkey").await;
     browser.click("#passkey-second-factor").await;
 
@@ -408,7 +425,7 @@ async fn finish(browser: &Chromium, csrf: &str, ceremony: &Value, credential: &V
 /// turn it off first with `without_passkey_autofill`.)
 async fn csrf_on_login_page(browser: &Chromium, issuer: &str) -> String {
     browser.goto(&format!("{issuer}/login")).await;
-    wait_until_shown(browser, "passkey-signin-form").await;
+    browser.wait_until_shown("passkey-signin-form").await;
     let csrf = browser
         .execute(
             "return document.querySelector('#passkey-signin-form input[name=csrf]').value;",
@@ -543,4 +560,21 @@ async fn a_ceremony_begun_on_one_node_finishes_on_another() {
         .unwrap();
     assert_eq!(account.status(), 200);
     assert!(account.text().await.unwrap().contains("Laptop"));
+
+    // A ceremony is bound to the browser that began it: without its cookie, refused.
+    let stolen = assertion(browser, &csrf).await;
+    let body = json!({
+        "csrf": csrf, "req": "", "ceremony": stolen["ceremony"], "credential": stolen["credential"],
+    });
+    let csrf_cookie = browser.cookie("idp_csrf").await.unwrap();
+    let response = other
+        .http
+        .post(other.url("/login/passkey/finish"))
+        .header("cookie", format!("idp_csrf={csrf_cookie}"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    assert!(crate::support::set_cookie(&response, "idp_session").is_none());
 }

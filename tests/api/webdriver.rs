@@ -261,6 +261,25 @@ impl Browser {
             .await;
     }
 
+    /// Waits until the element `id` is in the page and not hidden (static/passkey.js shows the
+    /// passkey forms once it can run their ceremonies).
+    pub async fn wait_until_shown(&self, id: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let shown = self
+                .execute(
+                    "const e = document.getElementById(arguments[0]); return !!e && !e.hidden;",
+                    json!([id]),
+                )
+                .await;
+            if shown == json!(true) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{id} never shown");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Waits until the page's source contains `text`.
     pub async fn wait_for_text(&self, text: &str) {
         let deadline = Instant::now() + Duration::from_secs(20);
