@@ -47,21 +47,16 @@ fn routes(cfg: &mut web::ServiceConfig) {
             "/login/second-factor",
             web::post().to(second_factor::step_up_submit),
         )
-        .route(
-            "/login/passkey/begin",
-            web::post().to(passkey::signin::begin),
+        // The passkey ceremonies answer a script: whatever goes wrong is JSON, never a page.
+        .service(protocol("/login/passkey/begin").route(web::post().to(passkey::signin::begin)))
+        .service(protocol("/login/passkey/finish").route(web::post().to(passkey::signin::finish)))
+        .service(
+            protocol("/login/passkey/second-factor/begin")
+                .route(web::post().to(passkey::second_factor::begin)),
         )
-        .route(
-            "/login/passkey/finish",
-            web::post().to(passkey::signin::finish),
-        )
-        .route(
-            "/login/passkey/second-factor/begin",
-            web::post().to(passkey::second_factor::begin),
-        )
-        .route(
-            "/login/passkey/second-factor/finish",
-            web::post().to(passkey::second_factor::finish),
+        .service(
+            protocol("/login/passkey/second-factor/finish")
+                .route(web::post().to(passkey::second_factor::finish)),
         )
         .route("/consent", web::get().to(consent::page))
         .route("/consent", web::post().to(consent::decide))
@@ -86,14 +81,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
             "/account/backup-codes",
             web::post().to(crate::web::account::regenerate_backup_codes),
         )
-        .route(
-            "/account/passkeys/begin",
-            web::post().to(passkey::enrol::begin),
-        )
-        .route(
-            "/account/passkeys/finish",
-            web::post().to(passkey::enrol::finish),
-        )
+        .service(protocol("/account/passkeys/begin").route(web::post().to(passkey::enrol::begin)))
+        .service(protocol("/account/passkeys/finish").route(web::post().to(passkey::enrol::finish)))
         .route(
             "/account/passkeys/remove",
             web::post().to(crate::web::account::remove_passkey),
@@ -133,7 +122,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/static/passkey.js", web::get().to(passkey_script));
 }
 
-/// A protocol endpoint: programs call it, so its errors are OAuth JSON, never a page.
+/// A protocol endpoint (or a passkey ceremony's, which a script calls): programs call it, so
+/// its errors are OAuth JSON, never a page.
 fn protocol(
     path: &str,
 ) -> actix_web::Resource<

@@ -220,6 +220,7 @@ on_both_backends!(
     refused_assertions,
     an_administrator_removes_a_passkey,
     failed_passkeys_lock_the_account,
+    bad_passkey_requests_get_json_errors,
 );
 
 /// Failed passkey sign-ins count towards the account's lock as wrong passwords do; a locked
@@ -577,4 +578,70 @@ async fn a_ceremony_begun_on_one_node_finishes_on_another() {
         .unwrap();
     assert_eq!(response.status(), 400);
     assert!(crate::support::set_cookie(&response, "idp_session").is_none());
+}
+
+/// Bad input at the passkey endpoints gets a JSON error (never a page, a 500 or a session), and
+/// finishing a ceremony counts against the login rate limit.
+async fn bad_passkey_requests_get_json_errors(backend: Backend) {
+    let env = TestEnv::new(backend)
+        .with_localhost_issuer()
+        .with_env("IDP_RATE_LIMIT__LOGIN", "3");
+    let server = env.start().await;
+    let browser = crate::support::Browser::new(&server.base);
+    let login = browser.get("/login").await.text().await.unwrap();
+    let csrf = crate::support::input_value(&login, "csrf").expect("a CSRF token");
+    let post = |path: &'static str, body: Value| {
+        let request = browser.http.post(browser.resolve(path)).json(&body);
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let content_type = response
+                .headers()
+                .get("content-type")
+                .map(|v| v.to_str().unwrap().to_string())
+                .unwrap_or_default();
+            assert!(
+                content_type.starts_with("application/json"),
+                "{path}: {content_type}"
+            );
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+
+    let (status, body) = post("/login/passkey/begin", json!({ "req": "" })).await;
+    assert_eq!((status, body["error"].as_str()), (403, Some("forbidden")));
+    let (status, body) = post("/login/passkey/begin", json!({ "csrf": csrf })).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["ceremony"].is_string() && body["options"]["publicKey"]["challenge"].is_string());
+    assert_eq!(body["options"]["publicKey"]["rpId"], "localhost");
+
+    let garbled = json!({ "csrf": csrf, "ceremony": body["ceremony"], "credential": { "id": 1 } });
+    let (status, answer) = post("/login/passkey/finish", garbled).await;
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (400, Some("invalid_request"))
+    );
+    let not_json = browser
+        .http
+        .post(browser.resolve("/login/passkey/finish"))
+        .header("content-type", "application/json")
+        .body("{ not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_json.status(), 400);
+    let (status, answer) = post(
+        "/login/passkey/second-factor/finish",
+        json!({ "csrf": csrf, "ticket": "forged", "credential": {} }),
+    )
+    .await;
+    assert_eq!((status, answer["error"].as_str()), (400, Some("expired")));
+    let (status, _) = post("/login/passkey/finish", json!({ "csrf": csrf })).await;
+    assert_eq!(status, 429, "the fourth finish in the window");
+    let (status, answer) = post("/account/passkeys/begin", json!({ "csrf": csrf })).await;
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (403, Some("login_required"))
+    );
+    assert_eq!(answer["redirect"], "/login?next=/account");
 }
