@@ -1,11 +1,13 @@
 //! The second factor: TOTP codes (each accepted once, on every node) or single-use backup codes;
 //! enrolment, which turns on only after a correct code; and the pages that ask for a code at
-//! sign-in and when a client requires two factors.
+//! sign-in and when a client requires two factors (offering the account's passkeys beside, or
+//! instead of an enrolment; their ceremony is in `web/passkey`).
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use super::passkey::credentials::offered as passkey_offered;
 use super::{csrf, render, see_other, session, signin, ticket, with_cookie};
 use crate::crypto::secrets::{random_bytes, sha256_hex};
 use crate::crypto::totp;
@@ -202,19 +204,6 @@ fn render_code_page(status: StatusCode, page: &CodePage<'_>) -> Result<HttpRespo
     }
 }
 
-/// Whether the account has a passkey to offer as the second factor (and passkeys work here).
-pub async fn has_passkeys(state: &AppState, user: &User) -> Result<bool, AppError> {
-    let id = user.id.clone();
-    if state.webauthn.is_none() {
-        return Ok(false);
-    }
-    let count = state
-        .store
-        .run(move |conn| crate::store::passkeys::count_for_user(conn, &id))
-        .await?;
-    Ok(count > 0)
-}
-
 /// The code page of a sign-in whose password was right (the ticket carries that).
 pub async fn login_code_page(
     req: &HttpRequest,
@@ -224,7 +213,7 @@ pub async fn login_code_page(
     error: Option<&str>,
 ) -> Result<HttpResponse, AppError> {
     // After a forced password change is owed, a code leads there; a passkey does not.
-    let passkey = !user.must_change_password && has_passkeys(state, user).await?;
+    let passkey = !user.must_change_password && passkey_offered(state, user).await?;
     let token = csrf::issue(state, req);
     let ticket = ticket::issue(state, TICKET_PURPOSE, user, "pwd");
     let status = if error.is_some() {
@@ -263,7 +252,7 @@ pub async fn step_up_page(
     let Some(signed_in) = session::current(&state, &req).await? else {
         return Ok(see_other(&signin::login_url(&query.req)));
     };
-    let passkey = has_passkeys(&state, &signed_in.user).await?;
+    let passkey = passkey_offered(&state, &signed_in.user).await?;
     // A passkey is a second factor too: no authenticator app needs setting up then.
     let enrolment = if signed_in.user.totp_enabled || passkey {
         None
@@ -360,7 +349,7 @@ pub async fn step_up_submit(
             let enrolment = secret.map(|s| enrolment_view(user, &s));
             let offered = Offered {
                 code_form: enrolment.is_some(),
-                passkey: has_passkeys(&state, user).await?,
+                passkey: passkey_offered(&state, user).await?,
             };
             return step_up_render(
                 &req,
@@ -393,7 +382,7 @@ pub async fn step_up_submit(
         signin::failed(&req, &state, &user.username, Some(user)).await;
         let offered = Offered {
             code_form: true,
-            passkey: has_passkeys(&state, user).await?,
+            passkey: passkey_offered(&state, user).await?,
         };
         return step_up_render(
             &req,

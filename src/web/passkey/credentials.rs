@@ -8,6 +8,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::passkeys::{self, StoredPasskey};
 use crate::store::unix_now;
+use crate::store::users::User;
 
 /// The longest name a person may give a passkey.
 pub const NAME_MAX_CHARS: usize = 64;
@@ -85,4 +86,17 @@ pub fn clean_name(name: &str) -> String {
     } else {
         name
     }
+}
+
+/// Whether the account has a passkey to offer as the second factor (and passkeys work here).
+pub async fn offered(state: &AppState, user: &User) -> Result<bool, AppError> {
+    if state.webauthn.is_none() {
+        return Ok(false);
+    }
+    let id = user.id.clone();
+    let count = state
+        .store
+        .run(move |conn| passkeys::count_for_user(conn, &id))
+        .await?;
+    Ok(count > 0)
 }
