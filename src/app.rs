@@ -16,7 +16,7 @@ use crate::oidc::{authorize, discovery, end_session, introspect, jwks, revoke, t
 use crate::security::headers::security_headers;
 use crate::state::AppState;
 use crate::telemetry::RedactedRootSpan;
-use crate::web::{consent, login, password_change, recovery, second_factor};
+use crate::web::{consent, login, passkey, password_change, recovery, second_factor};
 
 fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(crate::web::home::show))
@@ -47,6 +47,17 @@ fn routes(cfg: &mut web::ServiceConfig) {
             "/login/second-factor",
             web::post().to(second_factor::step_up_submit),
         )
+        // The passkey ceremonies answer a script: whatever goes wrong is JSON, never a page.
+        .service(protocol("/login/passkey/begin").route(web::post().to(passkey::signin::begin)))
+        .service(protocol("/login/passkey/finish").route(web::post().to(passkey::signin::finish)))
+        .service(
+            protocol("/login/passkey/second-factor/begin")
+                .route(web::post().to(passkey::second_factor::begin)),
+        )
+        .service(
+            protocol("/login/passkey/second-factor/finish")
+                .route(web::post().to(passkey::second_factor::finish)),
+        )
         .route("/consent", web::get().to(consent::page))
         .route("/consent", web::post().to(consent::decide))
         .route("/account", web::get().to(crate::web::account::show))
@@ -69,6 +80,12 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/account/backup-codes",
             web::post().to(crate::web::account::regenerate_backup_codes),
+        )
+        .service(protocol("/account/passkeys/begin").route(web::post().to(passkey::enrol::begin)))
+        .service(protocol("/account/passkeys/finish").route(web::post().to(passkey::enrol::finish)))
+        .route(
+            "/account/passkeys/remove",
+            web::post().to(crate::web::account::remove_passkey),
         )
         .route(
             "/account/sessions/end",
@@ -109,10 +126,12 @@ fn routes(cfg: &mut web::ServiceConfig) {
             crate::web::brand::STYLESHEET_PATH,
             web::get().to(crate::web::brand::stylesheet),
         )
-        .route("/static/form-post.js", web::get().to(form_post_script));
+        .route("/static/form-post.js", web::get().to(form_post_script))
+        .route("/static/passkey.js", web::get().to(passkey_script));
 }
 
-/// A protocol endpoint: programs call it, so its errors are OAuth JSON, never a page.
+/// A protocol endpoint (or a passkey ceremony's, which a script calls): programs call it, so
+/// its errors are OAuth JSON, never a page.
 fn protocol(
     path: &str,
 ) -> actix_web::Resource<
@@ -139,6 +158,13 @@ async fn form_post_script() -> HttpResponse {
         .content_type("text/javascript; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
         .body(include_str!("../static/form-post.js"))
+}
+
+async fn passkey_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(include_str!("../static/passkey.js"))
 }
 
 async fn not_found(_req: HttpRequest) -> Result<HttpResponse, AppError> {

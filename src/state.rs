@@ -46,6 +46,9 @@ pub struct AppState {
     pub readiness: Readiness,
     /// The relay and the sender's shared state, when mail is configured.
     pub mail: Option<crate::mail::Mailer>,
+    /// The WebAuthn relying party (the issuer's host and origin); `None` only if the issuer
+    /// cannot be one, which the log says at start.
+    pub webauthn: Option<Arc<webauthn_rs::prelude::Webauthn>>,
     /// Keys the audit chain's MACs; derived from the KEK so every node (and `audit verify`) agrees.
     audit_key: [u8; 32],
 }
@@ -60,7 +63,15 @@ impl AppState {
         replay: ReplayCache,
         limiter: RateLimiter,
     ) -> AppState {
+        let webauthn = crate::crypto::webauthn::relying_party(
+            &config.issuer,
+            &config.settings.branding.product_name,
+        )
+        .map_err(|e| tracing::info!(event = "passkeys_unavailable", reason = %e))
+        .ok()
+        .map(Arc::new);
         AppState {
+            webauthn,
             mail: None,
             csrf_key: kek.derive("idp csrf v1"),
             audit_key: kek.derive(AUDIT_KEY_LABEL),

@@ -126,6 +126,7 @@ admin_routes! {
     post Post "/admin/users/{id}/unlock" UsersWrite => console::unlock_user;
     post Post "/admin/users/{id}/password" UsersWrite => console::reset_password;
     post Post "/admin/users/{id}/totp-reset" UsersWrite => console::reset_totp;
+    post Post "/admin/users/{id}/passkeys/{passkey}/remove" UsersWrite => console::remove_passkey;
     post Post "/admin/users/{id}/roles" Roles => console::set_roles;
     post Post "/admin/users/{id}/delete" UsersWrite => console::delete_user;
     post Post "/admin/users/{id}/sessions/end" UsersWrite => console::end_sessions;

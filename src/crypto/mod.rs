@@ -9,6 +9,7 @@ pub mod public_key;
 pub mod rotation;
 pub mod secrets;
 pub mod totp;
+pub mod webauthn;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CryptoError {

@@ -101,3 +101,42 @@ pub fn second_factor_removed(
         &FactorRemovedHtml { issuer, username },
     )
 }
+
+#[derive(Template)]
+#[template(path = "mail/passkey_removed.txt")]
+struct PasskeyRemovedText<'a> {
+    issuer: &'a str,
+    username: &'a str,
+    passkey: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/passkey_removed.html")]
+struct PasskeyRemovedHtml<'a> {
+    issuer: &'a str,
+    username: &'a str,
+    passkey: &'a str,
+}
+
+/// The security notice after an administrator removed one of the person's passkeys.
+pub fn passkey_removed(
+    to: &str,
+    issuer: &str,
+    username: &str,
+    passkey: &str,
+) -> Result<Outgoing, MailError> {
+    Outgoing::render(
+        to,
+        "A passkey was removed from your account",
+        &PasskeyRemovedText {
+            issuer,
+            username,
+            passkey,
+        },
+        &PasskeyRemovedHtml {
+            issuer,
+            username,
+            passkey,
+        },
+    )
+}

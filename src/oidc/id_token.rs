@@ -41,7 +41,7 @@ pub fn issue(
         ("amr", json!(amr)),
         (
             "acr",
-            json!(if amr.contains(&"otp") {
+            json!(if super::amr::is_multi_factor(&grant.amr) {
                 ACR_MFA
             } else {
                 ACR_PASSWORD

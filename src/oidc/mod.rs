@@ -2,6 +2,7 @@
 //! grant), and client authentication.
 
 pub mod access_token;
+pub mod amr;
 pub mod authorize;
 pub mod claims;
 pub mod client_assertion;

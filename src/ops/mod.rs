@@ -11,6 +11,7 @@
 pub mod api_keys;
 pub mod clients;
 pub mod keys;
+pub mod passkeys;
 pub mod password_reset;
 pub mod users;
 

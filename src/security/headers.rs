@@ -7,6 +7,11 @@ const CONTENT_SECURITY_POLICY: &str =
     "default-src 'none'; style-src 'self'; img-src 'self' data:; \
      base-uri 'none'; frame-ancestors 'none'";
 
+/// The same, for the pages that run static/passkey.js: our own script, which talks only to us.
+pub const PASSKEY_PAGE_POLICY: &str =
+    "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; \
+     img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'";
+
 pub fn security_headers(https: bool) -> DefaultHeaders {
     let headers = DefaultHeaders::new()
         .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))

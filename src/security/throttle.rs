@@ -24,10 +24,21 @@ fn bucket(method: &actix_web::http::Method, path: &str) -> Option<&'static str> 
         | "/login/totp"
         | "/login/password"
         | "/login/second-factor"
+        | "/login/passkey/finish"
+        | "/login/passkey/second-factor/finish"
         | "/account/password"
             if method == actix_web::http::Method::POST =>
         {
             Some("login")
+        }
+        // Beginning a passkey ceremony checks nothing secret (the login page begins one for
+        // the autofill each time it is shown), but stores one: limited as starting a sign-in.
+        "/login/passkey/begin"
+        | "/login/passkey/second-factor/begin"
+        | "/account/passkeys/begin"
+            if method == actix_web::http::Method::POST =>
+        {
+            Some("authorize")
         }
         "/login/forgot" | "/login/reset" if method == actix_web::http::Method::POST => {
             Some("recovery")
@@ -36,6 +47,13 @@ fn bucket(method: &actix_web::http::Method, path: &str) -> Option<&'static str> 
         "/authorize" | "/authorize/resume" => Some("authorize"),
         _ => None,
     }
+}
+
+/// The passkey ceremonies' endpoints, called by static/passkey.js, which reads JSON errors.
+fn answers_json(path: &str) -> bool {
+    path.starts_with("/login/passkey/")
+        || path == "/account/passkeys/begin"
+        || path == "/account/passkeys/finish"
 }
 
 /// Middleware: answers 429 with `Retry-After` once a client IP exceeds its bucket's limit.
@@ -78,7 +96,8 @@ pub async fn enforce(
     tracing::warn!(event = "rate_limited", bucket, path = %req.path());
     let limited = AppError::TooMany {
         retry_after,
-        oauth: bucket == "token",
+        // Programs (and the passkey script) read JSON: no page for them.
+        oauth: bucket == "token" || answers_json(req.path()),
     };
     Ok(req.into_response(limited.error_response()))
 }

@@ -12,6 +12,7 @@ pub mod consents;
 pub mod grants;
 pub mod keys;
 pub mod mail_outbox;
+pub mod passkeys;
 pub mod password_resets;
 pub mod purge;
 pub mod pushed_requests;
@@ -20,6 +21,7 @@ pub mod revocations;
 mod schema;
 pub mod sessions;
 pub mod users;
+pub mod webauthn_ceremonies;
 
 use std::fs::OpenOptions;
 use std::os::unix::fs::OpenOptionsExt;

@@ -225,6 +225,37 @@ diesel::table! {
 
 diesel::joinable!(password_resets -> users (user_id));
 
+diesel::table! {
+    passkeys (id) {
+        id -> Text,
+        user_id -> Text,
+        user_handle -> Text,
+        credential_id -> Text,
+        name -> Text,
+        credential -> Text,
+        sign_count -> BigInt,
+        backup_eligible -> Bool,
+        backed_up -> Bool,
+        created_at -> BigInt,
+        last_used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(passkeys -> users (user_id));
+
+diesel::table! {
+    webauthn_ceremonies (id_hash) {
+        id_hash -> Text,
+        kind -> Text,
+        user_id -> Nullable<Text>,
+        browser_hash -> Text,
+        state -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     clients,
@@ -242,4 +273,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     pushed_requests,
     mail_outbox,
     password_resets,
+    passkeys,
+    webauthn_ceremonies,
 );

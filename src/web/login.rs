@@ -9,8 +9,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::second_factor::{self, Proof};
-use super::signin::{event, failed, sign_in, ticket_user, ticket_user_by_id, LOCAL_DESTINATIONS};
-use super::{csrf, password_change, render, with_cookie};
+use super::signin::{failed, sign_in, ticket_user, ticket_user_by_id, LOCAL_DESTINATIONS};
+use super::{csrf, password_change, render, render_with_passkeys, with_cookie};
 use crate::crypto::password::Verification;
 use crate::error::AppError;
 use crate::oidc::authorize::pending;
@@ -30,6 +30,8 @@ struct LoginPage<'a> {
     error: Option<&'a str>,
     /// Mail is configured, so the reset link is offered.
     forgot: bool,
+    /// Passkeys work here (the issuer is a domain): the passkey button and its script.
+    passkeys: bool,
 }
 
 /// The name of what the person signs in to (and the client's login hint): a pending request of
@@ -96,8 +98,14 @@ fn login_page(
         username,
         error,
         forgot: state.mail.is_some(),
+        passkeys: state.webauthn.is_some(),
     };
-    with_cookie(render(status, &page)?, token.cookie)
+    let rendered = if page.passkeys {
+        render_with_passkeys(status, &page)?
+    } else {
+        render(status, &page)?
+    };
+    with_cookie(rendered, token.cookie)
 }
 
 #[derive(serde::Deserialize)]
@@ -136,7 +144,7 @@ pub async fn submit(
         );
     };
     if user.totp_enabled {
-        return second_factor::login_code_page(&req, &state, &user, &form.req, None);
+        return second_factor::login_code_page(&req, &state, &user, &form.req, None).await;
     }
     crate::metrics::signin(true);
     finish(&req, &state, &user, "pwd", &form.req).await
@@ -218,6 +226,7 @@ pub async fn submit_code(
                 &form.req,
                 Some("That code is not valid."),
             )
+            .await
         }
     }
 }
@@ -231,15 +240,7 @@ async fn finish(
     amr: &str,
     pending_id: &str,
 ) -> Result<HttpResponse, AppError> {
-    let id = user.id.clone();
-    state
-        .store
-        .run(move |conn| users::record_success(conn, &id))
-        .await?;
-    state
-        .audit(event(req, state, &user.id, "login", &user.id, "success"))
-        .await;
-    tracing::info!(event = "login", user_id = %user.id, amr);
+    super::signin::record_success(req, state, user, amr).await?;
     if user.must_change_password {
         return password_change::page(req, state, user, amr, pending_id, None);
     }

@@ -6,6 +6,7 @@ pub mod consent;
 pub mod csrf;
 pub mod home;
 pub mod login;
+pub mod passkey;
 pub mod password_change;
 pub mod recovery;
 pub mod second_factor;
@@ -27,6 +28,20 @@ pub fn render(status: StatusCode, page: &impl Template) -> Result<HttpResponse, 
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(body))
+}
+
+/// Renders a page that runs static/passkey.js, under the policy that allows it (and nothing
+/// more: the script is ours, and it talks only to us).
+pub fn render_with_passkeys(
+    status: StatusCode,
+    page: &impl Template,
+) -> Result<HttpResponse, AppError> {
+    let mut response = render(status, page)?;
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        header::HeaderValue::from_static(crate::security::headers::PASSKEY_PAGE_POLICY),
+    );
+    Ok(response)
 }
 
 pub fn with_cookie(

@@ -1,11 +1,13 @@
 //! The second factor: TOTP codes (each accepted once, on every node) or single-use backup codes;
 //! enrolment, which turns on only after a correct code; and the pages that ask for a code at
-//! sign-in and when a client requires two factors.
+//! sign-in and when a client requires two factors (offering the account's passkeys beside, or
+//! instead of an enrolment; their ceremony is in `web/passkey`).
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use super::passkey::credentials::offered as passkey_offered;
 use super::{csrf, render, see_other, session, signin, ticket, with_cookie};
 use crate::crypto::secrets::{random_bytes, sha256_hex};
 use crate::crypto::totp;
@@ -187,16 +189,31 @@ struct CodePage<'a> {
     backup_codes: Vec<String>,
     continue_to: &'a str,
     error: Option<&'a str>,
+    /// The code form (a code, or the first code of an enrolment) is offered.
+    code_form: bool,
+    /// The account has passkeys, one of which may be used instead of a code.
+    passkey: bool,
+}
+
+/// Renders a code page; with a passkey button it runs static/passkey.js.
+fn render_code_page(status: StatusCode, page: &CodePage<'_>) -> Result<HttpResponse, AppError> {
+    if page.passkey {
+        super::render_with_passkeys(status, page)
+    } else {
+        render(status, page)
+    }
 }
 
 /// The code page of a sign-in whose password was right (the ticket carries that).
-pub fn login_code_page(
+pub async fn login_code_page(
     req: &HttpRequest,
     state: &AppState,
     user: &User,
     pending_id: &str,
     error: Option<&str>,
 ) -> Result<HttpResponse, AppError> {
+    // After a forced password change is owed, a code leads there; a passkey does not.
+    let passkey = !user.must_change_password && passkey_offered(state, user).await?;
     let token = csrf::issue(state, req);
     let ticket = ticket::issue(state, TICKET_PURPOSE, user, "pwd");
     let status = if error.is_some() {
@@ -213,8 +230,10 @@ pub fn login_code_page(
         backup_codes: Vec::new(),
         continue_to: "",
         error,
+        code_form: true,
+        passkey,
     };
-    with_cookie(render(status, &page)?, token.cookie)
+    with_cookie(render_code_page(status, &page)?, token.cookie)
 }
 
 #[derive(serde::Deserialize)]
@@ -233,7 +252,9 @@ pub async fn step_up_page(
     let Some(signed_in) = session::current(&state, &req).await? else {
         return Ok(see_other(&signin::login_url(&query.req)));
     };
-    let enrolment = if signed_in.user.totp_enabled {
+    let passkey = passkey_offered(&state, &signed_in.user).await?;
+    // A passkey is a second factor too: no authenticator app needs setting up then.
+    let enrolment = if signed_in.user.totp_enabled || passkey {
         None
     } else {
         // Enrolment binds an authenticator to the account: only right after a sign-in.
@@ -242,7 +263,16 @@ pub async fn step_up_page(
         }
         Some(begin_enrolment(&state, &signed_in.user).await?)
     };
-    step_up_render(&req, &state, &query.req, enrolment, None)
+    let code_form = signed_in.user.totp_enabled || enrolment.is_some();
+    let offered = Offered { code_form, passkey };
+    step_up_render(&req, &state, &query.req, enrolment, offered, None)
+}
+
+/// The ways a step-up page offers to prove the second factor.
+#[derive(Clone, Copy)]
+struct Offered {
+    code_form: bool,
+    passkey: bool,
 }
 
 fn step_up_render(
@@ -250,6 +280,7 @@ fn step_up_render(
     state: &AppState,
     pending_id: &str,
     enrolment: Option<Enrolment>,
+    offered: Offered,
     error: Option<&str>,
 ) -> Result<HttpResponse, AppError> {
     let token = csrf::issue(state, req);
@@ -267,8 +298,10 @@ fn step_up_render(
         backup_codes: Vec::new(),
         continue_to: "",
         error,
+        code_form: offered.code_form,
+        passkey: offered.passkey,
     };
-    with_cookie(render(status, &page)?, token.cookie)
+    with_cookie(render_code_page(status, &page)?, token.cookie)
 }
 
 #[derive(serde::Deserialize)]
@@ -314,11 +347,16 @@ pub async fn step_up_submit(
                 .as_deref()
                 .and_then(|s| state.open(s, &user.id));
             let enrolment = secret.map(|s| enrolment_view(user, &s));
+            let offered = Offered {
+                code_form: enrolment.is_some(),
+                passkey: passkey_offered(&state, user).await?,
+            };
             return step_up_render(
                 &req,
                 &state,
                 &form.req,
                 enrolment,
+                offered,
                 Some("That code is not valid."),
             );
         };
@@ -334,17 +372,24 @@ pub async fn step_up_submit(
             backup_codes: codes,
             continue_to: &continue_to,
             error: None,
+            code_form: false,
+            passkey: false,
         };
         return with_cookie(render(StatusCode::OK, &page)?, token.cookie);
     }
     if verify_code(&state, user, &form.code).await?.is_none() {
         // Counted like a failed sign-in: towards the lock, delayed, audited.
         signin::failed(&req, &state, &user.username, Some(user)).await;
+        let offered = Offered {
+            code_form: true,
+            passkey: passkey_offered(&state, user).await?,
+        };
         return step_up_render(
             &req,
             &state,
             &form.req,
             None,
+            offered,
             Some("That code is not valid."),
         );
     }

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use actix_web::cookie::Cookie;
 use actix_web::{HttpRequest, HttpResponse};
 
 use super::{see_other, session, ticket};
@@ -170,6 +171,19 @@ pub async fn sign_in(
     amr: &str,
     pending_id: &str,
 ) -> Result<HttpResponse, AppError> {
+    let cookie = start_session(req, state, user_id, amr).await?;
+    let mut response = see_other(&after_sign_in_url(pending_id));
+    response.add_cookie(&cookie).map_err(AppError::failed)?;
+    Ok(response)
+}
+
+/// Starts the session (ending the browser's previous one); returns its cookie.
+pub async fn start_session(
+    req: &HttpRequest,
+    state: &AppState,
+    user_id: &str,
+    amr: &str,
+) -> Result<Cookie<'static>, AppError> {
     let previous = req
         .cookie(session::SESSION_COOKIE)
         .map(|c| c.value().to_string());
@@ -188,9 +202,25 @@ pub async fn sign_in(
             )
         })
         .await?;
-    let mut response = see_other(&after_sign_in_url(pending_id));
-    response
-        .add_cookie(&session::cookie(state, value))
-        .map_err(AppError::failed)?;
-    Ok(response)
+    Ok(session::cookie(state, value))
+}
+
+/// The bookkeeping of every successful sign-in: the failure count reset, the audit entry, the
+/// log line (never a secret).
+pub async fn record_success(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &User,
+    amr: &str,
+) -> Result<(), AppError> {
+    let id = user.id.clone();
+    state
+        .store
+        .run(move |conn| users::record_success(conn, &id))
+        .await?;
+    let mut entry = event(req, state, &user.id, "login", &user.id, "success");
+    entry.detail = format!("amr {amr}");
+    state.audit(entry).await;
+    tracing::info!(event = "login", user_id = %user.id, amr);
+    Ok(())
 }

@@ -36,6 +36,7 @@ mod notices;
 mod operations;
 mod pages;
 mod par;
+mod passkeys;
 mod protection;
 mod recovery;
 mod refresh;

@@ -149,6 +149,84 @@ async fn every_page_passes_axe_and_fits_a_phone() {
     );
 }
 
+/// The passkey pages (WebAuthn needs a domain: the issuer is localhost here): the login page
+/// with its passkey button, the account page without and with a passkey, the step up that
+/// offers only the passkey, the console's user page listing it; under the same checks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_passkey_pages_pass_axe_and_fit_a_phone() {
+    install_axe();
+    if !require(Prerequisite::Browser) || !require(Prerequisite::Axe) {
+        return;
+    }
+    let env = TestEnv::new(Backend::Sqlite).with_localhost_issuer();
+    env.add_user("alice", "Alice Example");
+    env.cli_ok(
+        &["user", "add", "root", "--role", "admin"],
+        &format!("{PASSWORD}\n"),
+    );
+    let (redirect_uri, _callbacks) = webdriver::callback_listener();
+    env.cli_ok(
+        &[
+            "client",
+            "add",
+            "--name",
+            "Example Web App",
+            "--id",
+            "webapp",
+            "--redirect-uri",
+            &redirect_uri,
+            "--first-party",
+            "--require-mfa",
+        ],
+        "",
+    );
+    let _server = env.start().await;
+    let issuer = env.public_issuer();
+    let mut problems = Vec::new();
+
+    let alice = Browser::start().await;
+    alice.add_virtual_authenticator().await;
+    alice.goto(&format!("{issuer}/login?next=/account")).await;
+    alice.wait_until_shown("passkey-signin-form").await;
+    problems.extend(check_page(&alice, "passkey-login").await);
+    sign_in(&alice, "alice", PASSWORD).await;
+    alice.wait_for_url(|u| u.ends_with("/account")).await;
+    alice.wait_until_shown("passkey-enrol-form").await;
+    problems.extend(check_page(&alice, "passkey-account-none").await);
+    alice.click("#passkey-enrol").await;
+    alice.wait_for_url(|u| u.contains("done=passkey")).await;
+    problems.extend(check_page(&alice, "passkey-account").await);
+    let authorize = format!(
+        "{issuer}/authorize?response_type=code&client_id=webapp&scope=openid&state=s&nonce=n\
+         &code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGjSZNvgaQ&code_challenge_method=S256\
+         &redirect_uri={}",
+        url::form_urlencoded::byte_serialize(redirect_uri.as_bytes()).collect::<String>()
+    );
+    alice.goto(&authorize).await;
+    alice
+        .wait_for_url(|u| u.contains("/login/second-factor"))
+        .await;
+    alice.wait_until_shown("passkey-second-factor-form").await;
+    problems.extend(check_page(&alice, "passkey-step-up").await);
+    drop(alice);
+
+    let root = Browser::start().await;
+    root.goto(&format!("{issuer}/admin")).await;
+    sign_in(&root, "root", PASSWORD).await;
+    root.wait_for_url(|u| u.ends_with("/admin")).await;
+    root.goto(&format!("{issuer}/admin/users?q=alice")).await;
+    root.click("td a").await;
+    root.wait_for_text("Remove passkey").await;
+    problems.extend(check_page(&root, "passkey-console-user").await);
+
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
 /// The pages of forgetting a password, and the mails it sends (opened as files, as a mail
 /// program shows their HTML part), under the same checks.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -307,6 +307,21 @@ impl TestEnv {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// This env with the issuer `http://localhost:PORT`: WebAuthn needs a domain as the relying
+    /// party id (an IP address is none), and browsers treat localhost as a secure context.
+    pub fn with_localhost_issuer(self) -> TestEnv {
+        let issuer = format!("http://localhost:{}", self.port);
+        self.with_env("IDP_SERVER__ISSUER", &issuer)
+    }
+
+    /// The issuer the server announces: a configured one, or [`TestEnv::issuer`].
+    pub fn public_issuer(&self) -> String {
+        self.extra_env
+            .iter()
+            .find(|(name, _)| name == "IDP_SERVER__ISSUER")
+            .map_or_else(|| self.issuer(), |(_, value)| value.clone())
+    }
+
     pub fn data_dir(&self) -> PathBuf {
         self.dir.join("data")
     }

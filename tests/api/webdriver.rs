@@ -203,6 +203,83 @@ impl Browser {
             .await
     }
 
+    /// Adds a virtual authenticator (the W3C WebAuthn WebDriver extension): a platform
+    /// authenticator (CTAP2, internal transport) that keeps discoverable credentials and
+    /// verifies its user (as a fingerprint or PIN would) without asking; returns its id.
+    pub async fn add_virtual_authenticator(&self) -> String {
+        let options = json!({
+            "protocol": "ctap2",
+            "transport": "internal",
+            "hasResidentKey": true,
+            "hasUserVerification": true,
+            "isUserVerified": true,
+            "isUserConsenting": true,
+        });
+        let value = self
+            .command(
+                reqwest::Method::POST,
+                "/webauthn/authenticator",
+                Some(options),
+            )
+            .await;
+        value.as_str().expect("authenticator id").to_string()
+    }
+
+    /// Makes the pages opened from now on see a browser without conditional mediation (no
+    /// passkeys in the username field's autofill), so that only a button starts a ceremony.
+    pub async fn without_passkey_autofill(&self) {
+        let source = "if (window.PublicKeyCredential) { \
+            PublicKeyCredential.isConditionalMediationAvailable = async () => false; }";
+        self.cdp(
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({ "source": source }),
+        )
+        .await;
+    }
+
+    /// The credentials the virtual authenticator holds.
+    pub async fn authenticator_credentials(&self, authenticator: &str) -> Vec<Value> {
+        let path = format!("/webauthn/authenticator/{authenticator}/credentials");
+        let value = self.command(reqwest::Method::GET, &path, None).await;
+        value.as_array().cloned().unwrap_or_default()
+    }
+
+    /// The browser's cookie `name` for the current page (HttpOnly ones too).
+    pub async fn cookie(&self, name: &str) -> Option<String> {
+        let value = self.command(reqwest::Method::GET, "/cookie", None).await;
+        value
+            .as_array()?
+            .iter()
+            .find(|c| c["name"] == name)
+            .and_then(|c| c["value"].as_str())
+            .map(str::to_string)
+    }
+
+    /// Forgets the cookie `name` of the current page's site.
+    pub async fn delete_cookie(&self, name: &str) {
+        self.command(reqwest::Method::DELETE, &format!("/cookie/{name}"), None)
+            .await;
+    }
+
+    /// Waits until the element `id` is in the page and not hidden (static/passkey.js shows the
+    /// passkey forms once it can run their ceremonies).
+    pub async fn wait_until_shown(&self, id: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let shown = self
+                .execute(
+                    "const e = document.getElementById(arguments[0]); return !!e && !e.hidden;",
+                    json!([id]),
+                )
+                .await;
+            if shown == json!(true) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{id} never shown");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Waits until the page's source contains `text`.
     pub async fn wait_for_text(&self, text: &str) {
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -245,7 +322,7 @@ pub struct Callback {
 }
 
 /// A relying party's callback on loopback (`http://127.0.0.1:PORT/callback`): answers every
-/// request with a small page and hands over the first one to `/callback`, GET or POST.
+/// request with a small page and hands over each one to `/callback`, GET or POST.
 pub fn callback_listener() -> (String, std::sync::mpsc::Receiver<Callback>) {
     use std::io::{BufRead, BufReader, Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -281,8 +358,8 @@ pub fn callback_listener() -> (String, std::sync::mpsc::Receiver<Callback>) {
                 .to_string();
             if target.starts_with("/callback") {
                 let body = String::from_utf8_lossy(&body).into_owned();
+                // Every callback is handed over, in order (a test may sign in more than once).
                 let _ = sender.send(Callback { target, body });
-                return;
             }
         }
     });

@@ -8,6 +8,7 @@ mod clients;
 mod keys;
 mod overview;
 mod user;
+mod user_passkeys;
 mod user_security;
 mod users;
 
@@ -17,6 +18,7 @@ pub use clients::*;
 pub use keys::*;
 pub use overview::*;
 pub use user::*;
+pub use user_passkeys::*;
 pub use user_security::*;
 pub use users::*;
 
@@ -300,6 +302,7 @@ fn notice(code: &str) -> Option<&'static str> {
         "enabled" => "The account is enabled.",
         "unlocked" => "The account is unlocked.",
         "totp" => "Two-step sign-in is reset.",
+        "passkey" => "The passkey was removed.",
         "roles" => "Roles saved.",
         "sessions" => "Sessions ended.",
         "rotated" => "The secret was rotated.",

@@ -33,6 +33,7 @@ struct UserPage {
     locked: bool,
     disabled: bool,
     totp: bool,
+    passkeys: Vec<super::user_passkeys::PasskeyRow>,
     role_choices: Vec<(&'static str, bool)>,
     sessions: Vec<SessionRow>,
     can_write: bool,
@@ -97,6 +98,7 @@ async fn user_page(
             amr: s.amr,
         })
         .collect();
+    let passkeys = super::user_passkeys::rows(state, &user.id).await?;
     let role_choices = ROLES.iter().map(|r| (*r, user.has_role(r))).collect();
     let can_write = actor.may(Permission::UsersWrite);
     let can_roles = actor.may(Permission::Roles);
@@ -120,6 +122,7 @@ async fn user_page(
             locked: user.locked_until.is_some_and(|t| t > now),
             disabled: user.disabled,
             totp: user.totp_enabled,
+            passkeys,
             role_choices,
             sessions,
             can_write,

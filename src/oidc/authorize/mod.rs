@@ -205,7 +205,7 @@ async fn proceed(
     let Some(signed_in) = signed_in.filter(|s| fresh_enough(s.session.auth_time)) else {
         return interact(req, state, &progress, Interaction::Login).await;
     };
-    let has_second_factor = signed_in.session.amr.split_whitespace().any(|m| m == "otp");
+    let has_second_factor = crate::oidc::amr::is_multi_factor(&signed_in.session.amr);
     if request.needs_second_factor() && !has_second_factor {
         return interact(req, state, &progress, Interaction::SecondFactor).await;
     }

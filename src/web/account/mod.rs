@@ -4,10 +4,12 @@
 //! a credential need a current secret (the password or a code).
 
 mod access;
+mod passkey;
 mod password;
 mod totp;
 
 pub use access::*;
+pub use passkey::*;
 pub use password::*;
 pub use totp::*;
 
@@ -16,13 +18,13 @@ use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::session::{self, SignedIn};
-use super::{csrf, render, see_other, with_cookie};
+use super::{csrf, render, render_with_passkeys, see_other, with_cookie};
 use crate::crypto::password::Verification;
 use crate::error::AppError;
 use crate::security::rate_limit::Decision;
 use crate::state::AppState;
 use crate::store::users::User;
-use crate::store::{backup_codes, clients, consents, sessions, unix_now, StoreError};
+use crate::store::{backup_codes, clients, consents, passkeys, sessions, unix_now, StoreError};
 use crate::web::csrf::CsrfForm;
 
 pub const ACCOUNT_PATH: &str = "/account";
@@ -34,6 +36,16 @@ struct SessionRow {
     last_seen: String,
     two_factor: bool,
     current: bool,
+}
+
+/// One of the person's passkeys.
+struct PasskeyRow {
+    id: String,
+    name: String,
+    created: String,
+    last_used: String,
+    /// Synchronised between devices (backed up), or bound to one.
+    synced: bool,
 }
 
 /// One app the person allowed.
@@ -52,11 +64,17 @@ struct AccountPage<'a> {
     min_length: usize,
     totp_enabled: bool,
     backup_codes_left: i64,
+    passkeys: Vec<PasskeyRow>,
+    /// Removing a passkey without the password needs a fresh sign-in.
+    recent_sign_in: bool,
+    /// Passkeys work here (the issuer is a domain): adding one, and its script.
+    passkeys_available: bool,
     sessions: Vec<SessionRow>,
     consents: Vec<ConsentRow>,
     notice: Option<&'a str>,
     password_error: Option<&'a str>,
     factor_error: Option<&'a str>,
+    passkey_error: Option<&'a str>,
 }
 
 /// Errors shown in one section of the account page.
@@ -65,6 +83,7 @@ struct Shown<'a> {
     notice: Option<&'a str>,
     password: Option<&'a str>,
     factor: Option<&'a str>,
+    passkey: Option<&'a str>,
 }
 
 fn describe(scope: &str) -> &'static str {
@@ -98,6 +117,8 @@ fn notice_for(done: &str) -> Option<&'static str> {
         "totp-off" => "Two-step sign-in is off.",
         "session" => "That session was ended.",
         "consent" => "The app can no longer use your account until you allow it again.",
+        "passkey" => "Your passkey was added. You can sign in with it instead of your password.",
+        "passkey-removed" => "That passkey was removed.",
         _ => return None,
     })
 }
@@ -112,7 +133,7 @@ async fn account_page(
     let user = &signed_in.user;
     let (user_id, current_sid) = (user.id.clone(), signed_in.session.sid.clone());
     let idle = state.config.settings.session.idle_secs;
-    let (listed, allowed, backup_codes_left) = state
+    let (listed, allowed, backup_codes_left, keys) = state
         .store
         .run(move |conn| {
             let now = unix_now();
@@ -123,7 +144,7 @@ async fn account_page(
                     current: s.sid == current_sid,
                     created: when(s.created_at),
                     last_seen: when(s.last_seen_at),
-                    two_factor: s.amr.split_whitespace().any(|m| m == "otp"),
+                    two_factor: crate::oidc::amr::is_multi_factor(&s.amr),
                     sid: s.sid,
                 })
                 .collect();
@@ -144,7 +165,17 @@ async fn account_page(
                 });
             }
             let left = backup_codes::remaining(conn, &user_id)?;
-            Ok::<_, StoreError>((listed, allowed, left))
+            let keys: Vec<PasskeyRow> = passkeys::list_for_user(conn, &user_id)?
+                .into_iter()
+                .map(|p| PasskeyRow {
+                    id: p.id,
+                    name: p.name,
+                    created: when(p.created_at),
+                    last_used: p.last_used_at.map_or_else(|| "never".to_string(), when),
+                    synced: p.backup_eligible,
+                })
+                .collect();
+            Ok::<_, StoreError>((listed, allowed, left, keys))
         })
         .await?;
     let token = csrf::issue(state, req);
@@ -155,13 +186,22 @@ async fn account_page(
         min_length: state.config.settings.password.min_length,
         totp_enabled: user.totp_enabled,
         backup_codes_left,
+        passkeys: keys,
+        recent_sign_in: session::is_recent(state, &signed_in.session),
+        passkeys_available: state.webauthn.is_some(),
         sessions: listed,
         consents: allowed,
         notice: shown.notice,
         password_error: shown.password,
         factor_error: shown.factor,
+        passkey_error: shown.passkey,
     };
-    with_cookie(render(status, &page)?, token.cookie)
+    let rendered = if page.passkeys_available {
+        render_with_passkeys(status, &page)?
+    } else {
+        render(status, &page)?
+    };
+    with_cookie(rendered, token.cookie)
 }
 
 #[derive(serde::Deserialize)]
