@@ -10,8 +10,10 @@
 
 pub mod api_keys;
 pub mod clients;
+pub mod email_verification;
 pub mod keys;
 pub mod password_reset;
+pub mod registration;
 pub mod users;
 
 use crate::accounts::AccountError;

@@ -223,7 +223,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    email_verifications (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        email -> Text,
+        purpose -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    self_registrations (user_id) {
+        user_id -> Text,
+        registered_at -> BigInt,
+    }
+}
+
 diesel::joinable!(password_resets -> users (user_id));
+diesel::joinable!(email_verifications -> users (user_id));
+diesel::joinable!(self_registrations -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -242,4 +263,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     pushed_requests,
     mail_outbox,
     password_resets,
+    email_verifications,
+    self_registrations,
 );

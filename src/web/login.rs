@@ -30,6 +30,8 @@ struct LoginPage<'a> {
     error: Option<&'a str>,
     /// Mail is configured, so the reset link is offered.
     forgot: bool,
+    /// People may sign up here, so the sign-up link is offered.
+    signup: bool,
 }
 
 /// The name of what the person signs in to (and the client's login hint): a pending request of
@@ -96,6 +98,7 @@ fn login_page(
         username,
         error,
         forgot: state.mail.is_some(),
+        signup: super::signup::is_open(state),
     };
     with_cookie(render(status, &page)?, token.cookie)
 }

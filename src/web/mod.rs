@@ -11,7 +11,9 @@ pub mod recovery;
 pub mod second_factor;
 pub mod session;
 pub mod signin;
+pub mod signup;
 pub mod ticket;
+pub mod verify;
 
 use actix_web::http::header;
 use actix_web::http::StatusCode;

@@ -41,6 +41,7 @@ mod refresh_grace;
 mod restart;
 mod services;
 mod signin;
+mod signup;
 mod spa;
 mod store;
 mod tls_proxy;

@@ -1154,3 +1154,43 @@ impl Browser {
         }
     }
 }
+
+/// The link to `{issuer}{path}` in a mail's text part (on a line of its own), also present in its
+/// HTML part.
+pub fn mail_link(mail: &serde_json::Value, issuer: &str, path: &str) -> String {
+    let prefix = format!("{issuer}{path}");
+    let link = mail["text"]
+        .as_str()
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with(&prefix))
+        .unwrap_or_else(|| panic!("no {prefix} link in {mail}"))
+        .trim()
+        .to_string();
+    assert!(mail["html"].as_str().unwrap().contains(&link), "{mail}");
+    link
+}
+
+/// Follows redirects within the provider from `response` to the page it ends on: (its path
+/// and query, its status, its body).
+pub async fn land(browser: &Browser, mut response: reqwest::Response) -> (String, u16, String) {
+    let mut at = response.url().path().to_string();
+    for _ in 0..10 {
+        if !response.status().is_redirection() {
+            let status = response.status().as_u16();
+            return (at, status, response.text().await.unwrap());
+        }
+        let url = browser.resolve(&location(&response).expect("redirect without Location"));
+        assert_eq!(
+            url.origin(),
+            browser.resolve("/").origin(),
+            "left for {url}"
+        );
+        at = match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_string(),
+        };
+        response = browser.get(url.as_str()).await;
+    }
+    panic!("too many redirects");
+}

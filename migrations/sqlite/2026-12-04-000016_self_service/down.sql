@@ -1,0 +1,2 @@
+DROP TABLE self_registrations;
+DROP TABLE email_verifications;
