@@ -57,6 +57,14 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/consent", web::post().to(consent::decide))
         .route("/account", web::get().to(crate::web::account::show))
         .route(
+            "/account/name",
+            web::post().to(crate::web::account::change_name),
+        )
+        .route(
+            "/account/email",
+            web::post().to(crate::web::account::change_email),
+        )
+        .route(
             "/account/password",
             web::post().to(crate::web::account::change_password),
         )

@@ -34,6 +34,7 @@ mod notices;
 mod operations;
 mod pages;
 mod par;
+mod profile;
 mod protection;
 mod recovery;
 mod refresh;

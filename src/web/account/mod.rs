@@ -5,10 +5,12 @@
 
 mod access;
 mod password;
+mod profile;
 mod totp;
 
 pub use access::*;
 pub use password::*;
+pub use profile::*;
 pub use totp::*;
 
 use actix_web::http::StatusCode;
@@ -48,13 +50,18 @@ struct ConsentRow {
 struct AccountPage<'a> {
     csrf: &'a str,
     username: &'a str,
+    name: &'a str,
     email: &'a str,
+    email_verified: bool,
+    /// Mail is configured: the address can be changed (and proved) here.
+    mail: bool,
     min_length: usize,
     totp_enabled: bool,
     backup_codes_left: i64,
     sessions: Vec<SessionRow>,
     consents: Vec<ConsentRow>,
     notice: Option<&'a str>,
+    profile_error: Option<&'a str>,
     password_error: Option<&'a str>,
     factor_error: Option<&'a str>,
 }
@@ -63,6 +70,7 @@ struct AccountPage<'a> {
 #[derive(Default)]
 struct Shown<'a> {
     notice: Option<&'a str>,
+    profile: Option<&'a str>,
     password: Option<&'a str>,
     factor: Option<&'a str>,
 }
@@ -95,6 +103,10 @@ fn when(unix: i64) -> String {
 fn notice_for(done: &str) -> Option<&'static str> {
     Some(match done {
         "password" => "Your password was changed. You were signed out everywhere else.",
+        "name" => "Your name was saved.",
+        "email-sent" => {
+            "A link is on its way to the new address. Your address changes when you follow it."
+        }
         "totp-off" => "Two-step sign-in is off.",
         "session" => "That session was ended.",
         "consent" => "The app can no longer use your account until you allow it again.",
@@ -151,13 +163,17 @@ async fn account_page(
     let page = AccountPage {
         csrf: &token.form_value,
         username: &user.username,
+        name: user.name.as_deref().unwrap_or(""),
         email: user.email.as_deref().unwrap_or(""),
+        email_verified: user.email_verified,
+        mail: state.mail.is_some(),
         min_length: state.config.settings.password.min_length,
         totp_enabled: user.totp_enabled,
         backup_codes_left,
         sessions: listed,
         consents: allowed,
         notice: shown.notice,
+        profile_error: shown.profile,
         password_error: shown.password,
         factor_error: shown.factor,
     };
