@@ -261,3 +261,11 @@ pub fn set_name(
         .execute(conn)?;
     expect_one(changed)
 }
+
+/// After an operator set another address: nobody has proved it yet.
+pub fn set_email_unverified(conn: &mut AnyConnection, id: &str) -> Result<(), StoreError> {
+    let changed = diesel::update(users::table.find(id))
+        .set(users::email_verified.eq(false))
+        .execute(conn)?;
+    expect_one(changed)
+}

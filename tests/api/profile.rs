@@ -10,7 +10,10 @@ use crate::signup::{confirm, sink};
 use crate::support::require;
 use crate::support::{input_value, location, mail_link, Backend, Browser, Prerequisite, PASSWORD};
 
-on_both_backends!(email_change_is_proved_then_told_to_the_old_address);
+on_both_backends!(
+    email_change_is_proved_then_told_to_the_old_address,
+    an_address_an_operator_sets_is_unconfirmed
+);
 
 /// Posts an account form from the account page's CSRF token.
 async fn post(browser: &Browser, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
@@ -132,4 +135,28 @@ async fn email_change_is_proved_then_told_to_the_old_address(backend: Backend) {
     assert!(account_page(&browser)
         .await
         .contains("alice.new@example.com"));
+}
+
+async fn an_address_an_operator_sets_is_unconfirmed(backend: Backend) {
+    let env = crate::support::TestEnv::new(backend);
+    let add = [
+        "user",
+        "add",
+        "dana",
+        "--email",
+        "dana@example.com",
+        "--email-verified",
+    ];
+    env.cli_ok(&add, &format!("{PASSWORD}\n"));
+    let server = env.start().await;
+    let browser = Browser::new(&server.base);
+    sign_in_to_account(&browser, "dana", PASSWORD).await;
+    assert!(!account_page(&browser).await.contains("(not confirmed)"));
+    // A name-only edit keeps the address confirmed.
+    env.cli_ok(&["user", "edit", "dana", "--name", "Dana"], "");
+    assert!(!account_page(&browser).await.contains("(not confirmed)"));
+    // Whoever proved the old address has not proved the new one.
+    env.cli_ok(&["user", "edit", "dana", "--email", "dana@example.org"], "");
+    let html = account_page(&browser).await;
+    assert!(html.contains("dana@example.org (not confirmed)"), "{html}");
 }
