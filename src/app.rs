@@ -39,6 +39,11 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/login/forgot", web::post().to(recovery::forgot_submit))
         .route("/login/reset", web::get().to(recovery::reset_page))
         .route("/login/reset", web::post().to(recovery::reset_submit))
+        .route("/invitation", web::get().to(crate::web::invitation::page))
+        .route(
+            "/invitation",
+            web::post().to(crate::web::invitation::accept),
+        )
         .route("/signup", web::get().to(signup::page))
         .route("/signup", web::post().to(signup::submit))
         .route("/verify-email", web::get().to(verify::confirm_page))

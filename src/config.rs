@@ -44,6 +44,10 @@ pub struct RegistrationSettings {
     pub require_verified_email: bool,
     /// Self-registered accounts still unverified after this long are deleted.
     pub unverified_ttl_hours: i64,
+    /// How long an invitation's link works.
+    pub invitation_ttl_hours: i64,
+    /// Invitations one admin or user manager (or API key) may send per hour.
+    pub invitations_per_hour: i64,
 }
 
 impl Default for RegistrationSettings {
@@ -53,6 +57,8 @@ impl Default for RegistrationSettings {
             allowed_email_domains: Vec::new(),
             require_verified_email: true,
             unverified_ttl_hours: 72,
+            invitation_ttl_hours: 72,
+            invitations_per_hour: 20,
         }
     }
 }
@@ -710,9 +716,16 @@ fn validate_email(email: &EmailSettings) -> Result<Option<lettre::message::Mailb
 
 /// Domains lower-cased; a domain must look like one (no `@`, a dot, no spaces).
 fn validate_registration(registration: &mut RegistrationSettings) -> Result<(), ConfigError> {
-    if !(1..=8_760).contains(&registration.unverified_ttl_hours) {
+    if !(1..=8_760).contains(&registration.unverified_ttl_hours)
+        || !(1..=8_760).contains(&registration.invitation_ttl_hours)
+    {
         return Err(invalid(
-            "registration.unverified_ttl_hours must be 1 to 8760",
+            "registration.unverified_ttl_hours and invitation_ttl_hours must be 1 to 8760",
+        ));
+    }
+    if !(1..=10_000).contains(&registration.invitations_per_hour) {
+        return Err(invalid(
+            "registration.invitations_per_hour must be 1 to 10000",
         ));
     }
     for domain in &mut registration.allowed_email_domains {
@@ -891,6 +904,7 @@ mod tests {
             ("IDP_EMAIL__SMTP_URL", "http://mail.example.com"),
             ("IDP_EMAIL__MAX_ATTEMPTS", "0"),
             ("IDP_REGISTRATION__UNVERIFIED_TTL_HOURS", "0"),
+            ("IDP_REGISTRATION__INVITATIONS_PER_HOUR", "0"),
             (
                 "IDP_REGISTRATION__ALLOWED_EMAIL_DOMAINS",
                 "user@example.com",

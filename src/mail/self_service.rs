@@ -121,3 +121,37 @@ pub fn email_changed(
         },
     )
 }
+
+#[derive(Template)]
+#[template(path = "mail/invitation.txt")]
+struct InvitationText<'a> {
+    issuer: &'a str,
+    link: &'a str,
+    hours: i64,
+}
+
+#[derive(Template)]
+#[template(path = "mail/invitation.html")]
+struct InvitationHtml<'a> {
+    issuer: &'a str,
+    link: &'a str,
+    hours: i64,
+}
+
+/// An invitation: the link to choose a username and password, working for `hours`.
+pub fn invitation(to: &str, issuer: &str, link: &str, hours: i64) -> Result<Outgoing, MailError> {
+    Outgoing::render(
+        to,
+        "You are invited",
+        &InvitationText {
+            issuer,
+            link,
+            hours,
+        },
+        &InvitationHtml {
+            issuer,
+            link,
+            hours,
+        },
+    )
+}

@@ -11,6 +11,7 @@
 pub mod api_keys;
 pub mod clients;
 pub mod email_verification;
+pub mod invitations;
 pub mod keys;
 pub mod password_reset;
 pub mod registration;
@@ -36,6 +37,9 @@ pub enum OpsError {
     /// The actor may not do this (403).
     #[error("{0}")]
     Forbidden(String),
+    /// The actor did this too often lately; again after `retry_after` seconds (429).
+    #[error("too many at once; try again in {retry_after} s")]
+    Limited { retry_after: i64 },
     #[error(transparent)]
     Store(StoreError),
     #[error(transparent)]

@@ -31,7 +31,7 @@ fn bucket(method: &actix_web::http::Method, path: &str) -> Option<&'static str> 
         "/login/forgot" | "/login/reset" if method == actix_web::http::Method::POST => {
             Some("recovery")
         }
-        "/signup" | "/verify-email" | "/login/verify-email" | "/account/email"
+        "/signup" | "/verify-email" | "/login/verify-email" | "/account/email" | "/invitation"
             if method == actix_web::http::Method::POST =>
         {
             Some("signup")

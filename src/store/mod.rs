@@ -10,6 +10,7 @@ pub mod clients;
 pub mod consents;
 pub mod email_verifications;
 pub mod grants;
+pub mod invitations;
 pub mod keys;
 pub mod mail_outbox;
 pub mod password_resets;

@@ -242,6 +242,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    invitations (id) {
+        id -> Text,
+        token_hash -> Text,
+        email -> Text,
+        invited_by -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        accepted_at -> Nullable<BigInt>,
+        revoked_at -> Nullable<BigInt>,
+        user_id -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(password_resets -> users (user_id));
 diesel::joinable!(email_verifications -> users (user_id));
 diesel::joinable!(self_registrations -> users (user_id));
@@ -265,4 +279,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     password_resets,
     email_verifications,
     self_registrations,
+    invitations,
 );

@@ -5,6 +5,7 @@ pub mod brand;
 pub mod consent;
 pub mod csrf;
 pub mod home;
+pub mod invitation;
 pub mod login;
 pub mod password_change;
 pub mod recovery;

@@ -25,6 +25,7 @@ mod headers;
 mod healthcheck;
 mod interaction_steps;
 mod interactions;
+mod invitations;
 mod keys;
 mod mail;
 mod metrics;

@@ -21,3 +21,21 @@ CREATE TABLE self_registrations (
     registered_at BIGINT NOT NULL
 );
 CREATE INDEX self_registrations_registered_at ON self_registrations (registered_at);
+
+-- Invitations an admin or user manager sent: a link (only its token's SHA-256 kept) to make an
+-- account for `email` with a username and password of one's own; usable once, until
+-- expires_at, unless revoked. `invited_by` is the actor (a user id or apikey:<id>); it also
+-- bounds how many one inviter sends per hour.
+CREATE TABLE invitations (
+    id TEXT PRIMARY KEY NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    email TEXT NOT NULL,
+    invited_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    accepted_at BIGINT,
+    revoked_at BIGINT,
+    user_id TEXT REFERENCES users (id) ON DELETE SET NULL
+);
+CREATE INDEX invitations_inviter ON invitations (invited_by, created_at);
+CREATE INDEX invitations_expires_at ON invitations (expires_at);

@@ -4,6 +4,7 @@
 mod audit;
 mod client;
 mod clients;
+mod invitations;
 mod keys;
 mod overview;
 mod user;
@@ -13,6 +14,7 @@ mod users;
 pub use audit::*;
 pub use client::*;
 pub use clients::*;
+pub use invitations::*;
 pub use keys::*;
 pub use overview::*;
 pub use user::*;
