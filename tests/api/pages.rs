@@ -207,7 +207,7 @@ async fn the_mail_pages_and_mails_pass_axe_and_fit_a_phone() {
 }
 
 /// The pages of signing up, confirming an address (after a sign-up, and on the way to an app),
-/// and changing it, and the mails they send, under the same checks.
+/// changing it, and inviting and being invited, and the mails they send, under the same checks.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_self_service_pages_and_mails_pass_axe_and_fit_a_phone() {
     install_axe();
@@ -220,6 +220,7 @@ async fn the_self_service_pages_and_mails_pass_axe_and_fit_a_phone() {
     let sink = crate::signup::sink().await;
     let env = crate::signup::signup_env(Backend::Sqlite, &sink);
     env.add_user("alice", "Alice Example");
+    crate::admin::add_user_with_roles(&env, "root", &["admin"]);
     let client = env.add_web_client("app", "App", &[]);
     let server = env.start().await;
     let issuer = env.issuer();
@@ -289,6 +290,34 @@ async fn the_self_service_pages_and_mails_pass_axe_and_fit_a_phone() {
     problems.extend(check_mail(&carol, &env, &attempt, "mail-signup-attempt").await);
     let taken = sink.message_to("mallory@example.com", within).await;
     problems.extend(check_mail(&carol, &env, &taken, "mail-username-taken").await);
+
+    // An invitation from the console, its mail, and making the account through it.
+    let root = Browser::start().await;
+    root.goto(&server.url("/admin")).await;
+    sign_in(&root, "root", PASSWORD).await;
+    root.wait_for_url(|u| u.ends_with("/admin")).await;
+    root.goto(&server.url("/admin/invitations")).await;
+    root.type_into("#invite-email", "ivy@example.com").await;
+    submit(&root, "form[action='/admin/invitations']").await;
+    root.wait_for_text("The invitation is on its way").await;
+    problems.extend(check_page(&root, "console-invitations").await);
+    drop(root);
+    let invitation = sink.message_to("ivy@example.com", within).await;
+    problems.extend(check_mail(&carol, &env, &invitation, "mail-invitation").await);
+    carol
+        .goto(&crate::support::mail_link(
+            &invitation,
+            &issuer,
+            "/invitation?token=",
+        ))
+        .await;
+    carol.wait_for_text("Make your account").await;
+    problems.extend(check_page(&carol, "invitation").await);
+    carol.type_into("#username", "ivy").await;
+    carol.type_into("#password", password).await;
+    submit(&carol, "form[action='/invitation']").await;
+    carol.wait_for_text("Your account is ready").await;
+    problems.extend(check_page(&carol, "invitation-done").await);
 
     assert!(
         problems.is_empty(),
