@@ -17,13 +17,9 @@ use crate::crypto::secrets::{random_token, sha256_hex};
 use crate::error::AppError;
 use crate::mail::self_service;
 use crate::ops::{self, registration};
-use crate::security::rate_limit::Decision;
 use crate::state::AppState;
 use crate::store::users;
 use crate::telemetry::mask_email;
-
-/// Per-address limits count over an hour, whatever the IP window.
-const ADDRESS_WINDOW_SECS: i64 = 3_600;
 
 #[derive(Template)]
 #[template(path = "signup.html")]
@@ -54,34 +50,6 @@ fn closed(state: &AppState) -> Result<(), AppError> {
             "Not available",
             "You cannot make your own account here. Ask your administrator for one.",
         ))
-    }
-}
-
-/// Counts a mail asked for `email` (any IP) in `bucket`; 429 beyond `limit` an hour. The key
-/// is the address's digest, so the limiter holds no addresses.
-pub async fn limit_address(
-    state: &AppState,
-    bucket: &'static str,
-    email: &str,
-    limit: u32,
-) -> Result<(), AppError> {
-    if !state.config.settings.rate_limit.enabled {
-        return Ok(());
-    }
-    let key = sha256_hex(email.as_bytes());
-    let decision = state
-        .limiter
-        .hit(bucket, &key, limit, ADDRESS_WINDOW_SECS)
-        .await;
-    match decision {
-        Decision::Allowed => Ok(()),
-        Decision::Limited { retry_after } => {
-            tracing::warn!(event = "rate_limited", bucket);
-            Err(AppError::TooMany {
-                retry_after,
-                oauth: false,
-            })
-        }
     }
 }
 
@@ -165,7 +133,7 @@ pub async fn submit(
     };
     let email = new.email.clone().unwrap_or_default();
     let limit = state.config.settings.rate_limit.signup_per_address;
-    limit_address(&state, "signup-address", &email, limit).await?;
+    super::limit_per_address(&state, "signup-address", &email, limit).await?;
     // Hashed whatever follows, so that a taken name or address costs the same time.
     let password_hash = state.hash_password(&form.password).await?;
     let ctx = state.ops_context(&req, "self-service");

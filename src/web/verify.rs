@@ -9,7 +9,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::signin::{after_sign_in_url, check_destination, login_url};
-use super::signup::limit_address;
 use super::{csrf, csrf_refused, render, see_other, session, with_cookie};
 use crate::crypto::secrets::{random_token, sha256_hex};
 use crate::error::AppError;
@@ -247,7 +246,7 @@ pub async fn resend(
         ));
     }
     let limit = state.config.settings.rate_limit.signup_per_address;
-    limit_address(&state, "signup-address", &email, limit).await?;
+    crate::web::limit_per_address(&state, "signup-address", &email, limit).await?;
     send_link(&state, &req, &user, email, Purpose::Account).await?;
     needed(
         &req,

@@ -17,7 +17,8 @@ on_both_backends!(
     sign_up_verify_and_sign_in_to_a_client,
     sign_up_answers_alike,
     sign_up_is_limited,
-    verification_links_expire_and_unverified_accounts_are_purged
+    verification_links_expire_and_unverified_accounts_are_purged,
+    sign_up_takes_only_the_allowed_domains
 );
 
 pub const CAROL_PASSWORD: &str = "carol's long passphrase";
@@ -354,6 +355,57 @@ async fn verification_links_expire_and_unverified_accounts_are_purged(backend: B
         .collect();
     assert!(names.contains(&"dave".to_string()), "{names:?}");
     assert!(!names.contains(&"erin".to_string()), "{names:?}");
+}
+
+async fn sign_up_takes_only_the_allowed_domains(backend: Backend) {
+    if !require(Prerequisite::SmtpServer) {
+        return;
+    }
+    let sink = sink().await;
+    let env = signup_env(backend, &sink).with_env(
+        "IDP_REGISTRATION__ALLOWED_EMAIL_DOMAINS",
+        "Example.org,staff.example.org",
+    );
+    let server = env.start().await;
+    let browser = Browser::new(&server.base);
+    let form = browser.get("/signup").await.text().await.unwrap();
+    assert!(form.contains("example.org, staff.example.org"), "{form}");
+    let (status, _, body, _) =
+        sign_up(&browser, "carol", "carol@example.com", CAROL_PASSWORD).await;
+    assert_eq!(status, 400);
+    assert!(body.contains("only addresses at example.org"), "{body}");
+    signed_up(&server, &sink, "carol", "carol@staff.example.org").await;
+    // Nothing was mailed for the refused one.
+    assert_eq!(sink.messages().len(), 1);
+}
+
+/// Off by default, and off without mail even when enabled: no page, no link on the login page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_up_needs_the_setting_and_mail() {
+    for env in [
+        TestEnv::new(Backend::Sqlite),
+        TestEnv::new(Backend::Sqlite).with_env("IDP_REGISTRATION__ENABLED", "true"),
+    ] {
+        let server = env.start().await;
+        let browser = Browser::new(&server.base);
+        let login = browser.get("/login").await.text().await.unwrap();
+        assert!(!login.contains("/signup"), "{login}");
+        let page = browser.get("/signup").await;
+        assert_eq!(page.status(), 404);
+        let page = page.text().await.unwrap();
+        assert!(
+            page.contains("You cannot make your own account here"),
+            "{page}"
+        );
+        let posted = browser
+            .http
+            .post(browser.resolve("/signup"))
+            .form(&[("username", "carol"), ("email", "carol@example.com")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(posted.status(), 404);
+    }
 }
 
 #[derive(diesel::QueryableByName)]

@@ -14,7 +14,6 @@ use crate::ops::email_verification;
 use crate::state::AppState;
 use crate::store::email_verifications::Purpose;
 use crate::web::see_other;
-use crate::web::signup::limit_address;
 use crate::web::verify::send_link;
 
 fn profile_error(why: &str) -> Shown<'_> {
@@ -115,7 +114,7 @@ pub async fn change_email(
         return refuse(StatusCode::BAD_REQUEST, "That is already your address.").await;
     }
     let limit = state.config.settings.rate_limit.signup_per_address;
-    limit_address(&state, "signup-address", &email, limit).await?;
+    crate::web::limit_per_address(&state, "signup-address", &email, limit).await?;
     // Whether another account has the address is not told here; following the link tells the
     // holder of that mailbox, who is that account's owner.
     send_link(&state, &req, &user, email, Purpose::Change).await?;
