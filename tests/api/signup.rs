@@ -3,14 +3,14 @@
 //! a client once verified; the answer is alike, in status, body and time, for taken and free
 //! usernames and addresses, and the owner of a taken address is told; limits answer 429.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::mail::mail_env;
 use crate::on_both_backends;
 use crate::smtp::MailSink;
 use crate::support::{
-    free_port, input_value, land, location, mail_link, query_params, require, AuthRequest, Backend,
-    Browser, Decision, Prerequisite, TestEnv, TestServer, PASSWORD,
+    free_port, input_value, land, location, mail_link, post_page_form, query_params, require,
+    AuthRequest, Backend, Browser, Decision, Prerequisite, TestEnv, TestServer, PASSWORD,
 };
 
 on_both_backends!(
@@ -41,29 +41,12 @@ pub async fn sign_up(
     email: &str,
     password: &str,
 ) -> (u16, Option<String>, String, Duration) {
-    let page = browser.get("/signup").await;
-    assert_eq!(page.status(), 200);
-    let csrf = input_value(&page.text().await.unwrap(), "csrf").unwrap();
-    let started = Instant::now();
-    let response = browser
-        .http
-        .post(browser.resolve("/signup"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("username", username),
-            ("email", email),
-            ("password", password),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let took = started.elapsed();
-    let status = response.status().as_u16();
-    let retry = response
-        .headers()
-        .get("retry-after")
-        .map(|v| v.to_str().unwrap().to_string());
-    (status, retry, response.text().await.unwrap(), took)
+    let fields = [
+        ("username", username),
+        ("email", email),
+        ("password", password),
+    ];
+    post_page_form(browser, "/signup", &fields).await
 }
 
 /// Opens a verification link and presses its button: (status, body).
@@ -242,10 +225,13 @@ async fn sign_up_answers_alike(backend: Backend) {
         crate::account::password_step(&Browser::new(&server.base), "mallory", CAROL_PASSWORD).await;
     assert_eq!(mallory.status(), 401);
 
-    // Time: warm up, then alternate taken and free addresses (the free ones each new).
+    // Time: warm up, then alternate taken and free addresses (the free ones each new). Between
+    // requests, time for what the previous one set off after its answer (an account and its
+    // link, or a reset link, and a mail through the relay, on these same cores) to finish: the
+    // answers are compared, not the machine's load.
     let (mut taken, mut fresh) = (Vec::new(), Vec::new());
     sign_up(&browser, "warm", "warm@example.com", CAROL_PASSWORD).await;
-    for round in 0..100 {
+    for round in 0..150 {
         let name = format!("new{round}");
         let address = format!("{name}@example.com");
         let mut pair = [
@@ -270,17 +256,29 @@ async fn sign_up_answers_alike(backend: Backend) {
             } else {
                 fresh.push(took);
             }
-            tokio::time::sleep(Duration::from_millis(80)).await;
+            tokio::time::sleep(Duration::from_millis(150)).await;
         }
     }
+    // Each round's two answers came back to back, so the machine's load (two cores shared with
+    // other builds) weighs on both alike; their ratio's median is then compared, beside the
+    // medians of each kind.
+    let mut ratios: Vec<f64> = taken
+        .iter()
+        .zip(&fresh)
+        .map(|(t, f)| t.as_secs_f64() / f.as_secs_f64())
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    let ratio = ratios[ratios.len() / 2];
     let median = |times: &mut Vec<Duration>| {
         times.sort();
         times[times.len() / 2]
     };
     let (t, f) = (median(&mut taken), median(&mut fresh));
-    let ratio = t.as_secs_f64() / f.as_secs_f64();
-    eprintln!("sign-up median: taken address {t:?}, free {f:?}, ratio {ratio:.3}");
-    assert!((0.9..=1.1).contains(&ratio), "taken {t:?} vs free {f:?}");
+    eprintln!("sign-up median: taken address {t:?}, free {f:?}; median ratio per round {ratio:.3}");
+    assert!(
+        (0.9..=1.1).contains(&ratio),
+        "taken {t:?} vs free {f:?}, ratio {ratio:.3}"
+    );
 }
 
 async fn sign_up_is_limited(backend: Backend) {
@@ -452,12 +450,7 @@ async fn a_browser_signs_up_verifies_and_signs_in() {
     browser.click("button[type=submit]").await;
     browser.wait_for_text("Address confirmed").await;
 
-    browser.click("a[href='/login?next=/account']").await;
-    browser.wait_for_url(|u| u.contains("/login")).await;
-    browser.type_into("#username", "carol").await;
-    browser.type_into("#password", CAROL_PASSWORD).await;
-    browser.click("button[type=submit]").await;
-    browser.wait_for_url(|u| u.ends_with("/account")).await;
+    browser.sign_in_to_account("carol", CAROL_PASSWORD).await;
     browser.wait_for_text("carol@example.com").await;
     browser.screenshot("signup-03-signed-in").await;
 }

@@ -1194,3 +1194,32 @@ pub async fn land(browser: &Browser, mut response: reqwest::Response) -> (String
     }
     panic!("too many redirects");
 }
+
+/// Opens the page at `path` and posts its form there with its CSRF token and `fields`, timing
+/// only the post: (status, Retry-After, body, time taken).
+pub async fn post_page_form(
+    browser: &Browser,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> (u16, Option<String>, String, Duration) {
+    let page = browser.get(path).await;
+    assert_eq!(page.status(), 200, "{path}");
+    let csrf = input_value(&page.text().await.unwrap(), "csrf").unwrap();
+    let mut form = vec![("csrf", csrf.as_str())];
+    form.extend_from_slice(fields);
+    let started = Instant::now();
+    let response = browser
+        .http
+        .post(browser.resolve(path))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let took = started.elapsed();
+    let status = response.status().as_u16();
+    let retry = response
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_string());
+    (status, retry, response.text().await.unwrap(), took)
+}
