@@ -1,12 +1,12 @@
 //! Proving an address by a link sent to it: the account's own after a sign-up, or a new one the
 //! person asked for on their account page, which replaces the old address only once proved
-//! (the old address then gets a notice). A link works once, for 24 hours; a newer link, or a
+//! (the old address then gets a notice, and reset links mailed to it stop working). A link works once, for 24 hours; a newer link, or a
 //! proved address, ends the account's other links.
 
 use super::{audited, Context, OpsError};
 use crate::store::email_verifications::{self, Purpose, Verification};
 use crate::store::mail_outbox::{self, NewMail};
-use crate::store::{unix_now, users, AnyConnection, StoreError};
+use crate::store::{password_resets, unix_now, users, AnyConnection, StoreError};
 
 /// How long a verification link works.
 pub const VERIFY_TTL_SECS: i64 = 24 * 3_600;
@@ -80,6 +80,8 @@ pub fn confirm(
                         other => other.into(),
                     },
                 )?;
+                // Reset links mailed to the old address must not outlive its ownership.
+                password_resets::remove_for_user(conn, user_id)?;
                 if let Some(notice) = notice {
                     mail_outbox::insert(conn, notice, now)?;
                 }

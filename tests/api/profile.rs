@@ -52,6 +52,20 @@ async fn email_change_is_proved_then_told_to_the_old_address(backend: Backend) {
     let bad = post(&browser, "/account/name", &[("name", &"x".repeat(201))]).await;
     page(bad, 400, "too long a name").await;
 
+    // A reset link mailed to the old address, still unused when the address changes.
+    let forgot = crate::support::post_page_form(
+        &Browser::new(&server.base),
+        "/login/forgot",
+        &[("email", "alice@example.com")],
+    )
+    .await;
+    assert_eq!(forgot.0, 200);
+    let reset = sink
+        .message_to("alice@example.com", Duration::from_secs(20))
+        .await;
+    let reset = mail_link(&reset, &issuer, "/login/reset?token=");
+    assert_eq!(browser.get(&reset).await.status(), 200);
+
     // The address needs the current password.
     let wrong = post(
         &browser,
@@ -96,10 +110,14 @@ async fn email_change_is_proved_then_told_to_the_old_address(backend: Backend) {
     assert!(html.contains("alice.new@example.com"), "{html}");
     assert!(!html.contains("not confirmed"), "{html}");
 
-    // The old address is told, with the new one masked.
+    // The old address is told, with the new one masked; its reset link no longer works.
+    assert_eq!(browser.get(&reset).await.status(), 400);
     let notice = sink
-        .message_to("alice@example.com", Duration::from_secs(20))
-        .await;
+        .messages_to("alice@example.com", 2, Duration::from_secs(20))
+        .await
+        .into_iter()
+        .find(|m| m["subject"] == "Your email address was changed")
+        .expect("a notice to the old address");
     assert_eq!(notice["subject"], "Your email address was changed");
     let text = notice["text"].as_str().unwrap();
     assert!(text.contains("a***@example.com"), "{text}");
