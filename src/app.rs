@@ -16,7 +16,9 @@ use crate::oidc::{authorize, discovery, end_session, introspect, jwks, revoke, t
 use crate::security::headers::security_headers;
 use crate::state::AppState;
 use crate::telemetry::RedactedRootSpan;
-use crate::web::{consent, login, passkey, password_change, recovery, second_factor};
+use crate::web::{
+    consent, login, passkey, password_change, recovery, second_factor, signup, verify,
+};
 
 fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(crate::web::home::show))
@@ -39,6 +41,17 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/login/forgot", web::post().to(recovery::forgot_submit))
         .route("/login/reset", web::get().to(recovery::reset_page))
         .route("/login/reset", web::post().to(recovery::reset_submit))
+        .route("/invitation", web::get().to(crate::web::invitation::page))
+        .route(
+            "/invitation",
+            web::post().to(crate::web::invitation::accept),
+        )
+        .route("/signup", web::get().to(signup::page))
+        .route("/signup", web::post().to(signup::submit))
+        .route("/verify-email", web::get().to(verify::confirm_page))
+        .route("/verify-email", web::post().to(verify::confirm))
+        .route("/login/verify-email", web::get().to(verify::needed_page))
+        .route("/login/verify-email", web::post().to(verify::resend))
         .route(
             "/login/second-factor",
             web::get().to(second_factor::step_up_page),
@@ -61,6 +74,14 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/consent", web::get().to(consent::page))
         .route("/consent", web::post().to(consent::decide))
         .route("/account", web::get().to(crate::web::account::show))
+        .route(
+            "/account/name",
+            web::post().to(crate::web::account::change_name),
+        )
+        .route(
+            "/account/email",
+            web::post().to(crate::web::account::change_email),
+        )
         .route(
             "/account/password",
             web::post().to(crate::web::account::change_password),

@@ -31,6 +31,48 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     pub branding: BrandingSettings,
     pub email: EmailSettings,
+    pub registration: RegistrationSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RegistrationSettings {
+    /// Whether people may make their own accounts at `/signup` (it also needs mail).
+    pub enabled: bool,
+    /// When not empty, sign-up takes only addresses at these domains (exact, case-insensitive).
+    pub allowed_email_domains: Vec<String>,
+    /// Self-registered accounts may not sign in to clients before their address is verified.
+    pub require_verified_email: bool,
+    /// Self-registered accounts still unverified after this long are deleted.
+    pub unverified_ttl_hours: i64,
+    /// How long an invitation's link works.
+    pub invitation_ttl_hours: i64,
+    /// Invitations one admin or user manager (or API key) may send per hour.
+    pub invitations_per_hour: i64,
+}
+
+impl Default for RegistrationSettings {
+    fn default() -> Self {
+        RegistrationSettings {
+            enabled: false,
+            allowed_email_domains: Vec::new(),
+            require_verified_email: true,
+            unverified_ttl_hours: 72,
+            invitation_ttl_hours: 72,
+            invitations_per_hour: 20,
+        }
+    }
+}
+
+impl RegistrationSettings {
+    /// Whether sign-up takes addresses at `domain` (lower case).
+    pub fn allows_domain(&self, domain: &str) -> bool {
+        self.allowed_email_domains.is_empty()
+            || self
+                .allowed_email_domains
+                .iter()
+                .any(|allowed| allowed.eq_ignore_ascii_case(domain))
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -211,6 +253,10 @@ pub struct RateLimitSettings {
     pub recovery: u32,
     /// Password reset mails asked for one address per hour (from any IP).
     pub recovery_per_address: u32,
+    /// Sign-ups, verification links and email changes per client IP per window.
+    pub signup: u32,
+    /// Sign-up and verification mails asked for one address per hour (from any IP).
+    pub signup_per_address: u32,
 }
 
 impl Default for RateLimitSettings {
@@ -223,6 +269,8 @@ impl Default for RateLimitSettings {
             authorize: 300,
             recovery: 10,
             recovery_per_address: 5,
+            signup: 10,
+            signup_per_address: 5,
         }
     }
 }
@@ -609,6 +657,8 @@ impl Config {
             || limits.authorize == 0
             || limits.recovery == 0
             || limits.recovery_per_address == 0
+            || limits.signup == 0
+            || limits.signup_per_address == 0
         {
             return Err(invalid(
                 "rate_limit.window_secs must be 1 to 3600 and every limit at least 1",
@@ -652,6 +702,7 @@ impl Config {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let email_from = validate_email(&settings.email)?;
+        validate_registration(&mut settings.registration)?;
         let kek_source = if !settings.keys.encryption_key.is_empty() {
             KekSource::Inline(settings.keys.encryption_key.clone())
         } else if !settings.keys.encryption_key_file.is_empty() {
@@ -722,6 +773,36 @@ fn validate_email(email: &EmailSettings) -> Result<Option<lettre::message::Mailb
             invalid("email.from must be an address, e.g. \"Identity <id@example.com>\"")
         })?;
     Ok(Some(from))
+}
+
+/// Domains lower-cased; a domain must look like one (no `@`, a dot, no spaces).
+fn validate_registration(registration: &mut RegistrationSettings) -> Result<(), ConfigError> {
+    if !(1..=8_760).contains(&registration.unverified_ttl_hours)
+        || !(1..=8_760).contains(&registration.invitation_ttl_hours)
+    {
+        return Err(invalid(
+            "registration.unverified_ttl_hours and invitation_ttl_hours must be 1 to 8760",
+        ));
+    }
+    if !(1..=10_000).contains(&registration.invitations_per_hour) {
+        return Err(invalid(
+            "registration.invitations_per_hour must be 1 to 10000",
+        ));
+    }
+    for domain in &mut registration.allowed_email_domains {
+        *domain = domain.trim().to_lowercase();
+        let looks_right = domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains('@')
+            && !domain.chars().any(|c| c.is_whitespace() || c.is_control());
+        if !looks_right {
+            return Err(invalid(format!(
+                "registration.allowed_email_domains: {domain:?} is not a domain like example.com"
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn validate_issuer(raw: &str) -> Result<(String, bool), ConfigError> {
@@ -883,9 +964,35 @@ mod tests {
             ("IDP_TOKENS__ACCESS_TOKEN_ALG", "HS256"),
             ("IDP_EMAIL__SMTP_URL", "http://mail.example.com"),
             ("IDP_EMAIL__MAX_ATTEMPTS", "0"),
+            ("IDP_REGISTRATION__UNVERIFIED_TTL_HOURS", "0"),
+            ("IDP_REGISTRATION__INVITATIONS_PER_HOUR", "0"),
+            (
+                "IDP_REGISTRATION__ALLOWED_EMAIL_DOMAINS",
+                "user@example.com",
+            ),
+            ("IDP_RATE_LIMIT__SIGNUP", "0"),
         ] {
             assert!(load(&[env]).is_err(), "{env:?} accepted");
         }
+    }
+
+    #[test]
+    fn sign_up_domains_are_compared_in_lower_case() {
+        let config = load(&[(
+            "IDP_REGISTRATION__ALLOWED_EMAIL_DOMAINS",
+            "Example.COM, staff.example.org",
+        )])
+        .unwrap();
+        let registration = &config.settings.registration;
+        assert!(!registration.enabled);
+        assert!(registration.allows_domain("example.com"));
+        assert!(registration.allows_domain("staff.example.org"));
+        assert!(!registration.allows_domain("example.org"));
+        assert!(load(&[])
+            .unwrap()
+            .settings
+            .registration
+            .allows_domain("any.example"));
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::crypto::rotation;
 use crate::security::rate_limit::RateLimiter;
 use crate::security::replay::{RedisHandle, ReplayCache};
 use crate::state::AppState;
-use crate::store::{purge, unix_now, DatabaseLocation, Store};
+use crate::store::{purge, self_registrations, unix_now, DatabaseLocation, Store};
 
 /// How often expired sessions, requests, codes and tokens are removed.
 const PURGE_INTERVAL: Duration = Duration::from_secs(600);
@@ -44,6 +44,7 @@ pub fn run(config: Config) -> Result<(), CommandError> {
     drop(conn);
     bootstrap::print_banner(&config, &created_keys, admin.as_ref());
     let refresh = Duration::from_secs(config.settings.keys.refresh_secs);
+    let unverified_ttl = config.settings.registration.unverified_ttl_hours * 3_600;
     let state =
         Arc::new(AppState::new(config, store, kek, keys, hasher, replay, limiter).with_mail(mail));
 
@@ -79,7 +80,16 @@ pub fn run(config: Config) -> Result<(), CommandError> {
                     last_purge = std::time::Instant::now();
                     match state
                         .store
-                        .run(|conn| purge::expired(conn, unix_now()))
+                        .run(move |conn| {
+                            let now = unix_now();
+                            Ok::<_, crate::store::StoreError>(
+                                purge::expired(conn, now)?
+                                    + self_registrations::purge_unverified(
+                                        conn,
+                                        now - unverified_ttl,
+                                    )?,
+                            )
+                        })
                         .await
                     {
                         Ok(removed) => tracing::debug!(removed, "expired rows purged"),

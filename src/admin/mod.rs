@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod console;
+pub mod invitations;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -130,6 +131,9 @@ admin_routes! {
     post Post "/admin/users/{id}/roles" Roles => console::set_roles;
     post Post "/admin/users/{id}/delete" UsersWrite => console::delete_user;
     post Post "/admin/users/{id}/sessions/end" UsersWrite => console::end_sessions;
+    get Get "/admin/invitations" UsersRead => console::invitations_page;
+    post Post "/admin/invitations" UsersWrite => console::create_invitation;
+    post Post "/admin/invitations/{id}/revoke" UsersWrite => console::revoke_invitation;
     get Get "/admin/clients" ClientsRead => console::clients;
     post Post "/admin/clients" ClientsWrite => console::create_client;
     get Get "/admin/clients/{id}" ClientsRead => console::client;
@@ -145,6 +149,9 @@ admin_routes! {
     post Post "/admin/api/users/{id}/disable" UsersWrite => api::disable_user;
     post Post "/admin/api/users/{id}/enable" UsersWrite => api::enable_user;
     delete Delete "/admin/api/users/{id}" UsersWrite => api::delete_user;
+    get Get "/admin/api/invitations" UsersRead => invitations::api_list;
+    post Post "/admin/api/invitations" UsersWrite => invitations::api_create;
+    delete Delete "/admin/api/invitations/{id}" UsersWrite => invitations::api_revoke;
     get Get "/admin/api/clients" ClientsRead => api::list_clients;
     post Post "/admin/api/clients" ClientsWrite => api::create_client;
     delete Delete "/admin/api/clients/{id}" ClientsWrite => api::delete_client;

@@ -143,6 +143,11 @@ impl ResponseError for ApiError {
                 HeaderValue::from_static("Bearer realm=\"idp-admin\""),
             );
         }
+        if let AppError::TooMany { retry_after, .. } = &self.0 {
+            if let Ok(value) = HeaderValue::from_str(&retry_after.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+        }
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response
                 .headers_mut()

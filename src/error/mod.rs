@@ -176,6 +176,10 @@ impl From<OpsError> for AppError {
                 format!("no such {what}"),
             ),
             OpsError::Forbidden(why) => AppError::page(StatusCode::FORBIDDEN, "Not allowed", why),
+            OpsError::Limited { retry_after } => AppError::TooMany {
+                retry_after,
+                oauth: false,
+            },
             OpsError::Store(e) => e.into(),
             OpsError::Crypto(e) => e.into(),
         }

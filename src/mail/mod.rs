@@ -4,6 +4,7 @@
 //! retries. Addresses are masked in logs and the queue; bodies, which may carry one-time links,
 //! are never logged.
 
+pub mod self_service;
 pub mod sender;
 pub mod templates;
 

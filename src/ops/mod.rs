@@ -10,9 +10,12 @@
 
 pub mod api_keys;
 pub mod clients;
+pub mod email_verification;
+pub mod invitations;
 pub mod keys;
 pub mod passkeys;
 pub mod password_reset;
+pub mod registration;
 pub mod users;
 
 use crate::accounts::AccountError;
@@ -35,6 +38,9 @@ pub enum OpsError {
     /// The actor may not do this (403).
     #[error("{0}")]
     Forbidden(String),
+    /// The actor did this too often lately; again after `retry_after` seconds (429).
+    #[error("too many at once; try again in {retry_after} s")]
+    Limited { retry_after: i64 },
     #[error(transparent)]
     Store(StoreError),
     #[error(transparent)]

@@ -95,6 +95,10 @@ pub fn edit(
                     }
                     other => other.into(),
                 })?;
+            // Whoever proved the old address has not proved this one.
+            if email != user.email {
+                users::set_email_unverified(conn, &user.id)?;
+            }
         }
         let mut changes = Vec::new();
         if let Some(roles) = roles {

@@ -43,6 +43,11 @@ fn bucket(method: &actix_web::http::Method, path: &str) -> Option<&'static str> 
         "/login/forgot" | "/login/reset" if method == actix_web::http::Method::POST => {
             Some("recovery")
         }
+        "/signup" | "/verify-email" | "/login/verify-email" | "/account/email" | "/invitation"
+            if method == actix_web::http::Method::POST =>
+        {
+            Some("signup")
+        }
         "/token" | "/introspect" | "/revoke" | "/par" => Some("token"),
         "/authorize" | "/authorize/resume" => Some("authorize"),
         _ => None,
@@ -73,6 +78,7 @@ pub async fn enforce(
                 "login" => limits.login,
                 "token" => limits.token,
                 "recovery" => limits.recovery,
+                "signup" => limits.signup,
                 _ => limits.authorize,
             };
             let ip = state

@@ -9,7 +9,9 @@ pub mod auth_requests;
 pub mod backup_codes;
 pub mod clients;
 pub mod consents;
+pub mod email_verifications;
 pub mod grants;
+pub mod invitations;
 pub mod keys;
 pub mod mail_outbox;
 pub mod passkeys;
@@ -17,6 +19,7 @@ pub mod password_resets;
 pub mod purge;
 pub mod pushed_requests;
 pub mod revocations;
+pub mod self_registrations;
 
 mod schema;
 pub mod sessions;

@@ -32,6 +32,9 @@ pub fn expired(conn: &mut AnyConnection, now: i64) -> Result<usize, StoreError> 
         removed += super::mail_outbox::purge(conn, now)?;
         removed += super::password_resets::purge(conn, now)?;
         removed += super::webauthn_ceremonies::purge(conn, now)?;
+        removed += super::email_verifications::purge(conn, now)?;
+        // Ended invitations stay listed (with their outcome) for 30 days.
+        removed += super::invitations::purge(conn, now - 30 * 86_400)?;
         Ok(removed)
     })
 }

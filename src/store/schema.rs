@@ -223,7 +223,42 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    email_verifications (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        email -> Text,
+        purpose -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    self_registrations (user_id) {
+        user_id -> Text,
+        registered_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    invitations (id) {
+        id -> Text,
+        token_hash -> Text,
+        email -> Text,
+        invited_by -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        accepted_at -> Nullable<BigInt>,
+        revoked_at -> Nullable<BigInt>,
+        user_id -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(password_resets -> users (user_id));
+diesel::joinable!(email_verifications -> users (user_id));
+diesel::joinable!(self_registrations -> users (user_id));
 
 diesel::table! {
     passkeys (id) {
@@ -275,4 +310,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     password_resets,
     passkeys,
     webauthn_ceremonies,
+    email_verifications,
+    self_registrations,
+    invitations,
 );

@@ -218,3 +218,54 @@ pub fn claim_totp_step(conn: &mut AnyConnection, id: &str, step: i64) -> Result<
     .execute(conn)?;
     Ok(claimed == 1)
 }
+
+/// Marks the account's address verified if it is still `email` (a link proves the address it
+/// was sent to, not whatever the account has now). Returns whether it did.
+pub fn mark_email_verified(
+    conn: &mut AnyConnection,
+    id: &str,
+    email: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let changed = diesel::update(users::table.find(id).filter(users::email.eq(email)))
+        .set((users::email_verified.eq(true), users::updated_at.eq(now)))
+        .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Replaces the account's address with a proved one (`Conflict` when another account has it).
+pub fn set_verified_email(
+    conn: &mut AnyConnection,
+    id: &str,
+    email: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    let changed = diesel::update(users::table.find(id))
+        .set((
+            users::email.eq(email),
+            users::email_verified.eq(true),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    expect_one(changed)
+}
+
+pub fn set_name(
+    conn: &mut AnyConnection,
+    id: &str,
+    name: Option<&str>,
+    now: i64,
+) -> Result<(), StoreError> {
+    let changed = diesel::update(users::table.find(id))
+        .set((users::name.eq(name), users::updated_at.eq(now)))
+        .execute(conn)?;
+    expect_one(changed)
+}
+
+/// After an operator set another address: nobody has proved it yet.
+pub fn set_email_unverified(conn: &mut AnyConnection, id: &str) -> Result<(), StoreError> {
+    let changed = diesel::update(users::table.find(id))
+        .set(users::email_verified.eq(false))
+        .execute(conn)?;
+    expect_one(changed)
+}

@@ -32,6 +32,8 @@ struct LoginPage<'a> {
     forgot: bool,
     /// Passkeys work here (the issuer is a domain): the passkey button and its script.
     passkeys: bool,
+    /// People may sign up here, so the sign-up link is offered.
+    signup: bool,
 }
 
 /// The name of what the person signs in to (and the client's login hint): a pending request of
@@ -99,6 +101,7 @@ fn login_page(
         error,
         forgot: state.mail.is_some(),
         passkeys: state.webauthn.is_some(),
+        signup: super::signup::is_open(state),
     };
     let rendered = if page.passkeys {
         render_with_passkeys(status, &page)?

@@ -5,6 +5,7 @@ pub mod brand;
 pub mod consent;
 pub mod csrf;
 pub mod home;
+pub mod invitation;
 pub mod login;
 pub mod passkey;
 pub mod password_change;
@@ -12,14 +13,22 @@ pub mod recovery;
 pub mod second_factor;
 pub mod session;
 pub mod signin;
+pub mod signup;
 pub mod ticket;
+pub mod verify;
 
 use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 use askama::Template;
 
+use crate::crypto::secrets::sha256_hex;
 use crate::error::AppError;
+use crate::security::rate_limit::Decision;
+use crate::state::AppState;
+
+/// Per-address limits count over an hour, whatever the IP window.
+const ADDRESS_WINDOW_SECS: i64 = 3_600;
 
 /// Renders a page; pages are never cached, since they carry CSRF tokens and personal data.
 pub fn render(status: StatusCode, page: &impl Template) -> Result<HttpResponse, AppError> {
@@ -76,4 +85,33 @@ pub fn csrf_refused() -> AppError {
         "This form has expired",
         "Reload the page and try again.",
     )
+}
+
+/// Counts a mail asked for `email` (from any IP) in `bucket`: 429 with `Retry-After` beyond
+/// `limit` an hour, whether the address has an account or not. The key is the address's
+/// digest, so the limiter (and Redis) holds no addresses.
+pub async fn limit_per_address(
+    state: &AppState,
+    bucket: &'static str,
+    email: &str,
+    limit: u32,
+) -> Result<(), AppError> {
+    if !state.config.settings.rate_limit.enabled {
+        return Ok(());
+    }
+    let key = sha256_hex(email.as_bytes());
+    let decision = state
+        .limiter
+        .hit(bucket, &key, limit, ADDRESS_WINDOW_SECS)
+        .await;
+    match decision {
+        Decision::Allowed => Ok(()),
+        Decision::Limited { retry_after } => {
+            tracing::warn!(event = "rate_limited", bucket);
+            Err(AppError::TooMany {
+                retry_after,
+                oauth: false,
+            })
+        }
+    }
 }

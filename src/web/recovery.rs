@@ -16,14 +16,10 @@ use crate::crypto::secrets::{random_token, sha256_hex};
 use crate::error::AppError;
 use crate::mail::templates;
 use crate::ops::{self, password_reset};
-use crate::security::rate_limit::Decision;
 use crate::state::AppState;
 use crate::store::users::{self, User};
 use crate::store::{password_resets, unix_now};
 use crate::telemetry::mask_email;
-
-/// Per-address limits count over an hour, whatever the IP window.
-const ADDRESS_WINDOW_SECS: i64 = 3_600;
 
 #[derive(Template)]
 #[template(path = "forgot.html")]
@@ -104,26 +100,8 @@ pub async fn forgot_submit(
             "Go back and enter the email address of your account.",
         )
     })?;
-    let limits = &state.config.settings.rate_limit;
-    if limits.enabled {
-        let key = sha256_hex(email.as_bytes());
-        let decision = state
-            .limiter
-            .hit(
-                "recovery-address",
-                &key,
-                limits.recovery_per_address,
-                ADDRESS_WINDOW_SECS,
-            )
-            .await;
-        if let Decision::Limited { retry_after } = decision {
-            tracing::warn!(event = "rate_limited", bucket = "recovery-address");
-            return Err(AppError::TooMany {
-                retry_after,
-                oauth: false,
-            });
-        }
-    }
+    let limit = state.config.settings.rate_limit.recovery_per_address;
+    super::limit_per_address(&state, "recovery-address", &email, limit).await?;
     let ctx = state.ops_context(&req, "self-service");
     let background = state.clone().into_inner();
     actix_web::rt::spawn(async move {

@@ -284,6 +284,127 @@ async fn the_mail_pages_and_mails_pass_axe_and_fit_a_phone() {
     );
 }
 
+/// The pages of signing up, confirming an address (after a sign-up, and on the way to an app),
+/// changing it, and inviting and being invited, and the mails they send, under the same checks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_self_service_pages_and_mails_pass_axe_and_fit_a_phone() {
+    install_axe();
+    if !require(Prerequisite::Browser)
+        || !require(Prerequisite::Axe)
+        || !require(Prerequisite::SmtpServer)
+    {
+        return;
+    }
+    let sink = crate::signup::sink().await;
+    let env = crate::signup::signup_env(Backend::Sqlite, &sink);
+    env.add_user("alice", "Alice Example");
+    crate::admin::add_user_with_roles(&env, "root", &["admin"]);
+    let client = env.add_web_client("app", "App", &[]);
+    let server = env.start().await;
+    let issuer = env.issuer();
+    let mut problems = Vec::new();
+    let within = std::time::Duration::from_secs(20);
+    let password = crate::signup::CAROL_PASSWORD;
+
+    let carol = Browser::start().await;
+    carol.goto(&server.url("/signup")).await;
+    problems.extend(check_page(&carol, "signup").await);
+    carol.type_into("#username", "carol").await;
+    carol.type_into("#email", "carol@example.com").await;
+    carol.type_into("#password", password).await;
+    submit(&carol, "form[action='/signup']").await;
+    carol.wait_for_text("Check your mailbox").await;
+    problems.extend(check_page(&carol, "signup-sent").await);
+    let verify_mail = sink.message_to("carol@example.com", within).await;
+    problems.extend(check_mail(&carol, &env, &verify_mail, "mail-verify-account").await);
+
+    // On the way to an app, before the address is confirmed.
+    let request = crate::support::AuthRequest::new(&client, "openid");
+    carol.goto(&request.url(&issuer)).await;
+    sign_in(&carol, "carol", password).await;
+    carol
+        .wait_for_text("Confirm your email address first")
+        .await;
+    problems.extend(check_page(&carol, "verify-needed").await);
+    let link = crate::support::mail_link(&verify_mail, &issuer, "/verify-email?token=");
+    carol.goto(&link).await;
+    carol.wait_for_text("Confirm that").await;
+    problems.extend(check_page(&carol, "verify").await);
+    submit(&carol, "form[action='/verify-email']").await;
+    carol.wait_for_text("Address confirmed").await;
+    problems.extend(check_page(&carol, "verify-done").await);
+
+    // A new address from the account page.
+    carol.goto(&server.url("/account")).await;
+    carol.wait_for_text("Change your email address").await;
+    problems.extend(check_page(&carol, "account-with-mail").await);
+    carol.type_into("#new_email", "carol.new@example.com").await;
+    carol.type_into("#email_password", password).await;
+    submit(&carol, "form[action='/account/email']").await;
+    carol.wait_for_text("A link is on its way").await;
+    let change_mail = sink.message_to("carol.new@example.com", within).await;
+    problems.extend(check_mail(&carol, &env, &change_mail, "mail-verify-new-email").await);
+    carol
+        .goto(&crate::support::mail_link(
+            &change_mail,
+            &issuer,
+            "/verify-email?token=",
+        ))
+        .await;
+    submit(&carol, "form[action='/verify-email']").await;
+    carol.wait_for_text("Address confirmed").await;
+    let mails = sink.wait_for(3, within).await;
+    let notice = mails
+        .iter()
+        .find(|m| m["subject"] == "Your email address was changed")
+        .expect("a notice to the old address");
+    problems.extend(check_mail(&carol, &env, notice, "mail-email-changed").await);
+
+    // The mails a taken address and a taken username get.
+    let other = crate::support::Browser::new(&server.base);
+    crate::signup::sign_up(&other, "mallory", "alice@example.com", password).await;
+    crate::signup::sign_up(&other, "alice", "mallory@example.com", password).await;
+    let attempt = sink.message_to("alice@example.com", within).await;
+    problems.extend(check_mail(&carol, &env, &attempt, "mail-signup-attempt").await);
+    let taken = sink.message_to("mallory@example.com", within).await;
+    problems.extend(check_mail(&carol, &env, &taken, "mail-username-taken").await);
+
+    // An invitation from the console, its mail, and making the account through it.
+    let root = Browser::start().await;
+    root.goto(&server.url("/admin")).await;
+    sign_in(&root, "root", PASSWORD).await;
+    root.wait_for_url(|u| u.ends_with("/admin")).await;
+    root.goto(&server.url("/admin/invitations")).await;
+    root.type_into("#invite-email", "ivy@example.com").await;
+    submit(&root, "form[action='/admin/invitations']").await;
+    root.wait_for_text("The invitation is on its way").await;
+    problems.extend(check_page(&root, "console-invitations").await);
+    drop(root);
+    let invitation = sink.message_to("ivy@example.com", within).await;
+    problems.extend(check_mail(&carol, &env, &invitation, "mail-invitation").await);
+    carol
+        .goto(&crate::support::mail_link(
+            &invitation,
+            &issuer,
+            "/invitation?token=",
+        ))
+        .await;
+    carol.wait_for_text("Make your account").await;
+    problems.extend(check_page(&carol, "invitation").await);
+    carol.type_into("#username", "ivy").await;
+    carol.type_into("#password", password).await;
+    submit(&carol, "form[action='/invitation']").await;
+    carol.wait_for_text("Your account is ready").await;
+    problems.extend(check_page(&carol, "invitation-done").await);
+
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
 /// Checks a mail's HTML part as a page of its own.
 async fn check_mail(
     browser: &Browser,

@@ -8,8 +8,8 @@ use crate::mail::mail_env;
 use crate::on_both_backends;
 use crate::smtp::MailSink;
 use crate::support::{
-    free_port, input_value, location, require, AuthRequest, Backend, Browser, Decision,
-    Prerequisite, TestEnv, OFFLINE_SCOPES,
+    free_port, input_value, location, post_page_form, require, AuthRequest, Backend, Browser,
+    Decision, Prerequisite, TestEnv, OFFLINE_SCOPES,
 };
 
 on_both_backends!(
@@ -29,24 +29,7 @@ async fn sink() -> MailSink {
 
 /// Posts the forgot form for `email` from `browser`: (status, Retry-After, body, time taken).
 async fn ask(browser: &Browser, email: &str) -> (u16, Option<String>, String, Duration) {
-    let page = browser.get("/login/forgot").await;
-    assert_eq!(page.status(), 200);
-    let csrf = input_value(&page.text().await.unwrap(), "csrf").unwrap();
-    let started = Instant::now();
-    let response = browser
-        .http
-        .post(browser.resolve("/login/forgot"))
-        .form(&[("csrf", csrf.as_str()), ("email", email)])
-        .send()
-        .await
-        .unwrap();
-    let took = started.elapsed();
-    let status = response.status().as_u16();
-    let retry = response
-        .headers()
-        .get("retry-after")
-        .map(|v| v.to_str().unwrap().to_string());
-    (status, retry, response.text().await.unwrap(), took)
+    post_page_form(browser, "/login/forgot", &[("email", email)]).await
 }
 
 /// The reset link in a mail's text part.
@@ -324,11 +307,6 @@ async fn a_browser_resets_a_forgotten_password() {
     browser.click("button[type=submit]").await;
     browser.wait_for_text("Password changed").await;
 
-    browser.click("a[href='/login?next=/account']").await;
-    browser.wait_for_url(|u| u.contains("/login")).await;
-    browser.type_into("#username", "alice").await;
-    browser.type_into("#password", NEW_PASSWORD).await;
-    browser.click("button[type=submit]").await;
-    browser.wait_for_url(|u| u.ends_with("/account")).await;
+    browser.sign_in_to_account("alice", NEW_PASSWORD).await;
     browser.screenshot("reset-03-signed-in").await;
 }

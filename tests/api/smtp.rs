@@ -120,6 +120,33 @@ impl MailSink {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
+
+    /// Waits for `count` mails to `to` and returns them (in no particular order).
+    pub async fn messages_to(
+        &self,
+        to: &str,
+        count: usize,
+        within: Duration,
+    ) -> Vec<serde_json::Value> {
+        let deadline = Instant::now() + within;
+        loop {
+            let found: Vec<_> = self
+                .messages()
+                .into_iter()
+                .filter(|m| m["envelope_to"][0] == to)
+                .collect();
+            assert!(found.len() <= count, "{} mails to {to}", found.len());
+            if found.len() == count {
+                return found;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{} of {count} mails to {to} within {within:?}",
+                found.len()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
 }
 
 impl Drop for MailSink {

@@ -1178,3 +1178,72 @@ impl Browser {
         }
     }
 }
+
+/// The link to `{issuer}{path}` in a mail's text part (on a line of its own), also present in its
+/// HTML part.
+pub fn mail_link(mail: &serde_json::Value, issuer: &str, path: &str) -> String {
+    let prefix = format!("{issuer}{path}");
+    let link = mail["text"]
+        .as_str()
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with(&prefix))
+        .unwrap_or_else(|| panic!("no {prefix} link in {mail}"))
+        .trim()
+        .to_string();
+    assert!(mail["html"].as_str().unwrap().contains(&link), "{mail}");
+    link
+}
+
+/// Follows redirects within the provider from `response` to the page it ends on: (its path
+/// and query, its status, its body).
+pub async fn land(browser: &Browser, mut response: reqwest::Response) -> (String, u16, String) {
+    let mut at = response.url().path().to_string();
+    for _ in 0..10 {
+        if !response.status().is_redirection() {
+            let status = response.status().as_u16();
+            return (at, status, response.text().await.unwrap());
+        }
+        let url = browser.resolve(&location(&response).expect("redirect without Location"));
+        assert_eq!(
+            url.origin(),
+            browser.resolve("/").origin(),
+            "left for {url}"
+        );
+        at = match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_string(),
+        };
+        response = browser.get(url.as_str()).await;
+    }
+    panic!("too many redirects");
+}
+
+/// Opens the page at `path` and posts its form there with its CSRF token and `fields`, timing
+/// only the post: (status, Retry-After, body, time taken).
+pub async fn post_page_form(
+    browser: &Browser,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> (u16, Option<String>, String, Duration) {
+    let page = browser.get(path).await;
+    assert_eq!(page.status(), 200, "{path}");
+    let csrf = input_value(&page.text().await.unwrap(), "csrf").unwrap();
+    let mut form = vec![("csrf", csrf.as_str())];
+    form.extend_from_slice(fields);
+    let started = Instant::now();
+    let response = browser
+        .http
+        .post(browser.resolve(path))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let took = started.elapsed();
+    let status = response.status().as_u16();
+    let retry = response
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_string());
+    (status, retry, response.text().await.unwrap(), took)
+}

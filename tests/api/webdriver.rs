@@ -293,6 +293,16 @@ impl Browser {
         }
     }
 
+    /// Follows the page's "Sign in" link to the account page and signs in there.
+    pub async fn sign_in_to_account(&self, username: &str, password: &str) {
+        self.click("a[href='/login?next=/account']").await;
+        self.wait_for_url(|u| u.contains("/login")).await;
+        self.type_into("#username", username).await;
+        self.type_into("#password", password).await;
+        self.click("button[type=submit]").await;
+        self.wait_for_url(|u| u.ends_with("/account")).await;
+    }
+
     /// Waits until the URL satisfies `done`; returns it.
     pub async fn wait_for_url(&self, done: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(20);

@@ -161,6 +161,7 @@ impl Progress {
 enum Interaction {
     Login,
     SecondFactor,
+    VerifiedEmail,
     Consent,
 }
 
@@ -169,6 +170,7 @@ impl Interaction {
         match self {
             Interaction::Login => "/login",
             Interaction::SecondFactor => "/login/second-factor",
+            Interaction::VerifiedEmail => "/login/verify-email",
             Interaction::Consent => "/consent",
         }
     }
@@ -178,6 +180,10 @@ impl Interaction {
         match self {
             Interaction::Login => ("login_required", "the person must sign in"),
             Interaction::SecondFactor => ("interaction_required", "a second factor is required"),
+            Interaction::VerifiedEmail => (
+                "interaction_required",
+                "the person must verify their email address",
+            ),
             Interaction::Consent => ("consent_required", "the person has not consented"),
         }
     }
@@ -208,6 +214,11 @@ async fn proceed(
     let has_second_factor = crate::oidc::amr::is_multi_factor(&signed_in.session.amr);
     if request.needs_second_factor() && !has_second_factor {
         return interact(req, state, &progress, Interaction::SecondFactor).await;
+    }
+    // A self-registered account signs in to clients only once its address is proved: until
+    // then the address (and so the account) may be anyone's.
+    if crate::web::verify::must_verify(state, &signed_in.user).await? {
+        return interact(req, state, &progress, Interaction::VerifiedEmail).await;
     }
     let consented_here = progress.consented_by.as_deref() == Some(signed_in.user.id.as_str());
     let needs_consent = if request.client.first_party || consented_here {

@@ -6,11 +6,13 @@
 mod access;
 mod passkey;
 mod password;
+mod profile;
 mod totp;
 
 pub use access::*;
 pub use passkey::*;
 pub use password::*;
+pub use profile::*;
 pub use totp::*;
 
 use actix_web::http::StatusCode;
@@ -60,7 +62,11 @@ struct ConsentRow {
 struct AccountPage<'a> {
     csrf: &'a str,
     username: &'a str,
+    name: &'a str,
     email: &'a str,
+    email_verified: bool,
+    /// Mail is configured: the address can be changed (and proved) here.
+    mail: bool,
     min_length: usize,
     totp_enabled: bool,
     backup_codes_left: i64,
@@ -72,6 +78,7 @@ struct AccountPage<'a> {
     sessions: Vec<SessionRow>,
     consents: Vec<ConsentRow>,
     notice: Option<&'a str>,
+    profile_error: Option<&'a str>,
     password_error: Option<&'a str>,
     factor_error: Option<&'a str>,
     passkey_error: Option<&'a str>,
@@ -81,6 +88,7 @@ struct AccountPage<'a> {
 #[derive(Default)]
 struct Shown<'a> {
     notice: Option<&'a str>,
+    profile: Option<&'a str>,
     password: Option<&'a str>,
     factor: Option<&'a str>,
     passkey: Option<&'a str>,
@@ -114,6 +122,10 @@ fn when(unix: i64) -> String {
 fn notice_for(done: &str) -> Option<&'static str> {
     Some(match done {
         "password" => "Your password was changed. You were signed out everywhere else.",
+        "name" => "Your name was saved.",
+        "email-sent" => {
+            "A link is on its way to the new address. Your address changes when you follow it."
+        }
         "totp-off" => "Two-step sign-in is off.",
         "session" => "That session was ended.",
         "consent" => "The app can no longer use your account until you allow it again.",
@@ -182,7 +194,10 @@ async fn account_page(
     let page = AccountPage {
         csrf: &token.form_value,
         username: &user.username,
+        name: user.name.as_deref().unwrap_or(""),
         email: user.email.as_deref().unwrap_or(""),
+        email_verified: user.email_verified,
+        mail: state.mail.is_some(),
         min_length: state.config.settings.password.min_length,
         totp_enabled: user.totp_enabled,
         backup_codes_left,
@@ -192,6 +207,7 @@ async fn account_page(
         sessions: listed,
         consents: allowed,
         notice: shown.notice,
+        profile_error: shown.profile,
         password_error: shown.password,
         factor_error: shown.factor,
         passkey_error: shown.passkey,
