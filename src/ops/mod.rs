@@ -12,6 +12,7 @@ pub mod api_keys;
 pub mod clients;
 pub mod keys;
 pub mod password_reset;
+pub mod upstream;
 pub mod users;
 
 use crate::accounts::AccountError;

@@ -18,6 +18,7 @@ pub mod revocations;
 
 mod schema;
 pub mod sessions;
+pub mod upstream;
 pub mod users;
 
 use std::fs::OpenOptions;

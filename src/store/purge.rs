@@ -31,6 +31,7 @@ pub fn expired(conn: &mut AnyConnection, now: i64) -> Result<usize, StoreError> 
         removed += super::pushed_requests::purge(conn, now)?;
         removed += super::mail_outbox::purge(conn, now)?;
         removed += super::password_resets::purge(conn, now)?;
+        removed += super::upstream::purge(conn, now)?;
         Ok(removed)
     })
 }

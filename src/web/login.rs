@@ -30,6 +30,13 @@ struct LoginPage<'a> {
     error: Option<&'a str>,
     /// Mail is configured, so the reset link is offered.
     forgot: bool,
+    /// One button each: the upstream providers people may sign in with.
+    upstreams: Vec<UpstreamButton>,
+}
+
+struct UpstreamButton {
+    id: String,
+    display_name: String,
 }
 
 /// The name of what the person signs in to (and the client's login hint): a pending request of
@@ -77,9 +84,10 @@ pub async fn show(
         &hint,
         None,
     )
+    .await
 }
 
-fn login_page(
+async fn login_page(
     req: &HttpRequest,
     state: &AppState,
     status: StatusCode,
@@ -88,8 +96,19 @@ fn login_page(
     username: &str,
     error: Option<&str>,
 ) -> Result<HttpResponse, AppError> {
+    let upstreams = state
+        .store
+        .run(crate::store::upstream::providers)
+        .await?
+        .into_iter()
+        .map(|p| UpstreamButton {
+            id: p.id,
+            display_name: p.display_name,
+        })
+        .collect();
     let token = csrf::issue(state, req);
     let page = LoginPage {
+        upstreams,
         client_name,
         req: pending_id,
         csrf: &token.form_value,
@@ -133,7 +152,8 @@ pub async fn submit(
             &form.req,
             &form.username,
             Some(LOGIN_FAILED),
-        );
+        )
+        .await;
     };
     if user.totp_enabled {
         return second_factor::login_code_page(&req, &state, &user, &form.req, None);

@@ -12,6 +12,7 @@ pub mod second_factor;
 pub mod session;
 pub mod signin;
 pub mod ticket;
+pub mod upstream;
 
 use actix_web::http::header;
 use actix_web::http::StatusCode;

@@ -297,10 +297,12 @@ pub async fn step_up_submit(
     let continue_to = signin::after_sign_in_url(&form.req);
     let upgrade = |state: &AppState| {
         let id_hash = signed_in.session.id_hash.clone();
+        // The first factor stays what it was (a password, or `fed` for an upstream sign-in).
+        let amr = format!("{} otp", signed_in.session.amr);
         let store = state.store.clone();
         async move {
             store
-                .run(move |conn| sessions::set_amr(conn, &id_hash, "pwd otp"))
+                .run(move |conn| sessions::set_amr(conn, &id_hash, &amr))
                 .await
         }
     };

@@ -30,7 +30,7 @@ pub struct Pending {
 }
 
 /// The digest that binds requests to this browser, and the cookie to set if it has none yet.
-fn browser_binding(state: &AppState, req: &HttpRequest) -> (String, Option<Cookie<'static>>) {
+pub fn browser_binding(state: &AppState, req: &HttpRequest) -> (String, Option<Cookie<'static>>) {
     if let Some(cookie) = req.cookie(BROWSER_COOKIE).filter(|c| c.value().len() >= 32) {
         return (sha256_hex(cookie.value().as_bytes()), None);
     }

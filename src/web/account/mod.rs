@@ -6,10 +6,12 @@
 mod access;
 mod password;
 mod totp;
+mod upstream;
 
 pub use access::*;
 pub use password::*;
 pub use totp::*;
+pub use upstream::*;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
@@ -43,6 +45,15 @@ struct ConsentRow {
     scopes: Vec<&'static str>,
 }
 
+/// An upstream identity linked to the account.
+struct LinkRow {
+    provider_id: String,
+    provider_name: String,
+    subject: String,
+    /// The upstream email, or its subject when it had none.
+    shown_as: String,
+}
+
 #[derive(Template)]
 #[template(path = "account.html")]
 struct AccountPage<'a> {
@@ -54,6 +65,7 @@ struct AccountPage<'a> {
     backup_codes_left: i64,
     sessions: Vec<SessionRow>,
     consents: Vec<ConsentRow>,
+    links: Vec<LinkRow>,
     notice: Option<&'a str>,
     password_error: Option<&'a str>,
     factor_error: Option<&'a str>,
@@ -98,6 +110,7 @@ fn notice_for(done: &str) -> Option<&'static str> {
         "totp-off" => "Two-step sign-in is off.",
         "session" => "That session was ended.",
         "consent" => "The app can no longer use your account until you allow it again.",
+        "unlinked" => "That account can no longer sign you in here.",
         _ => return None,
     })
 }
@@ -112,7 +125,7 @@ async fn account_page(
     let user = &signed_in.user;
     let (user_id, current_sid) = (user.id.clone(), signed_in.session.sid.clone());
     let idle = state.config.settings.session.idle_secs;
-    let (listed, allowed, backup_codes_left) = state
+    let (listed, allowed, backup_codes_left, links) = state
         .store
         .run(move |conn| {
             let now = unix_now();
@@ -144,7 +157,16 @@ async fn account_page(
                 });
             }
             let left = backup_codes::remaining(conn, &user_id)?;
-            Ok::<_, StoreError>((listed, allowed, left))
+            let links = crate::store::upstream::links_of(conn, &user_id)?
+                .into_iter()
+                .map(|(link, provider_name)| LinkRow {
+                    shown_as: link.email.clone().unwrap_or_else(|| link.subject.clone()),
+                    provider_id: link.provider_id,
+                    provider_name,
+                    subject: link.subject,
+                })
+                .collect();
+            Ok::<_, StoreError>((listed, allowed, left, links))
         })
         .await?;
     let token = csrf::issue(state, req);
@@ -157,6 +179,7 @@ async fn account_page(
         backup_codes_left,
         sessions: listed,
         consents: allowed,
+        links,
         notice: shown.notice,
         password_error: shown.password,
         factor_error: shown.factor,
