@@ -5,6 +5,7 @@
 //! the console, an API key for the API) and checks the permission before any handler runs.
 
 pub mod api;
+pub mod api_upstream;
 pub mod console;
 
 use std::future::Future;
@@ -147,6 +148,9 @@ admin_routes! {
     get Get "/admin/api/clients" ClientsRead => api::list_clients;
     post Post "/admin/api/clients" ClientsWrite => api::create_client;
     delete Delete "/admin/api/clients/{id}" ClientsWrite => api::delete_client;
+    get Get "/admin/api/upstreams" ClientsRead => api_upstream::list_upstreams;
+    post Post "/admin/api/upstreams" ClientsWrite => api_upstream::create_upstream;
+    delete Delete "/admin/api/upstreams/{id}" ClientsWrite => api_upstream::delete_upstream;
 }
 
 /// Who is acting: a signed-in person in the console, or an API key.

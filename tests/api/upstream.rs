@@ -21,6 +21,7 @@ on_both_backends!(
     created_account_signs_in_with_fed_and_a_replayed_state_is_refused,
     verified_email_links_and_the_link_can_be_removed,
     linked_accounts_only_and_forged_answers_are_refused,
+    admin_api_registers_and_removes_upstreams,
 );
 
 pub const PROVIDER_PACKAGE: &str = "oidc-provider@9";
@@ -488,4 +489,95 @@ async fn linked_accounts_only_and_forged_answers_are_refused(backend: Backend) {
     let (_, response) =
         sign_in_upstream(&swapped, &server, &request, "corp", "bob@example.com").await;
     refused(response, 403, "was not accepted").await;
+}
+
+async fn admin_api_registers_and_removes_upstreams(backend: Backend) {
+    let env = TestEnv::new(backend);
+    let Some(upstream) = start_upstream(&env) else {
+        return;
+    };
+    crate::admin::add_user_with_roles(&env, "root", &["admin"]);
+    let client = env.add_web_client("app", "App", &["--first-party"]);
+    let server = env.start().await;
+    let (root, csrf) = crate::admin::sign_in(&server, "root").await;
+    let key = crate::admin::create_key(&root, &csrf, "automation", &["admin"]).await;
+    let api = |method: reqwest::Method, path: &str| {
+        server
+            .http
+            .request(method, server.url(path))
+            .bearer_auth(&key)
+    };
+    let body = |issuer: &str| {
+        serde_json::json!({
+            "id": "corp",
+            "issuer": issuer,
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+            "display_name": "Corp SSO",
+            "matching": "create",
+        })
+    };
+
+    // Plain http to a host that is not loopback: refused, as JSON.
+    let response = api(reqwest::Method::POST, "/admin/api/upstreams")
+        .json(&body("http://idp.example.com"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let error: Value = response.json().await.unwrap();
+    assert_eq!(error["error"], "invalid_request");
+    let description = error["error_description"].as_str().unwrap();
+    assert!(description.contains("must be https"), "{description}");
+
+    let response = api(reqwest::Method::POST, "/admin/api/upstreams")
+        .json(&body(&upstream.issuer))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let created: Value = response.json().await.unwrap();
+    assert_eq!(created["matching"], "create");
+    assert!(!created.to_string().contains(CLIENT_SECRET), "{created}");
+    let again = api(reqwest::Method::POST, "/admin/api/upstreams")
+        .json(&body(&upstream.issuer))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 409);
+    let listed: Value = api(reqwest::Method::GET, "/admin/api/upstreams")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["items"][0]["id"], "corp");
+    assert_eq!(listed["items"][0]["issuer"], upstream.issuer.as_str());
+
+    // The provider registered through the API signs people in (its sealed secret opens).
+    let browser = Browser::new(&env.issuer());
+    let request = AuthRequest::new(&client, "openid");
+    let (_, response) =
+        sign_in_upstream(&browser, &server, &request, "corp", "dan@upstream.example").await;
+    let claims = id_token_claims(&browser, &server, &client, &request, response).await;
+    assert_eq!(amr(&claims), ["fed"]);
+
+    let deleted = api(reqwest::Method::DELETE, "/admin/api/upstreams/corp")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    let gone = api(reqwest::Method::DELETE, "/admin/api/upstreams/corp")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 404);
+    let page = Browser::new(&env.issuer())
+        .get("/login")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("/login/upstream"), "{page}");
 }
