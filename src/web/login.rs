@@ -9,7 +9,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::second_factor::{self, Proof};
-use super::signin::{event, failed, sign_in, ticket_user, ticket_user_by_id, LOCAL_DESTINATIONS};
+use super::signin::{
+    event, failed, sign_in, ticket_user_by_id, ticket_user_with_amr, LOCAL_DESTINATIONS,
+};
 use super::{csrf, password_change, render, with_cookie};
 use crate::crypto::password::Verification;
 use crate::error::AppError;
@@ -156,7 +158,7 @@ pub async fn submit(
         .await;
     };
     if user.totp_enabled {
-        return second_factor::login_code_page(&req, &state, &user, &form.req, None);
+        return second_factor::login_code_page(&req, &state, &user, &form.req, "pwd", None);
     }
     crate::metrics::signin(true);
     finish(&req, &state, &user, "pwd", &form.req).await
@@ -214,7 +216,8 @@ pub async fn submit_code(
         return Err(super::csrf_refused());
     }
     super::signin::check_destination(&state, &req, &form.req).await?;
-    let user = ticket_user(&state, second_factor::TICKET_PURPOSE, &form.ticket).await?;
+    let (user, first_factor) =
+        ticket_user_with_amr(&state, second_factor::TICKET_PURPOSE, &form.ticket).await?;
     // A lock set meanwhile refuses every code, with the same answer as a wrong one.
     let locked = user.locked_until.is_some_and(|until| until > unix_now());
     let proof = if locked {
@@ -225,7 +228,8 @@ pub async fn submit_code(
     match proof {
         Some(Proof::Totp) | Some(Proof::BackupCode) => {
             crate::metrics::signin(true);
-            finish(&req, &state, &user, "pwd otp", &form.req).await
+            let amr = super::session::with_second_factor(&first_factor);
+            finish(&req, &state, &user, &amr, &form.req).await
         }
         None => {
             crate::metrics::signin(false);
@@ -236,6 +240,7 @@ pub async fn submit_code(
                 &state,
                 &user,
                 &form.req,
+                &first_factor,
                 Some("That code is not valid."),
             )
         }

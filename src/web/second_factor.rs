@@ -189,16 +189,18 @@ struct CodePage<'a> {
     error: Option<&'a str>,
 }
 
-/// The code page of a sign-in whose password was right (the ticket carries that).
+/// The code page of a sign-in whose first factor passed: `first_factor` is `pwd` (the password
+/// was right) or `fed` (an upstream provider vouched); the ticket carries it.
 pub fn login_code_page(
     req: &HttpRequest,
     state: &AppState,
     user: &User,
     pending_id: &str,
+    first_factor: &str,
     error: Option<&str>,
 ) -> Result<HttpResponse, AppError> {
     let token = csrf::issue(state, req);
-    let ticket = ticket::issue(state, TICKET_PURPOSE, user, "pwd");
+    let ticket = ticket::issue(state, TICKET_PURPOSE, user, first_factor);
     let status = if error.is_some() {
         StatusCode::UNAUTHORIZED
     } else {
@@ -297,8 +299,7 @@ pub async fn step_up_submit(
     let continue_to = signin::after_sign_in_url(&form.req);
     let upgrade = |state: &AppState| {
         let id_hash = signed_in.session.id_hash.clone();
-        // The first factor stays what it was (a password, or `fed` for an upstream sign-in).
-        let amr = format!("{} otp", signed_in.session.amr);
+        let amr = session::with_second_factor(&signed_in.session.amr);
         let store = state.store.clone();
         async move {
             store

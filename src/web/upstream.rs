@@ -196,6 +196,18 @@ pub async fn callback(
             return Err(refusal_page(refusal, &provider));
         }
     };
+    if user.totp_enabled {
+        // The account's own second factor applies to every way in: the code page, as after a
+        // right password, with `fed` as the factor already passed.
+        return super::second_factor::login_code_page(
+            &req,
+            &state,
+            &user,
+            &login.pending_id,
+            AMR_FEDERATED,
+            None,
+        );
+    }
     crate::metrics::signin(true);
     let mut success = event(&req, &state, &user.id, "login", &user.id, "success");
     success.detail = format!("upstream {}", provider.id);

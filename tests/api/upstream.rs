@@ -450,6 +450,40 @@ async fn linked_accounts_only_and_forged_answers_are_refused(backend: Backend) {
     assert_eq!(resumed.status(), 303);
     let next = location(&resumed).unwrap();
     assert!(next.starts_with("/login/second-factor"), "{next}");
+    // Enrolled there, the code comes with both methods: the upstream's and ours.
+    let req = next.split("req=").nth(1).unwrap().to_string();
+    let (mut authenticator, resume) = crate::interaction_steps::enrol_at_step_up(&mfa, &req).await;
+    let response = mfa.get(&resume).await;
+    let claims = id_token_claims(&mfa, &server, &strict, &request, response).await;
+    assert_eq!(amr(&claims), ["fed", "otp"]);
+    assert_eq!(claims["sub"], alice.as_str());
+
+    // Now that the account has its own second factor, the upstream alone is not enough, even
+    // for a client that does not require two.
+    let second = Browser::new(&env.issuer());
+    let request = AuthRequest::new(&client, "openid");
+    let (_, response) =
+        sign_in_upstream(&second, &server, &request, "corp", "bob@example.com").await;
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("action=\"/login/totp\""), "{html}");
+    let code = authenticator.code().await;
+    let ticket = crate::support::input_value(&html, "ticket").unwrap();
+    let form = Form::parse(&html);
+    let response = second
+        .http
+        .post(second.resolve("/login/totp"))
+        .form(&[
+            ("req", form.req.as_str()),
+            ("csrf", &form.csrf),
+            ("ticket", &ticket),
+            ("code", &code),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let claims = id_token_claims(&second, &server, &client, &request, response).await;
+    assert_eq!(amr(&claims), ["fed", "otp"]);
 
     // Discovery that names another issuer than the registered one: refused before leaving.
     let request = AuthRequest::new(&client, "openid");
