@@ -136,6 +136,9 @@ admin_routes! {
     post Post "/admin/clients/{id}/edit" ClientsWrite => console::edit_client;
     post Post "/admin/clients/{id}/rotate" ClientsWrite => console::rotate_secret;
     post Post "/admin/clients/{id}/delete" ClientsWrite => console::delete_client;
+    get Get "/admin/upstreams" ClientsRead => console::upstreams;
+    post Post "/admin/upstreams" ClientsWrite => console::create_upstream;
+    post Post "/admin/upstreams/{id}/delete" ClientsWrite => console::delete_upstream;
     get Get "/admin/audit" AuditRead => console::audit;
     get Get "/admin/api-keys" ApiKeys => console::api_keys;
     post Post "/admin/api-keys" ApiKeys => console::create_api_key;

@@ -22,6 +22,7 @@ on_both_backends!(
     verified_email_links_and_the_link_can_be_removed,
     linked_accounts_only_and_forged_answers_are_refused,
     admin_api_registers_and_removes_upstreams,
+    console_registers_and_removes_upstreams,
 );
 
 pub const PROVIDER_PACKAGE: &str = "oidc-provider@9";
@@ -614,4 +615,81 @@ async fn admin_api_registers_and_removes_upstreams(backend: Backend) {
         .await
         .unwrap();
     assert!(!page.contains("/login/upstream"), "{page}");
+}
+
+async fn console_registers_and_removes_upstreams(backend: Backend) {
+    let env = TestEnv::new(backend);
+    crate::admin::add_user_with_roles(&env, "root", &["admin"]);
+    let server = env.start().await;
+    let (root, csrf) = crate::admin::sign_in(&server, "root").await;
+    let page = root.get("/admin/upstreams").await.text().await.unwrap();
+    assert!(page.contains("/login/upstream/callback"), "{page}");
+    let form = |issuer: &str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("id", "corp".to_string()),
+            ("display_name", "Corp SSO".to_string()),
+            ("issuer", issuer.to_string()),
+            ("client_id", CLIENT_ID.to_string()),
+            ("client_secret", CLIENT_SECRET.to_string()),
+            ("scopes", "email".to_string()),
+            ("matching", "email".to_string()),
+        ]
+    };
+    // Refused: shown again with the reason, filled in, but without the secret.
+    let refused_form = root
+        .http
+        .post(root.resolve("/admin/upstreams"))
+        .form(&form("http://sso.example.com"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused_form.status(), 400);
+    let html = refused_form.text().await.unwrap();
+    assert!(
+        html.contains("must be https") && html.contains("Corp SSO"),
+        "{html}"
+    );
+    assert!(!html.contains(CLIENT_SECRET), "{html}");
+
+    let added = root
+        .http
+        .post(root.resolve("/admin/upstreams"))
+        .form(&form("https://sso.example.com"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(added.status(), 303);
+    let page = root.get("/admin/upstreams").await.text().await.unwrap();
+    assert!(
+        page.contains("https://sso.example.com") && page.contains(">email<"),
+        "{page}"
+    );
+    let login = Browser::new(&env.issuer())
+        .get("/login")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(login.contains("Corp SSO"), "{login}");
+
+    let remove = |confirm: &str| {
+        root.http
+            .post(root.resolve("/admin/upstreams/corp/delete"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("confirm", confirm),
+                ("password", crate::support::PASSWORD),
+            ])
+            .send()
+    };
+    assert_eq!(remove("other").await.unwrap().status(), 400);
+    assert_eq!(remove("corp").await.unwrap().status(), 303);
+    let page = root.get("/admin/upstreams").await.text().await.unwrap();
+    assert!(!page.contains("https://sso.example.com"), "{page}");
+    let audit = env.cli_ok(&["audit", "list", "--limit", "20"], "");
+    assert!(
+        audit.contains("admin_upstream_create") && audit.contains("admin_upstream_delete"),
+        "{audit}"
+    );
 }
