@@ -37,6 +37,14 @@ fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(password_change::change_password),
         )
         .route("/login/totp", web::post().to(login::submit_code))
+        .route(
+            "/login/upstream",
+            web::post().to(crate::web::upstream::start),
+        )
+        .route(
+            crate::upstream::CALLBACK_PATH,
+            web::get().to(crate::web::upstream::callback),
+        )
         .route("/login/forgot", web::get().to(recovery::forgot_page))
         .route("/login/forgot", web::post().to(recovery::forgot_submit))
         .route("/login/reset", web::get().to(recovery::reset_page))
@@ -115,6 +123,10 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/account/consents/withdraw",
             web::post().to(crate::web::account::withdraw_consent),
+        )
+        .route(
+            "/account/upstream/unlink",
+            web::post().to(crate::web::account::unlink),
         )
         .service(protocol(INTROSPECT_PATH).route(web::post().to(introspect::introspect)))
         .service(protocol(REVOKE_PATH).route(web::post().to(revoke::revoke)))

@@ -27,6 +27,7 @@ pub mod serve;
 pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod upstream;
 pub mod web;
 
 /// A command failed; the message is one line for the operator.

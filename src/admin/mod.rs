@@ -5,6 +5,7 @@
 //! the console, an API key for the API) and checks the permission before any handler runs.
 
 pub mod api;
+pub mod api_upstream;
 pub mod console;
 pub mod invitations;
 
@@ -140,6 +141,9 @@ admin_routes! {
     post Post "/admin/clients/{id}/edit" ClientsWrite => console::edit_client;
     post Post "/admin/clients/{id}/rotate" ClientsWrite => console::rotate_secret;
     post Post "/admin/clients/{id}/delete" ClientsWrite => console::delete_client;
+    get Get "/admin/upstreams" ClientsRead => console::upstreams;
+    post Post "/admin/upstreams" ClientsWrite => console::create_upstream;
+    post Post "/admin/upstreams/{id}/delete" ClientsWrite => console::delete_upstream;
     get Get "/admin/audit" AuditRead => console::audit;
     get Get "/admin/api-keys" ApiKeys => console::api_keys;
     post Post "/admin/api-keys" ApiKeys => console::create_api_key;
@@ -155,6 +159,9 @@ admin_routes! {
     get Get "/admin/api/clients" ClientsRead => api::list_clients;
     post Post "/admin/api/clients" ClientsWrite => api::create_client;
     delete Delete "/admin/api/clients/{id}" ClientsWrite => api::delete_client;
+    get Get "/admin/api/upstreams" ClientsRead => api_upstream::list_upstreams;
+    post Post "/admin/api/upstreams" ClientsWrite => api_upstream::create_upstream;
+    delete Delete "/admin/api/upstreams/{id}" ClientsWrite => api_upstream::delete_upstream;
 }
 
 /// Who is acting: a signed-in person in the console, or an API key.

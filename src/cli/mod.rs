@@ -3,6 +3,7 @@
 mod clients;
 mod email;
 mod keys;
+mod upstream;
 mod users;
 
 use std::io::{BufRead, IsTerminal};
@@ -43,6 +44,9 @@ pub enum Command {
     /// Manage signing keys.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// Upstream identity providers people may sign in with.
+    #[command(subcommand)]
+    Upstream(upstream::UpstreamCommand),
     /// Outbound mail.
     #[command(subcommand)]
     Email(email::EmailCommand),
@@ -78,6 +82,7 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::User(cmd) => users::run(&config, cmd),
         Command::Client(cmd) => clients::run(&config, cmd),
         Command::Keys(cmd) => keys::run(&config, cmd),
+        Command::Upstream(cmd) => upstream::run(&config, cmd),
         Command::Email(cmd) => email::run(&config, cmd),
         Command::Audit(cmd) => audit_command(&config, cmd),
     }

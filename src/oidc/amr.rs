@@ -24,13 +24,22 @@ pub fn passkey(backup_eligible: bool, user_verified: bool) -> Vec<&'static str> 
     methods
 }
 
-/// A password followed by a passkey as the second factor.
-pub fn password_then_passkey(backup_eligible: bool, user_verified: bool) -> String {
-    let mut methods = vec!["pwd"];
-    methods.extend(passkey(backup_eligible, user_verified));
-    if !methods.contains(&MFA) {
-        methods.push(MFA);
+/// A first factor (`pwd`, or `fed` for an upstream provider; the methods a session already
+/// holds at a step-up) followed by a passkey as the second factor.
+pub fn then_passkey(first: &str, backup_eligible: bool, user_verified: bool) -> String {
+    let mut methods: Vec<&str> = Vec::new();
+    for method in first
+        .split_whitespace()
+        .chain(passkey(backup_eligible, user_verified))
+        .chain([MFA])
+    {
+        if !methods.contains(&method) {
+            methods.push(method);
+        }
     }
+    // `mfa` last, as the other sign-ins write it.
+    methods.retain(|m| *m != MFA);
+    methods.push(MFA);
     methods.join(" ")
 }
 
@@ -46,7 +55,13 @@ mod tests {
         assert!(!is_multi_factor(&passkey(true, false).join(" ")));
         assert_eq!(passkey(false, true), ["hwk", "user", "mfa"]);
         assert_eq!(passkey(true, true), ["swk", "user", "mfa"]);
-        assert_eq!(password_then_passkey(false, false), "pwd hwk mfa");
-        assert_eq!(password_then_passkey(true, true), "pwd swk user mfa");
+        assert_eq!(then_passkey("pwd", false, false), "pwd hwk mfa");
+        assert_eq!(then_passkey("pwd", true, true), "pwd swk user mfa");
+        assert_eq!(then_passkey("fed", false, true), "fed hwk user mfa");
+        // A step-up adds to what the session holds, once each.
+        assert_eq!(
+            then_passkey("pwd otp mfa", false, true),
+            "pwd otp hwk user mfa"
+        );
     }
 }

@@ -23,6 +23,7 @@ pub mod self_registrations;
 
 mod schema;
 pub mod sessions;
+pub mod upstream;
 pub mod users;
 pub mod webauthn_ceremonies;
 

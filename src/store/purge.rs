@@ -35,6 +35,7 @@ pub fn expired(conn: &mut AnyConnection, now: i64) -> Result<usize, StoreError> 
         removed += super::email_verifications::purge(conn, now)?;
         // Ended invitations stay listed (with their outcome) for 30 days.
         removed += super::invitations::purge(conn, now - 30 * 86_400)?;
+        removed += super::upstream::purge(conn, now)?;
         Ok(removed)
     })
 }

@@ -291,7 +291,49 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    upstream_providers (id) {
+        id -> Text,
+        display_name -> Text,
+        icon_url -> Nullable<Text>,
+        issuer -> Text,
+        client_id -> Text,
+        sealed_secret -> Text,
+        scopes -> Text,
+        matching -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    upstream_links (provider_id, subject) {
+        provider_id -> Text,
+        subject -> Text,
+        user_id -> Text,
+        email -> Nullable<Text>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    upstream_logins (state_hash) {
+        state_hash -> Text,
+        provider_id -> Text,
+        nonce -> Text,
+        pkce_verifier -> Text,
+        browser_hash -> Text,
+        pending_id -> Text,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(upstream_links -> upstream_providers (provider_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    upstream_providers,
+    upstream_links,
+    upstream_logins,
     users,
     clients,
     signing_keys,

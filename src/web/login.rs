@@ -9,7 +9,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::second_factor::{self, Proof};
-use super::signin::{failed, sign_in, ticket_user, ticket_user_by_id, LOCAL_DESTINATIONS};
+use super::signin::{failed, sign_in, ticket_user_by_id, ticket_user_with_amr, LOCAL_DESTINATIONS};
 use super::{csrf, password_change, render, render_with_passkeys, with_cookie};
 use crate::crypto::password::Verification;
 use crate::error::AppError;
@@ -34,6 +34,13 @@ struct LoginPage<'a> {
     passkeys: bool,
     /// People may sign up here, so the sign-up link is offered.
     signup: bool,
+    /// One button each: the upstream providers people may sign in with.
+    upstreams: Vec<UpstreamButton>,
+}
+
+struct UpstreamButton {
+    id: String,
+    display_name: String,
 }
 
 /// The name of what the person signs in to (and the client's login hint): a pending request of
@@ -81,9 +88,10 @@ pub async fn show(
         &hint,
         None,
     )
+    .await
 }
 
-fn login_page(
+async fn login_page(
     req: &HttpRequest,
     state: &AppState,
     status: StatusCode,
@@ -92,8 +100,19 @@ fn login_page(
     username: &str,
     error: Option<&str>,
 ) -> Result<HttpResponse, AppError> {
+    let upstreams = state
+        .store
+        .run(crate::store::upstream::providers)
+        .await?
+        .into_iter()
+        .map(|p| UpstreamButton {
+            id: p.id,
+            display_name: p.display_name,
+        })
+        .collect();
     let token = csrf::issue(state, req);
     let page = LoginPage {
+        upstreams,
         client_name,
         req: pending_id,
         csrf: &token.form_value,
@@ -144,10 +163,11 @@ pub async fn submit(
             &form.req,
             &form.username,
             Some(LOGIN_FAILED),
-        );
+        )
+        .await;
     };
     if user.totp_enabled {
-        return second_factor::login_code_page(&req, &state, &user, &form.req, None).await;
+        return second_factor::login_code_page(&req, &state, &user, &form.req, "pwd", None).await;
     }
     crate::metrics::signin(true);
     finish(&req, &state, &user, "pwd", &form.req).await
@@ -205,7 +225,8 @@ pub async fn submit_code(
         return Err(super::csrf_refused());
     }
     super::signin::check_destination(&state, &req, &form.req).await?;
-    let user = ticket_user(&state, second_factor::TICKET_PURPOSE, &form.ticket).await?;
+    let (user, first_factor) =
+        ticket_user_with_amr(&state, second_factor::TICKET_PURPOSE, &form.ticket).await?;
     // A lock set meanwhile refuses every code, with the same answer as a wrong one.
     let locked = user.locked_until.is_some_and(|until| until > unix_now());
     let proof = if locked {
@@ -216,7 +237,8 @@ pub async fn submit_code(
     match proof {
         Some(Proof::Totp) | Some(Proof::BackupCode) => {
             crate::metrics::signin(true);
-            finish(&req, &state, &user, "pwd otp", &form.req).await
+            let amr = super::session::with_second_factor(&first_factor);
+            finish(&req, &state, &user, &amr, &form.req).await
         }
         None => {
             crate::metrics::signin(false);
@@ -227,6 +249,7 @@ pub async fn submit_code(
                 &state,
                 &user,
                 &form.req,
+                &first_factor,
                 Some("That code is not valid."),
             )
             .await

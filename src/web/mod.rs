@@ -15,6 +15,7 @@ pub mod session;
 pub mod signin;
 pub mod signup;
 pub mod ticket;
+pub mod upstream;
 pub mod verify;
 
 use actix_web::http::header;

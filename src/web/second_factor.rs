@@ -204,18 +204,20 @@ fn render_code_page(status: StatusCode, page: &CodePage<'_>) -> Result<HttpRespo
     }
 }
 
-/// The code page of a sign-in whose password was right (the ticket carries that).
+/// The code page of a sign-in whose first factor passed: `first_factor` is `pwd` (the password
+/// was right) or `fed` (an upstream provider vouched); the ticket carries it.
 pub async fn login_code_page(
     req: &HttpRequest,
     state: &AppState,
     user: &User,
     pending_id: &str,
+    first_factor: &str,
     error: Option<&str>,
 ) -> Result<HttpResponse, AppError> {
     // After a forced password change is owed, a code leads there; a passkey does not.
     let passkey = !user.must_change_password && passkey_offered(state, user).await?;
     let token = csrf::issue(state, req);
-    let ticket = ticket::issue(state, TICKET_PURPOSE, user, "pwd");
+    let ticket = ticket::issue(state, TICKET_PURPOSE, user, first_factor);
     let status = if error.is_some() {
         StatusCode::UNAUTHORIZED
     } else {
@@ -330,10 +332,11 @@ pub async fn step_up_submit(
     let continue_to = signin::after_sign_in_url(&form.req);
     let upgrade = |state: &AppState| {
         let id_hash = signed_in.session.id_hash.clone();
+        let amr = session::with_second_factor(&signed_in.session.amr);
         let store = state.store.clone();
         async move {
             store
-                .run(move |conn| sessions::set_amr(conn, &id_hash, "pwd otp"))
+                .run(move |conn| sessions::set_amr(conn, &id_hash, &amr))
                 .await
         }
     };

@@ -51,6 +51,16 @@ pub async fn current(state: &AppState, req: &HttpRequest) -> Result<Option<Signe
     Ok(signed_in)
 }
 
+/// The session's `amr` once a second factor is proved: the first factor stays what it was (a
+/// password, or `fed` for a sign-in through an upstream provider).
+pub fn with_second_factor(amr: &str) -> String {
+    if amr.split_whitespace().any(|m| m == "otp") {
+        amr.to_string()
+    } else {
+        format!("{amr} otp").trim_start().to_string()
+    }
+}
+
 /// Whether the sign-in behind the session is recent enough for a sensitive step.
 pub fn is_recent(state: &AppState, session: &Session) -> bool {
     session.auth_time + state.config.settings.session.reauth_secs >= unix_now()

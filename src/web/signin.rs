@@ -145,10 +145,22 @@ pub fn event(
 }
 
 pub async fn ticket_user(state: &AppState, purpose: &str, text: &str) -> Result<User, AppError> {
+    ticket_user_with_amr(state, purpose, text)
+        .await
+        .map(|(user, _)| user)
+}
+
+/// The ticket's user and the methods it says were passed (`pwd`, or `fed` for a sign-in
+/// through an upstream provider).
+pub async fn ticket_user_with_amr(
+    state: &AppState,
+    purpose: &str,
+    text: &str,
+) -> Result<(User, String), AppError> {
     let (parsed, mac) = ticket::parse(text).ok_or_else(super::csrf_refused)?;
     let user = ticket_user_by_id(state, &parsed.user_id).await?;
     if ticket::check(state, purpose, &parsed, &mac, &user) {
-        Ok(user)
+        Ok((user, parsed.amr))
     } else {
         Err(super::csrf_refused())
     }

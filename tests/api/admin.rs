@@ -235,8 +235,8 @@ async fn every_route_checks_roles(backend: Backend) {
         };
         assert_eq!(response.status(), expected, "auditor: {what}");
 
-        // A user manager cannot touch clients, roles, keys or the audit log.
-        let off_limits = ["/clients", "/roles", "/api-keys", "/audit"]
+        // A user manager cannot touch clients, upstream providers, roles, keys or the audit log.
+        let off_limits = ["/clients", "/upstreams", "/roles", "/api-keys", "/audit"]
             .iter()
             .any(|p| path.contains(p));
         if off_limits {

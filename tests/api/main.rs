@@ -51,4 +51,5 @@ mod spa;
 mod store;
 mod tls_proxy;
 mod token;
+mod upstream;
 mod webdriver;

@@ -67,6 +67,10 @@ pub enum Prerequisite {
     /// Node.js and the npm package openid-client under target/node-rp (installed like
     /// oidc-client-ts).
     NodeClientLibrary,
+    /// Node.js and the npm package oidc-provider (node-oidc-provider) under target/upstream-node:
+    /// the real upstream identity provider of the upstream sign-in tests (installed like
+    /// openid-client).
+    UpstreamProvider,
     /// The npm package axe-core under target/axe-node (`.ci/run` installs it; the page checks
     /// install it on their first run when npm is there).
     Axe,
@@ -89,6 +93,10 @@ impl Prerequisite {
             Prerequisite::SpaLibrary => crate::spa::spa_library().exists(),
             Prerequisite::NodeClientLibrary => {
                 crate::node_client::node_library().exists()
+                    && Command::new("node").arg("--version").output().is_ok()
+            }
+            Prerequisite::UpstreamProvider => {
+                crate::upstream::provider_library().exists()
                     && Command::new("node").arg("--version").output().is_ok()
             }
             Prerequisite::Axe => crate::axe::axe_script().exists(),
@@ -114,6 +122,11 @@ impl Prerequisite {
             Prerequisite::NodeClientLibrary => format!(
                 "node, or {} is missing (npm install --prefix target/node-rp openid-client@6)",
                 crate::node_client::node_library().display()
+            ),
+            Prerequisite::UpstreamProvider => format!(
+                "node, or {} is missing (npm install --prefix target/upstream-node {})",
+                crate::upstream::provider_library().display(),
+                crate::upstream::PROVIDER_PACKAGE
             ),
             Prerequisite::Axe => format!(
                 "{} is missing (npm install --prefix target/axe-node {})",

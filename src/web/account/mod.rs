@@ -8,12 +8,14 @@ mod passkey;
 mod password;
 mod profile;
 mod totp;
+mod upstream;
 
 pub use access::*;
 pub use passkey::*;
 pub use password::*;
 pub use profile::*;
 pub use totp::*;
+pub use upstream::*;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
@@ -57,6 +59,15 @@ struct ConsentRow {
     scopes: Vec<&'static str>,
 }
 
+/// An upstream identity linked to the account.
+struct LinkRow {
+    provider_id: String,
+    provider_name: String,
+    subject: String,
+    /// The upstream email, or its subject when it had none.
+    shown_as: String,
+}
+
 #[derive(Template)]
 #[template(path = "account.html")]
 struct AccountPage<'a> {
@@ -77,6 +88,7 @@ struct AccountPage<'a> {
     passkeys_available: bool,
     sessions: Vec<SessionRow>,
     consents: Vec<ConsentRow>,
+    links: Vec<LinkRow>,
     notice: Option<&'a str>,
     profile_error: Option<&'a str>,
     password_error: Option<&'a str>,
@@ -131,6 +143,7 @@ fn notice_for(done: &str) -> Option<&'static str> {
         "consent" => "The app can no longer use your account until you allow it again.",
         "passkey" => "Your passkey was added. You can sign in with it instead of your password.",
         "passkey-removed" => "That passkey was removed.",
+        "unlinked" => "That account can no longer sign you in here.",
         _ => return None,
     })
 }
@@ -145,7 +158,7 @@ async fn account_page(
     let user = &signed_in.user;
     let (user_id, current_sid) = (user.id.clone(), signed_in.session.sid.clone());
     let idle = state.config.settings.session.idle_secs;
-    let (listed, allowed, backup_codes_left, keys) = state
+    let (listed, allowed, backup_codes_left, keys, links) = state
         .store
         .run(move |conn| {
             let now = unix_now();
@@ -187,7 +200,16 @@ async fn account_page(
                     synced: p.backup_eligible,
                 })
                 .collect();
-            Ok::<_, StoreError>((listed, allowed, left, keys))
+            let links = crate::store::upstream::links_of(conn, &user_id)?
+                .into_iter()
+                .map(|(link, provider_name)| LinkRow {
+                    shown_as: link.email.clone().unwrap_or_else(|| link.subject.clone()),
+                    provider_id: link.provider_id,
+                    provider_name,
+                    subject: link.subject,
+                })
+                .collect();
+            Ok::<_, StoreError>((listed, allowed, left, keys, links))
         })
         .await?;
     let token = csrf::issue(state, req);
@@ -206,6 +228,7 @@ async fn account_page(
         passkeys_available: state.webauthn.is_some(),
         sessions: listed,
         consents: allowed,
+        links,
         notice: shown.notice,
         profile_error: shown.profile,
         password_error: shown.password,

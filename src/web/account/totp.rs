@@ -117,9 +117,10 @@ pub async fn totp_confirm(
     };
     // The person has just proved the second factor in this session.
     let id_hash = signed_in.session.id_hash.clone();
+    let amr = crate::web::session::with_second_factor(&signed_in.session.amr);
     state
         .store
-        .run(move |conn| sessions::set_amr(conn, &id_hash, "pwd otp"))
+        .run(move |conn| sessions::set_amr(conn, &id_hash, &amr))
         .await?;
     codes_page("Two-step sign-in is on", codes)
 }

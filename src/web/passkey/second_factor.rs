@@ -34,14 +34,15 @@ pub struct Body {
 
 /// Who the second factor is for: the account of a sign-in ticket, or of the session.
 enum Subject {
-    Ticket(User),
+    /// A sign-in whose first factor passed: the account, and that factor (`pwd` or `fed`).
+    Ticket(User, String),
     Session(SignedIn),
 }
 
 impl Subject {
     fn user(&self) -> &User {
         match self {
-            Subject::Ticket(user) => user,
+            Subject::Ticket(user, _) => user,
             Subject::Session(signed_in) => &signed_in.user,
         }
     }
@@ -63,14 +64,14 @@ async fn subject(
     }
     if !body.ticket.is_empty() {
         return Ok(
-            match signin::ticket_user(state, TICKET_PURPOSE, &body.ticket).await {
+            match signin::ticket_user_with_amr(state, TICKET_PURPOSE, &body.ticket).await {
                 // The forced password change is a page after the code page; it follows a code.
-                Ok(user) if user.must_change_password => Err(refused(
+                Ok((user, _)) if user.must_change_password => Err(refused(
                     actix_web::http::StatusCode::BAD_REQUEST,
                     "invalid_request",
                     "Enter a code to continue: you must choose a new password.",
                 )),
-                Ok(user) => Ok(Subject::Ticket(user)),
+                Ok((user, first)) => Ok(Subject::Ticket(user, first)),
                 Err(_) => Err(expired()),
             },
         );
@@ -173,10 +174,14 @@ pub async fn finish(
         return Ok(not_recognised());
     };
     credentials::record_use(&state, &stored, passkey, &result).await?;
-    let methods = amr::password_then_passkey(result.backup_eligible(), result.user_verified());
+    let first = match &subject {
+        Subject::Ticket(_, first) => first.clone(),
+        Subject::Session(signed_in) => signed_in.session.amr.clone(),
+    };
+    let methods = amr::then_passkey(&first, result.backup_eligible(), result.user_verified());
     let continue_to = signin::after_sign_in_url(&body.req);
     match subject {
-        Subject::Ticket(user) => {
+        Subject::Ticket(user, _) => {
             crate::metrics::signin(true);
             signin::record_success(&req, &state, &user, &methods).await?;
             let cookie = signin::start_session(&req, &state, &user.id, &methods).await?;
