@@ -161,7 +161,9 @@ async fn an_admin_sets_up_a_user_and_a_client_from_the_console() {
     admin.type_into("#username", "root").await;
     admin.type_into("#password", PASSWORD).await;
     admin.click("button[type=submit]").await;
-    admin.wait_for_url(|u| u.ends_with("/admin")).await;
+    admin
+        .wait_for_url(|u| u.ends_with("/admin") && !u.contains("/login?"))
+        .await;
     admin.screenshot("console-01-home").await;
 
     admin.goto(&server.url("/admin/users")).await;

@@ -78,7 +78,9 @@ async fn sign_in_with_password(browser: &Chromium, issuer: &str) {
     browser
         .click("form[action='/login'] button[type=submit]")
         .await;
-    browser.wait_for_url(|u| u.ends_with("/account")).await;
+    browser
+        .wait_for_url(|u| u.ends_with("/account") && !u.contains("/login?"))
+        .await;
 }
 
 /// Adds a passkey named `name` on the account page (the session must be fresh).

@@ -300,7 +300,8 @@ impl Browser {
         self.type_into("#username", username).await;
         self.type_into("#password", password).await;
         self.click("button[type=submit]").await;
-        self.wait_for_url(|u| u.ends_with("/account")).await;
+        self.wait_for_url(|u| u.ends_with("/account") && !u.contains("/login?"))
+            .await;
     }
 
     /// Waits until the URL satisfies `done`; returns it.
