@@ -267,13 +267,7 @@ async fn sign_up_answers_alike(backend: Backend) {
     // Each round's two answers came back to back, so the machine's load (two cores shared with
     // other builds) weighs on both alike; their ratio's median is then compared, beside the
     // medians of each kind.
-    let mut ratios: Vec<f64> = taken
-        .iter()
-        .zip(&fresh)
-        .map(|(t, f)| t.as_secs_f64() / f.as_secs_f64())
-        .collect();
-    ratios.sort_by(f64::total_cmp);
-    let ratio = ratios[ratios.len() / 2];
+    let ratio = crate::support::median_paired_ratio(&taken, &fresh);
     let median = |times: &mut Vec<Duration>| {
         times.sort();
         times[times.len() / 2]

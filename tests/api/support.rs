@@ -210,6 +210,19 @@ pub fn unix_now() -> i64 {
         .as_secs() as i64
 }
 
+/// The median of the ratios `a[i] / b[i]` of timings taken back to back: the machine's load
+/// (two cores shared with other work) weighs on both of a pair alike, so this compares the two
+/// answers far more steadily than the ratio of two medians.
+pub fn median_paired_ratio(a: &[Duration], b: &[Duration]) -> f64 {
+    let mut ratios: Vec<f64> = a
+        .iter()
+        .zip(b)
+        .map(|(a, b)| a.as_secs_f64() / b.as_secs_f64())
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    ratios[ratios.len() / 2]
+}
+
 /// Waits, if needed, until at least `needed` seconds of the current fixed window are left, so
 /// that a count is not cut in two by the window's end.
 pub async fn room_in_window(window: i64, needed: i64) {
