@@ -160,6 +160,10 @@ pub fn find(conn: &mut AnyConnection, id: &str) -> Result<Client, StoreError> {
         .first(conn)?)
 }
 
+pub fn count(conn: &mut AnyConnection) -> Result<i64, StoreError> {
+    Ok(clients::table.count().get_result(conn)?)
+}
+
 pub fn list(conn: &mut AnyConnection) -> Result<Vec<Client>, StoreError> {
     Ok(clients::table
         .select(Client::as_select())

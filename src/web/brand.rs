@@ -36,26 +36,17 @@ pub fn init(settings: &BrandingSettings) -> Result<(), String> {
         path => Some((read(path, "branding.logo")?, logo_type(path)?)),
     };
     let mut css = String::new();
-    for (value, property, scheme) in [
-        (&settings.primary_color, "--primary", "light"),
-        (&settings.primary_color_dark, "--primary", "dark"),
+    // Empty means the built-in colour; anything else was validated with the settings.
+    for (value, scheme) in [
+        (&settings.primary_color, "light"),
+        (&settings.primary_color_dark, "dark"),
     ] {
-        // Validated with the settings; an unparsable colour never gets here.
-        let Some(colour) = Rgb::parse(value) else {
-            continue;
-        };
-        let rules = format!(
-            "{property}: {}; --on-primary: {};",
-            colour.hex(),
-            label_on(colour).hex()
-        );
-        match scheme {
-            "light" => css.push_str(&format!(
-                "@media (prefers-color-scheme: light) {{ :root {{ {rules} }} }}\n"
-            )),
-            _ => css.push_str(&format!(
-                "@media (prefers-color-scheme: dark) {{ :root {{ {rules} }} }}\n"
-            )),
+        if let Some(colour) = Rgb::parse(value) {
+            css.push_str(&format!(
+                "@media (prefers-color-scheme: {scheme}) {{ :root {{ --primary: {}; --on-primary: {}; }} }}\n",
+                colour.hex(),
+                label_on(colour).hex()
+            ));
         }
     }
     if !settings.stylesheet.is_empty() {

@@ -28,7 +28,7 @@ pub struct KeyAge {
 struct HomePage {
     nav: Nav,
     users: i64,
-    clients: usize,
+    clients: i64,
     locked: i64,
     chain: Option<Result<i64, i64>>,
     keys: Vec<KeyAge>,
@@ -38,7 +38,7 @@ struct HomePage {
 
 struct Counts {
     users: i64,
-    clients: usize,
+    clients: i64,
     locked: i64,
     hourly: std::collections::HashMap<i64, (u64, u64)>,
     keys: Vec<keys::StoredKey>,
@@ -57,7 +57,7 @@ pub async fn home(
         .run(move |conn| {
             Ok::<_, StoreError>(Counts {
                 users: users::count(conn)?,
-                clients: clients::list(conn)?.len(),
+                clients: clients::count(conn)?,
                 locked: activity::locked_accounts(conn, now)?,
                 hourly: match audit {
                     true => activity::logins_per_hour(conn, first_hour * 3600)?,
