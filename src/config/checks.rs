@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 
 use super::error::{invalid, ConfigError};
-use super::settings::{EmailSettings, RegistrationSettings};
+use super::settings::{EmailSettings, PasskeyAttestation, PasskeySettings, RegistrationSettings};
 use crate::contrast::Rgb;
 
 /// The surfaces a primary colour is read on: the page and the card, light and dark (they are
@@ -136,4 +136,28 @@ pub fn is_loopback_host(url: &url::Url) -> bool {
         Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
         None => false,
     }
+}
+
+/// The attestation roots and models when passkeys require attestation; `None` when any
+/// authenticator is accepted.
+pub(super) fn validate_passkeys(
+    passkeys: &PasskeySettings,
+) -> Result<Option<webauthn_rs::prelude::AttestationCaList>, ConfigError> {
+    if passkeys.attestation == PasskeyAttestation::None {
+        return Ok(None);
+    }
+    if passkeys.attestation_roots.is_empty() {
+        return Err(invalid(
+            "passkeys.attestation = \"required\" needs passkeys.attestation_roots (a PEM file)",
+        ));
+    }
+    let pem = std::fs::read(&passkeys.attestation_roots).map_err(|e| {
+        invalid(format!(
+            "passkeys.attestation_roots {}: {e}",
+            passkeys.attestation_roots
+        ))
+    })?;
+    crate::crypto::webauthn::attestation_roots(&pem, &passkeys.allowed_aaguids)
+        .map(Some)
+        .map_err(|e| invalid(format!("passkeys: {e}")))
 }

@@ -16,8 +16,8 @@ mod tests;
 
 pub use checks::is_loopback_host;
 use checks::{
-    validate_brand_colour, validate_email, validate_issuer, validate_registration, DARK_SURFACES,
-    LIGHT_SURFACES,
+    validate_brand_colour, validate_email, validate_issuer, validate_passkeys,
+    validate_registration, DARK_SURFACES, LIGHT_SURFACES,
 };
 use error::invalid;
 pub use error::ConfigError;
@@ -39,6 +39,8 @@ pub struct Config {
     pub metrics_allow: Vec<crate::security::client_ip::Cidr>,
     /// `email.from`, parsed, when mail is configured (`email.smtp_url` set).
     pub email_from: Option<lettre::message::Mailbox>,
+    /// The trusted attestation roots and models, when passkeys require attestation.
+    pub passkey_attestation: Option<webauthn_rs::prelude::AttestationCaList>,
 }
 
 impl Config {
@@ -267,6 +269,7 @@ impl Config {
             .collect::<Result<Vec<_>, _>>()?;
         let email_from = validate_email(&settings.email)?;
         validate_registration(&mut settings.registration)?;
+        let passkey_attestation = validate_passkeys(&settings.passkeys)?;
         let kek_source = if !settings.keys.encryption_key.is_empty() {
             KekSource::Inline(settings.keys.encryption_key.clone())
         } else if !settings.keys.encryption_key_file.is_empty() {
@@ -293,6 +296,7 @@ impl Config {
             access_token_alg,
             metrics_allow,
             email_from,
+            passkey_attestation,
             settings,
         })
     }

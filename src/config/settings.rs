@@ -27,6 +27,7 @@ pub struct Settings {
     pub branding: BrandingSettings,
     pub email: EmailSettings,
     pub registration: RegistrationSettings,
+    pub passkeys: PasskeySettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -68,6 +69,29 @@ impl RegistrationSettings {
                 .iter()
                 .any(|allowed| allowed.eq_ignore_ascii_case(domain))
     }
+}
+
+/// Which authenticators may become passkeys.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PasskeySettings {
+    /// `none` (any authenticator, no attestation asked) or `required`: only authenticators
+    /// that prove their make and model, signed by one of `attestation_roots`, with an AAGUID
+    /// in `allowed_aaguids` (for organisations that hand out security keys).
+    pub attestation: PasskeyAttestation,
+    /// A PEM file of the manufacturers' attestation root certificates trusted when
+    /// attestation is required.
+    pub attestation_roots: String,
+    /// The authenticator models (AAGUIDs) accepted when attestation is required.
+    pub allowed_aaguids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PasskeyAttestation {
+    #[default]
+    None,
+    Required,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -37,6 +37,7 @@ mod notices;
 mod operations;
 mod pages;
 mod par;
+mod passkey_attestation;
 mod passkeys;
 mod profile;
 mod protection;

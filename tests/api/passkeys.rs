@@ -18,11 +18,11 @@ use crate::webdriver::{self, Browser as Chromium, Callback};
 
 /// A server on `http://localhost:PORT` with the account `alice`, a first-party client whose
 /// redirect URI is a loopback listener, and a browser with a virtual authenticator.
-struct Setup {
-    env: TestEnv,
+pub(crate) struct Setup {
+    pub(crate) env: TestEnv,
     server: TestServer,
-    browser: Chromium,
-    authenticator: String,
+    pub(crate) browser: Chromium,
+    pub(crate) authenticator: String,
     client: WebClient,
     callbacks: std::sync::mpsc::Receiver<Callback>,
 }
@@ -32,6 +32,11 @@ async fn setup(backend: Backend, client_flags: &[&str]) -> Setup {
 }
 
 async fn setup_in(env: TestEnv, client_flags: &[&str]) -> Setup {
+    setup_speaking(env, client_flags, "ctap2").await
+}
+
+/// The same, with an authenticator of CTAP `protocol`.
+pub(crate) async fn setup_speaking(env: TestEnv, client_flags: &[&str], protocol: &str) -> Setup {
     let env = env.with_localhost_issuer();
     env.add_user("alice", "Alice Example");
     let (redirect_uri, callbacks) = webdriver::callback_listener();
@@ -59,7 +64,7 @@ async fn setup_in(env: TestEnv, client_flags: &[&str]) -> Setup {
     };
     let server = env.start().await;
     let browser = Chromium::start().await;
-    let authenticator = browser.add_virtual_authenticator().await;
+    let authenticator = browser.add_virtual_authenticator_speaking(protocol).await;
     Setup {
         env,
         server,
@@ -71,7 +76,7 @@ async fn setup_in(env: TestEnv, client_flags: &[&str]) -> Setup {
 }
 
 /// Signs in with the password on the login page (to the account page).
-async fn sign_in_with_password(browser: &Chromium, issuer: &str) {
+pub(crate) async fn sign_in_with_password(browser: &Chromium, issuer: &str) {
     browser.goto(&format!("{issuer}/login?next=/account")).await;
     browser.type_into("#username", "alice").await;
     browser.type_into("#password", PASSWORD).await;

@@ -207,8 +207,14 @@ impl Browser {
     /// authenticator (CTAP2, internal transport) that keeps discoverable credentials and
     /// verifies its user (as a fingerprint or PIN would) without asking; returns its id.
     pub async fn add_virtual_authenticator(&self) -> String {
+        self.add_virtual_authenticator_speaking("ctap2").await
+    }
+
+    /// A virtual authenticator of CTAP `protocol` (`ctap2`, or `ctap2_1` for one that also
+    /// honours extensions such as credProtect, as security keys handed out by organisations do).
+    pub async fn add_virtual_authenticator_speaking(&self, protocol: &str) -> String {
         let options = json!({
-            "protocol": "ctap2",
+            "protocol": protocol,
             "transport": "internal",
             "hasResidentKey": true,
             "hasUserVerification": true,

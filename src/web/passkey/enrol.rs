@@ -4,7 +4,10 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use webauthn_rs::prelude::{CredentialID, PasskeyRegistration, RegisterPublicKeyCredential, Uuid};
+use webauthn_rs::prelude::{
+    AttestedPasskeyRegistration, CredentialID, Passkey, PasskeyRegistration,
+    RegisterPublicKeyCredential, Uuid, WebauthnError,
+};
 
 use super::ceremony::{self, Kind};
 use super::credentials;
@@ -93,9 +96,22 @@ pub async fn begin(
         .map(|p| credentials::parse(p).map(|k| k.cred_id().clone()))
         .collect::<Result<Vec<CredentialID>, _>>()?;
     let display = user.name.as_deref().unwrap_or(&user.username);
-    let (options, registration) = rp
-        .start_passkey_registration(handle, &user.username, display, Some(exclude))
-        .map_err(AppError::failed)?;
+    let (options, registration) = match &state.config.passkey_attestation {
+        None => rp
+            .start_passkey_registration(handle, &user.username, display, Some(exclude))
+            .map(|(options, r)| (options, Registration::Any(r))),
+        Some(roots) => rp
+            .start_attested_passkey_registration(
+                handle,
+                &user.username,
+                display,
+                Some(exclude),
+                roots.clone(),
+                None,
+            )
+            .map(|(options, r)| (options, Registration::Attested(r))),
+    }
+    .map_err(AppError::failed)?;
     let mut options = serde_json::to_value(&options).map_err(AppError::failed)?;
     // A discoverable credential, so that the passkey alone can sign in (the library's default
     // leaves that to the authenticator).
@@ -105,6 +121,16 @@ pub async fn begin(
     {
         selection.insert("residentKey".into(), "required".into());
         selection.insert("requireResidentKey".into(), true.into());
+    }
+    // An attested enrolment asks the authenticator to demand user verification for this
+    // credential (credProtect). Insisting on it would refuse every key without that CTAP 2.1
+    // extension; it is defence in depth only, since each sign-in checks user verification
+    // itself (amr, acr).
+    if let Some(extensions) = options
+        .pointer_mut("/publicKey/extensions")
+        .and_then(|e| e.as_object_mut())
+    {
+        extensions.insert("enforceCredentialProtectionPolicy".into(), false.into());
     }
     let stored_state = Enrolment {
         handle: handle.to_string(),
@@ -126,7 +152,43 @@ pub async fn begin(
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Enrolment {
     handle: String,
-    registration: PasskeyRegistration,
+    registration: Registration,
+}
+
+/// Any authenticator, or (`passkeys.attestation = "required"`) only the allowed models.
+#[derive(serde::Serialize, serde::Deserialize)]
+enum Registration {
+    Any(PasskeyRegistration),
+    Attested(AttestedPasskeyRegistration),
+}
+
+/// The new credential, if the authenticator's answer verifies (and, when attestation is
+/// required, its make and model are allowed).
+fn verify(
+    rp: &webauthn_rs::prelude::Webauthn,
+    credential: &RegisterPublicKeyCredential,
+    registration: &Registration,
+) -> Result<Passkey, WebauthnError> {
+    match registration {
+        Registration::Any(state) => rp.finish_passkey_registration(credential, state),
+        Registration::Attested(state) => rp
+            .finish_attested_passkey_registration(credential, state)
+            .map(Passkey::from),
+    }
+}
+
+/// Whether a refusal is about the authenticator's make and model rather than the ceremony.
+fn is_attestation_refusal(error: &WebauthnError) -> bool {
+    matches!(
+        error,
+        WebauthnError::AttestationNotVerifiable
+            | WebauthnError::AttestationChainNotTrusted(_)
+            | WebauthnError::AttestationUntrustedAaguid
+            | WebauthnError::AttestationTrustFailure
+            | WebauthnError::AttestationFormatMissingAaguid
+            | WebauthnError::AttestationCertificateTrustStoreEmpty
+            | WebauthnError::CredentialMayNotBeHardwareBound
+    )
 }
 
 /// `POST /account/passkeys/finish`: verifies the new credential and stores it.
@@ -152,14 +214,20 @@ pub async fn finish(
     let Some(claimed) = claimed.filter(|c| c.user_id.as_deref() == Some(user.id.as_str())) else {
         return Ok(expired());
     };
-    let passkey = match rp.finish_passkey_registration(&credential, &claimed.state.registration) {
+    let passkey = match verify(rp, &credential, &claimed.state.registration) {
         Ok(passkey) => passkey,
         Err(e) => {
             tracing::info!(event = "passkey_enrolment_refused", user_id = %user.id, reason = %e);
+            let description = if is_attestation_refusal(&e) {
+                "This service accepts only the security keys your organisation approved, \
+                 and that one is not among them."
+            } else {
+                "That passkey could not be added. Try again."
+            };
             return Ok(refused(
                 StatusCode::BAD_REQUEST,
                 "invalid_request",
-                "That passkey could not be added. Try again.",
+                description,
             ));
         }
     };
