@@ -42,6 +42,8 @@ pub enum Permission {
     AuditRead,
     /// Creating and revoking admin API keys.
     ApiKeys,
+    /// Any console role, changing only how the console looks to them (their time zone).
+    OwnView,
 }
 
 impl Permission {
@@ -63,8 +65,11 @@ pub fn role_allows(role: &str, permission: Permission) -> bool {
     use Permission::*;
     match role {
         "admin" => true,
-        "user_manager" => matches!(permission, Console | UsersRead | UsersWrite),
-        "auditor" => matches!(permission, Console | UsersRead | ClientsRead | AuditRead),
+        "user_manager" => matches!(permission, Console | OwnView | UsersRead | UsersWrite),
+        "auditor" => matches!(
+            permission,
+            Console | OwnView | UsersRead | ClientsRead | AuditRead
+        ),
         _ => false,
     }
 }
@@ -119,6 +124,8 @@ macro_rules! admin_routes {
 
 admin_routes! {
     get Get "/admin" Console => console::home;
+    get Get "/admin/time-zone" Console => console::time_zone_page;
+    post Post "/admin/time-zone" OwnView => console::choose_time_zone;
     get Get "/admin/users" UsersRead => console::users;
     post Post "/admin/users" UsersWrite => console::create_user;
     get Get "/admin/users/{id}" UsersRead => console::user;

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use diesel::prelude::*;
 
-use super::schema::{admin_api_keys, audit_events, clients, users};
+use super::schema::{admin_api_keys, audit_events, clients, grants, users};
 use super::{AnyConnection, StoreError};
 
 /// The audit action of a sign-in attempt that reached the password check.
@@ -93,4 +93,37 @@ pub fn user_id_by_username(
         .select(users::id)
         .first(conn)
         .optional()?)
+}
+
+/// The names of the applications each session of `user_id` signed in to (by the session's
+/// public id), from its grants still in force.
+pub fn session_apps(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    now: i64,
+) -> Result<HashMap<String, Vec<String>>, StoreError> {
+    let held: Vec<(String, String)> = grants::table
+        .filter(grants::user_id.eq(user_id))
+        .filter(grants::revoked_at.is_null())
+        .filter(grants::expires_at.gt(now))
+        .select((grants::sid, grants::client_id))
+        .distinct()
+        .load(conn)?;
+    let client_ids: Vec<&String> = held.iter().map(|(_, client)| client).collect();
+    let names: HashMap<String, String> = clients::table
+        .filter(clients::id.eq_any(client_ids))
+        .select((clients::id, clients::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    let mut apps: HashMap<String, Vec<String>> = HashMap::new();
+    for (sid, client) in held {
+        let name = names.get(&client).cloned().unwrap_or(client);
+        apps.entry(sid).or_default().push(name);
+    }
+    for names in apps.values_mut() {
+        names.sort();
+        names.dedup();
+    }
+    Ok(apps)
 }

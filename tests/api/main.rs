@@ -14,6 +14,7 @@ mod cli;
 mod client_auth;
 mod client_limits;
 mod client_secret_jwt;
+mod console_time;
 mod console_views;
 mod cors;
 mod database_restart;

@@ -136,6 +136,8 @@ async fn every_page_passes_axe_and_fits_a_phone() {
     problems.extend(check_page(&root, "console-audit").await);
     root.goto(&server.url("/admin/api-keys")).await;
     problems.extend(check_page(&root, "console-api-keys").await);
+    root.goto(&server.url("/admin/time-zone")).await;
+    problems.extend(check_page(&root, "console-time-zone").await);
     drop(root);
 
     let carol = Browser::start().await;

@@ -5,7 +5,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::{non_empty, page, parse_day, when, Nav};
+use super::{non_empty, page, Nav, ViewerClock};
 use crate::admin::Actor;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -70,6 +70,7 @@ pub async fn audit(
     state: web::Data<AppState>,
     actor: Actor,
 ) -> Result<HttpResponse, AppError> {
+    let clock = ViewerClock::of(&req);
     let query = query.into_inner();
     let size = query
         .n
@@ -79,15 +80,9 @@ pub async fn audit(
     let mut filter = AuditFilter {
         actors: typed_actor.clone().into_iter().collect(),
         action: non_empty(&query.action),
-        from: parse_day(&query.from),
-        // A date is the whole day.
-        to: parse_day(&query.to).map(|t| {
-            if query.to.contains('-') {
-                t + 86_399
-            } else {
-                t
-            }
-        }),
+        from: clock.day_start(&query.from),
+        // A date is the whole day, in the viewer's zone.
+        to: clock.day_end(&query.to),
         before: query.before,
     };
     let (entries, names) = state
@@ -122,7 +117,7 @@ pub async fn audit(
         .into_iter()
         .map(|e| AuditRow {
             seq: e.seq,
-            at: when(e.at),
+            at: clock.when(e.at),
             actor: named(e.actor),
             action: e.action,
             target: named(e.target),

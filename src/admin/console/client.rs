@@ -7,8 +7,8 @@ use askama::Template;
 
 use super::clients::{client_row, lines, words, ClientRow, ClientSettingsForm};
 use super::{
-    act, bad_request, confirmed, notice, once, page_with_status, refusal, when, ConfirmForm,
-    DeleteForm, Nav, NoticeQuery, Posted,
+    act, bad_request, confirmed, notice, once, page_with_status, refusal, ConfirmForm, DeleteForm,
+    Nav, NoticeQuery, Posted, ViewerClock,
 };
 use crate::admin::{Actor, Permission};
 use crate::client_registry::ClientEdit;
@@ -98,7 +98,7 @@ fn client_page(
             require_par: client.require_par,
             require_dpop: client.require_dpop,
             id_token_alg: client.id_token_alg.clone(),
-            created: when(client.created_at),
+            created: ViewerClock::of(req).when(client.created_at),
             has_secret: client.secret_hash.is_some(),
             client: client_row(&client),
             can_write,

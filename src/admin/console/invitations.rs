@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::{act, page_with_status, refusal, when, CsrfOnly, Nav, Posted};
+use super::{act, page_with_status, refusal, CsrfOnly, Nav, Posted, ViewerClock};
 use crate::admin::invitations::{self, LISTED};
 use crate::admin::Actor;
 use crate::error::AppError;
@@ -52,6 +52,7 @@ async fn list_page(
         .run(|conn| ops::invitations::list(conn, LISTED))
         .await?;
     let now = unix_now();
+    let clock = ViewerClock::of(req);
     let rows = list
         .into_iter()
         .map(|i| InvitationRow {
@@ -59,8 +60,8 @@ async fn list_page(
             id: i.id,
             email: i.email,
             invited_by: i.invited_by,
-            sent: when(i.created_at),
-            expires: when(i.expires_at),
+            sent: clock.when(i.created_at),
+            expires: clock.when(i.expires_at),
         })
         .collect();
     let (notice, error, email) = shown;

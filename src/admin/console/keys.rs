@@ -5,7 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::{
-    act, confirmed, forbidden, notice, once, page, when, CsrfOnly, Nav, NoticeQuery, Posted,
+    act, confirmed, forbidden, notice, once, page, CsrfOnly, Nav, NoticeQuery, Posted, ViewerClock,
 };
 use crate::admin::Actor;
 use crate::error::AppError;
@@ -38,14 +38,18 @@ pub async fn api_keys(
     actor: Actor,
 ) -> Result<HttpResponse, AppError> {
     let list = state.store.run(api_keys::list).await?;
+    let clock = ViewerClock::of(&req);
     let rows = list
         .into_iter()
         .map(|k| KeyRow {
             id: k.id,
             name: k.name,
             roles: k.roles,
-            created: when(k.created_at),
-            last_used: k.last_used_at.map(when).unwrap_or_else(|| "never".into()),
+            created: clock.when(k.created_at),
+            last_used: k
+                .last_used_at
+                .map(|at| clock.when(at))
+                .unwrap_or_else(|| "never".into()),
             revoked: k.revoked,
         })
         .collect();

@@ -5,6 +5,7 @@ mod audit;
 mod charts;
 mod client;
 mod clients;
+mod clock;
 mod invitations;
 mod keys;
 mod overview;
@@ -17,6 +18,7 @@ mod users;
 pub use audit::*;
 pub use client::*;
 pub use clients::*;
+pub use clock::{choose_time_zone, time_zone_page, ViewerClock};
 pub use invitations::*;
 pub use keys::*;
 pub use overview::*;
@@ -26,7 +28,6 @@ pub use user_passkeys::*;
 pub use user_security::*;
 pub use users::*;
 
-use actix_web::cookie::time::{Date, Month, OffsetDateTime};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
@@ -131,35 +132,6 @@ async fn confirmed<T: Send + 'static>(
     Ok(act(state, req, actor, op).await?)
 }
 
-/// `2026-11-18 11:06Z`.
-pub fn when(unix: i64) -> String {
-    match OffsetDateTime::from_unix_timestamp(unix) {
-        Ok(t) => format!(
-            "{:04}-{:02}-{:02} {:02}:{:02}Z",
-            t.year(),
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute()
-        ),
-        Err(_) => unix.to_string(),
-    }
-}
-
-/// Midnight UTC of a `YYYY-MM-DD` date, or unix seconds as they are.
-fn parse_day(text: &str) -> Option<i64> {
-    let text = text.trim();
-    if let Ok(unix) = text.parse::<i64>() {
-        return Some(unix);
-    }
-    let mut parts = text.splitn(3, '-');
-    let year: i32 = parts.next()?.parse().ok()?;
-    let month: u8 = parts.next()?.parse().ok()?;
-    let day: u8 = parts.next()?.parse().ok()?;
-    let date = Date::from_calendar_date(year, Month::try_from(month).ok()?, day).ok()?;
-    Some(date.midnight().assume_utc().unix_timestamp())
-}
-
 fn non_empty(text: &str) -> Option<String> {
     let text = text.trim();
     (!text.is_empty()).then(|| text.to_string())
@@ -174,6 +146,8 @@ pub struct Nav {
     pub audit: bool,
     pub keys: bool,
     pub csrf: String,
+    /// The viewer's time zone, named in the navigation (a link to change it).
+    pub zone: String,
 }
 
 fn nav(
@@ -196,6 +170,7 @@ fn nav(
             audit: actor.may(Permission::AuditRead),
             keys: actor.may(Permission::ApiKeys),
             csrf: token.form_value,
+            zone: ViewerClock::of(req).name().to_string(),
         },
         token.cookie,
     )
@@ -312,6 +287,7 @@ fn notice(code: &str) -> Option<&'static str> {
         "rotated" => "The secret was rotated.",
         "saved" => "Settings saved.",
         "revoked" => "The key was revoked.",
+        "time-zone" => "Times are now shown in your time zone.",
         _ => return None,
     })
 }
@@ -342,11 +318,7 @@ csrf_forms!(CsrfOnly, ConfirmForm, DeleteForm);
 #[cfg(test)]
 mod tests {
     #[test]
-    fn days() {
-        assert_eq!(super::parse_day("1970-01-02"), Some(86_400));
-        assert_eq!(super::parse_day("12345"), Some(12_345));
-        assert_eq!(super::parse_day("nonsense"), None);
-        assert_eq!(super::when(0), "1970-01-01 00:00Z");
+    fn temporary_passwords_are_long() {
         assert!(super::temporary_password().len() >= 20);
     }
 }

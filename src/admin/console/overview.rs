@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::charts::{self, BarChart, Row, Series};
-use super::{page, when, Nav};
+use super::{page, Nav, ViewerClock};
 use crate::admin::{Actor, Permission};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -72,7 +72,8 @@ pub async fn home(
         false => None,
     };
     let rotate_after = state.config.settings.keys.rotate_after_secs;
-    let signins = audit.then(|| signin_chart(&counts.hourly, first_hour));
+    let clock = ViewerClock::of(&req);
+    let signins = audit.then(|| signin_chart(&counts.hourly, first_hour, &clock));
     page(&state, &req, &actor, |nav| {
         HomePage {
             nav,
@@ -80,7 +81,7 @@ pub async fn home(
             clients: counts.clients,
             locked: counts.locked,
             chain,
-            keys: key_ages(&counts.keys, rotate_after, now),
+            keys: key_ages(&counts.keys, rotate_after, now, &clock),
             signins,
             tokens: token_chart(),
         }
@@ -88,19 +89,23 @@ pub async fn home(
     })
 }
 
-fn signin_chart(hourly: &std::collections::HashMap<i64, (u64, u64)>, first_hour: i64) -> BarChart {
+fn signin_chart(
+    hourly: &std::collections::HashMap<i64, (u64, u64)>,
+    first_hour: i64,
+    clock: &ViewerClock,
+) -> BarChart {
     let rows = (first_hour..first_hour + HOURS)
         .map(|hour| {
             let (ok, failed) = hourly.get(&hour).copied().unwrap_or_default();
             Row {
-                label: format!("{:02}:00", hour.rem_euclid(24)),
+                label: clock.hour(hour * 3600),
                 values: vec![ok, failed],
             }
         })
         .collect();
     charts::grouped(
         "signins",
-        "Sign-ins per hour, last 24 hours (UTC)",
+        format!("Sign-ins per hour, last 24 hours ({})", clock.name()),
         vec![
             Series {
                 name: "succeeded",
@@ -138,7 +143,12 @@ fn token_chart() -> BarChart {
 
 /// Per algorithm, the newest published key: rotation is due `rotate_after` seconds after it
 /// was made (0: automatic rotation is off).
-fn key_ages(published: &[keys::StoredKey], rotate_after: i64, now: i64) -> Vec<KeyAge> {
+fn key_ages(
+    published: &[keys::StoredKey],
+    rotate_after: i64,
+    now: i64,
+    clock: &ViewerClock,
+) -> Vec<KeyAge> {
     let mut newest: Vec<&keys::StoredKey> = Vec::new();
     for key in published {
         match newest.iter_mut().find(|k| k.alg == key.alg) {
@@ -154,10 +164,10 @@ fn key_ages(published: &[keys::StoredKey], rotate_after: i64, now: i64) -> Vec<K
             let due_at = key.created_at + rotate_after;
             KeyAge {
                 alg: key.alg.clone(),
-                created: when(key.created_at),
+                created: clock.when(key.created_at),
                 next_rotation: match rotate_after {
                     0 => "by hand (automatic rotation is off)".into(),
-                    _ => when(due_at),
+                    _ => clock.when(due_at),
                 },
                 due: rotate_after > 0 && due_at <= now,
             }

@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::{act, confirmed, page_with_status, refusal, when, DeleteForm, Nav, Posted};
+use super::{act, confirmed, page_with_status, refusal, DeleteForm, Nav, Posted, ViewerClock};
 use crate::admin::{Actor, Permission};
 use crate::error::AppError;
 use crate::ops;
@@ -23,14 +23,14 @@ pub struct UpstreamRow {
     pub created: String,
 }
 
-fn upstream_row(provider: &Provider) -> UpstreamRow {
+fn upstream_row(provider: &Provider, clock: &ViewerClock) -> UpstreamRow {
     UpstreamRow {
         id: provider.id.clone(),
         display_name: provider.display_name.clone(),
         issuer: provider.issuer.clone(),
         matching: provider.matching.clone(),
         scopes: provider.scopes.clone(),
-        created: when(provider.created_at),
+        created: clock.when(provider.created_at),
     }
 }
 
@@ -103,7 +103,8 @@ async fn upstreams_page(
 ) -> Result<HttpResponse, AppError> {
     form.client_secret.clear();
     let list = state.store.run(ops::upstream::list).await?;
-    let rows = list.iter().map(upstream_row).collect();
+    let clock = ViewerClock::of(req);
+    let rows = list.iter().map(|p| upstream_row(p, &clock)).collect();
     let can_write = actor.may(Permission::ClientsWrite);
     let (status, error) = match refused {
         Some((status, why)) => (status, Some(why)),

@@ -6,14 +6,16 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::users::{row, UserRow};
-use super::{act, notice, page_with_status, refusal, when, CsrfOnly, Nav, NoticeQuery, Posted};
+use super::{
+    act, notice, page_with_status, refusal, CsrfOnly, Nav, NoticeQuery, Posted, ViewerClock,
+};
 use crate::admin::{Actor, Permission, ROLES};
 use crate::error::AppError;
 use crate::ops::{self, users::UserEdit};
 use crate::state::AppState;
-use crate::store::sessions;
 use crate::store::unix_now;
 use crate::store::users::{self, User};
+use crate::store::{activity, sessions};
 use crate::web::see_other;
 
 pub struct SessionRow {
@@ -21,6 +23,8 @@ pub struct SessionRow {
     pub created: String,
     pub last_seen: String,
     pub amr: String,
+    /// The applications it signed in to, by name.
+    pub apps: String,
 }
 
 #[derive(Template)]
@@ -83,22 +87,31 @@ async fn user_page(
     shown: Shown,
 ) -> Result<HttpResponse, AppError> {
     let id = user.id.clone();
-    let list = state
-        .store
-        .run(move |conn| sessions::list_for_user(conn, &id))
-        .await?;
     let now = unix_now();
+    let (list, mut apps) = state
+        .store
+        .run(move |conn| {
+            let list = sessions::list_for_user(conn, &id)?;
+            let apps = activity::session_apps(conn, &id, now)?;
+            Ok::<_, crate::store::StoreError>((list, apps))
+        })
+        .await?;
+    let clock = ViewerClock::of(req);
     let sessions = list
         .into_iter()
         .filter(|s| s.expires_at > now)
         .map(|s| SessionRow {
+            apps: apps
+                .remove(&s.sid)
+                .map(|names| names.join(", "))
+                .unwrap_or_else(|| "none yet".into()),
             sid: s.sid,
-            created: when(s.created_at),
-            last_seen: when(s.last_seen_at),
+            created: clock.when(s.created_at),
+            last_seen: clock.when(s.last_seen_at),
             amr: s.amr,
         })
         .collect();
-    let passkeys = super::user_passkeys::rows(state, &user.id).await?;
+    let passkeys = super::user_passkeys::rows(state, &user.id, &clock).await?;
     let role_choices = ROLES.iter().map(|r| (*r, user.has_role(r))).collect();
     let can_write = actor.may(Permission::UsersWrite);
     let can_roles = actor.may(Permission::Roles);

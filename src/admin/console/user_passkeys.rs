@@ -3,7 +3,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::{confirmed, when, ConfirmForm, Posted};
+use super::{confirmed, ConfirmForm, Posted, ViewerClock};
 use crate::admin::Actor;
 use crate::error::AppError;
 use crate::ops;
@@ -21,7 +21,11 @@ pub struct PasskeyRow {
     pub kind: &'static str,
 }
 
-pub(super) async fn rows(state: &AppState, user_id: &str) -> Result<Vec<PasskeyRow>, AppError> {
+pub(super) async fn rows(
+    state: &AppState,
+    user_id: &str,
+    clock: &ViewerClock,
+) -> Result<Vec<PasskeyRow>, AppError> {
     let id = user_id.to_string();
     let stored = state
         .store
@@ -32,8 +36,10 @@ pub(super) async fn rows(state: &AppState, user_id: &str) -> Result<Vec<PasskeyR
         .map(|p| PasskeyRow {
             id: p.id,
             name: p.name,
-            created: when(p.created_at),
-            last_used: p.last_used_at.map_or_else(|| "never".to_string(), when),
+            created: clock.when(p.created_at),
+            last_used: p
+                .last_used_at
+                .map_or_else(|| "never".to_string(), |at| clock.when(at)),
             kind: if p.backup_eligible {
                 "synced"
             } else {
@@ -58,7 +64,7 @@ pub async fn remove_passkey(
         .run(move |conn| users::get(conn, &user_id))
         .await?
         .ok_or(AppError::NotFound)?;
-    let name = rows(&state, &id)
+    let name = rows(&state, &id, &ViewerClock::utc())
         .await?
         .into_iter()
         .find(|p| p.id == passkey_id)
