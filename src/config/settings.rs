@@ -110,6 +110,10 @@ pub struct BrandingSettings {
     pub primary_color_dark: String,
     /// A stylesheet file (at most 512 KiB) served after ours, for the operator's own touches.
     pub stylesheet: String,
+    /// A directory of the operator's own HTML for the person-facing pages: `head.html` (more
+    /// tags in every page's head), `header.html` (what the top of every page shows instead of
+    /// the logo and name) and `footer.html` (a footer on every page).
+    pub templates_dir: String,
 }
 
 impl Default for BrandingSettings {
@@ -120,6 +124,7 @@ impl Default for BrandingSettings {
             primary_color: String::new(),
             primary_color_dark: String::new(),
             stylesheet: String::new(),
+            templates_dir: String::new(),
         }
     }
 }

@@ -23,7 +23,13 @@ struct Brand {
     logo: Option<(Vec<u8>, &'static str)>,
     /// The brand colours as custom properties, then the operator's stylesheet.
     stylesheet: Option<String>,
+    /// The operator's HTML for parts of every person-facing page, by part.
+    fragments: Vec<(&'static str, String)>,
 }
+
+/// The parts of the person-facing pages an operator may write themselves
+/// (`branding.templates_dir`), each a file `{part}.html`.
+pub const PARTS: [&str; 3] = ["head", "header", "footer"];
 
 static BRAND: OnceLock<Brand> = OnceLock::new();
 
@@ -56,12 +62,48 @@ pub fn init(settings: &BrandingSettings) -> Result<(), String> {
         css.push_str("/* branding.stylesheet */\n");
         css.push_str(&extra);
     }
+    let fragments = match settings.templates_dir.as_str() {
+        "" => Vec::new(),
+        dir => read_fragments(std::path::Path::new(dir))?,
+    };
     let _ = BRAND.set(Brand {
         product_name: settings.product_name.trim().to_string(),
         logo,
         stylesheet: (!css.is_empty()).then_some(css),
+        fragments,
     });
     Ok(())
+}
+
+/// The override files in `dir`; any other `.html` file there is a mistake worth stopping for
+/// (a misspelt name would otherwise be ignored in silence).
+fn read_fragments(dir: &std::path::Path) -> Result<Vec<(&'static str, String)>, String> {
+    let setting = "branding.templates_dir";
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| format!("{setting}: cannot read {}: {e}", dir.display()))?;
+    let mut fragments = Vec::new();
+    for entry in entries {
+        let path = entry
+            .map_err(|e| format!("{setting}: {}: {e}", dir.display()))?
+            .path();
+        let Some(stem) = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".html"))
+        else {
+            continue;
+        };
+        let part = PARTS.iter().find(|p| **p == stem).ok_or_else(|| {
+            format!(
+                "{setting}: {} is not a part that can be overridden (head.html, header.html, footer.html)",
+                path.display()
+            )
+        })?;
+        let html = String::from_utf8(read(&path.to_string_lossy(), setting)?)
+            .map_err(|_| format!("{setting}: {} is not UTF-8 text", path.display()))?;
+        fragments.push((*part, html));
+    }
+    Ok(fragments)
 }
 
 fn read(path: &str, setting: &str) -> Result<Vec<u8>, String> {
@@ -97,7 +139,18 @@ fn brand() -> &'static Brand {
         product_name: BrandingSettings::default().product_name,
         logo: None,
         stylesheet: None,
+        fragments: Vec::new(),
     })
+}
+
+/// The operator's HTML for `part` of every page, if they wrote one. It is theirs and trusted
+/// as such (shown unescaped), and it stays under the pages' CSP: no script runs from it.
+pub fn fragment(part: &str) -> Option<&'static str> {
+    brand()
+        .fragments
+        .iter()
+        .find(|(name, _)| *name == part)
+        .map(|(_, html)| html.as_str())
 }
 
 /// The service's name (the default before `init`, e.g. in unit tests).

@@ -40,7 +40,7 @@ async fn the_product_name_is_on_every_page() {
 }
 
 /// `idp serve` with these settings, expected to stop at once: its one line on stderr.
-fn refused_start(env: &TestEnv) -> String {
+pub(crate) fn refused_start(env: &TestEnv) -> String {
     let out = env
         .command()
         .arg("serve")

@@ -51,6 +51,7 @@ mod signin;
 mod signup;
 mod spa;
 mod store;
+mod template_overrides;
 mod tls_proxy;
 mod token;
 mod upstream;
