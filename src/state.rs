@@ -51,7 +51,13 @@ pub struct AppState {
     pub webauthn: Option<Arc<webauthn_rs::prelude::Webauthn>>,
     /// Keys the audit chain's MACs; derived from the KEK so every node (and `audit verify`) agrees.
     audit_key: [u8; 32],
+    /// How far this node has verified the audit chain, and when it last verified all of it.
+    audit_checked: std::sync::Mutex<(audit::Checkpoint, i64)>,
 }
+
+/// The console verifies the whole audit chain again at least this often (seconds); in between,
+/// only what was added since.
+const AUDIT_FULL_CHECK_SECS: i64 = 3_600;
 
 impl AppState {
     pub fn new(
@@ -75,6 +81,7 @@ impl AppState {
             mail: None,
             csrf_key: kek.derive("idp csrf v1"),
             audit_key: kek.derive(AUDIT_KEY_LABEL),
+            audit_checked: std::sync::Mutex::new((audit::Checkpoint::genesis(), 0)),
             readiness: Readiness::new(&replay),
             in_flight: InFlight::default(),
             limiter,
@@ -187,14 +194,53 @@ impl AppState {
         }
     }
 
-    /// Checks the audit chain with the audit key (which stays private): `Ok(n)` when all `n`
-    /// entries fit, `Err(seq)` for the first one that does not.
+    /// Checks the audit chain with the audit key (which stays private), for the console:
+    /// `Ok(n)` when all `n` entries fit, `Err(seq)` for the first one that does not. Only the
+    /// entries added since this node's last check are read, once the entry that check ended at
+    /// is found unchanged; the whole chain is read again hourly (`idp audit verify` always
+    /// reads it all).
     pub async fn verify_audit(&self) -> Result<Result<i64, i64>, AppError> {
         let key = self.audit_key;
-        Ok(self
+        let now = unix_now();
+        let (checked, fully_at) = self
+            .audit_checked
+            .lock()
+            .map_err(|_| AppError::Internal("audit checkpoint poisoned".into()))?
+            .clone();
+        let stale = now - fully_at >= AUDIT_FULL_CHECK_SECS;
+        let (outcome, full) = self
             .store
-            .run(move |conn| audit::verify(conn, &key))
-            .await?)
+            .run(move |conn| {
+                // Where the last check ended must still be as it was; if not, or if the last
+                // full check is old, the whole chain is checked again (a page at a time).
+                let full = stale || !audit::holds(conn, &key, &checked)?;
+                let from = match full {
+                    true => audit::Checkpoint::genesis(),
+                    false => checked,
+                };
+                Ok::<_, crate::store::StoreError>((
+                    audit::verify_after(conn, &key, from, |_| {})?,
+                    full,
+                ))
+            })
+            .await?;
+        let mut slot = self
+            .audit_checked
+            .lock()
+            .map_err(|_| AppError::Internal("audit checkpoint poisoned".into()))?;
+        Ok(match outcome {
+            Ok(end) => {
+                let seq = end.seq;
+                let fully_at = if full { now } else { slot.1 };
+                *slot = (end, fully_at);
+                Ok(seq)
+            }
+            Err(broken) => {
+                // Checked from the start next time, so the break stays reported until repaired.
+                *slot = (audit::Checkpoint::genesis(), 0);
+                Err(broken)
+            }
+        })
     }
 
     /// Seals a secret at rest with the KEK, bound to `context` (e.g. the user id).

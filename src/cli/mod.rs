@@ -97,11 +97,35 @@ fn operator(config: &Config) -> Result<crate::ops::Context, CommandError> {
     Ok(crate::ops::Context::cli(audit_key(config)?))
 }
 
+/// `audit verify`, a page at a time, with a progress line on a terminal (none otherwise): the
+/// entries checked, and how many a second. Returns the count and the rate.
+fn verify_with_progress(
+    conn: &mut crate::store::AnyConnection,
+    key: &[u8],
+) -> Result<Result<(i64, u64), i64>, CommandError> {
+    let total = audit::count(conn)?;
+    let shown = std::io::stderr().is_terminal();
+    let started = std::time::Instant::now();
+    let rate = |checked: i64| (checked as f64 / started.elapsed().as_secs_f64().max(1e-3)) as u64;
+    let outcome = audit::verify_after(conn, key, audit::Checkpoint::genesis(), |checked| {
+        if shown {
+            eprint!(
+                "\raudit verify: {checked} of {total} entries, {} entries/s   ",
+                rate(checked)
+            );
+        }
+    })?;
+    if shown {
+        eprintln!();
+    }
+    Ok(outcome.map(|end| (end.seq, rate(end.seq))))
+}
+
 fn audit_command(config: &Config, cmd: AuditCommand) -> Result<(), CommandError> {
     let mut conn = open(config)?;
     match cmd {
-        AuditCommand::Verify => match audit::verify(&mut conn, &audit_key(config)?)? {
-            Ok(count) => println!("audit chain intact: {count} entries"),
+        AuditCommand::Verify => match verify_with_progress(&mut conn, &audit_key(config)?)? {
+            Ok((count, rate)) => println!("audit chain intact: {count} entries ({rate} entries/s)"),
             Err(seq) => {
                 return Err(CommandError(format!(
                 "audit chain broken at entry {seq}: it was altered, or one before it was removed"

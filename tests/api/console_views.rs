@@ -6,11 +6,12 @@ use reqwest::StatusCode;
 
 use crate::admin::{add_user_with_roles, sign_in};
 use crate::on_both_backends;
-use crate::support::{input_value, Backend, Browser, Form, TestEnv};
+use crate::support::{input_value, run_sql, Backend, Browser, Form, TestEnv};
 
 on_both_backends!(
     the_overview_charts_sign_ins_and_lists_what_needs_attention,
-    the_audit_log_shows_names_a_page_at_a_time
+    the_audit_log_shows_names_a_page_at_a_time,
+    the_console_checks_new_entries_and_notices_an_edit
 );
 
 /// A failed sign-in of `username` through the login page.
@@ -175,4 +176,41 @@ async fn the_audit_log_shows_names_a_page_at_a_time(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(input_value(&filtered, "actor").as_deref(), Some("root"));
+}
+
+/// The console checks the entries added since its last look, and a change to the entry that
+/// look ended at sends it through the whole chain again, which finds the edit.
+async fn the_console_checks_new_entries_and_notices_an_edit(backend: Backend) {
+    let env = TestEnv::new(backend).with_env("IDP_RATE_LIMIT__LOGIN", "1000");
+    add_user_with_roles(&env, "root", &["admin"]);
+    let server = env.start().await;
+    let (root, _) = sign_in(&server, "root").await;
+    let intact = |html: &str| -> i64 {
+        html.split("all ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{html}"))
+    };
+    let first = intact(&root.get("/admin/audit").await.text().await.unwrap());
+    for n in 0..3 {
+        fail_login(&server.base, &format!("ghost-{n}")).await;
+    }
+    let second = intact(&root.get("/admin/audit").await.text().await.unwrap());
+    assert_eq!(second, first + 3);
+
+    run_sql(
+        &env,
+        &format!("UPDATE audit_events SET detail = 'edited' WHERE seq = {second}"),
+    );
+    let html = root.get("/admin/audit").await.text().await.unwrap();
+    assert!(
+        html.contains(&format!("Chain broken at entry {second}")),
+        "{html}"
+    );
+    let html = root.get("/admin").await.text().await.unwrap();
+    assert!(
+        html.contains(&format!("The audit chain is broken at entry {second}")),
+        "{html}"
+    );
 }

@@ -5,7 +5,6 @@
 
 use std::time::Duration;
 
-use diesel::{Connection, RunQueryDsl};
 use serde_json::{json, Value};
 
 use crate::account::{
@@ -14,8 +13,8 @@ use crate::account::{
 };
 use crate::on_both_backends;
 use crate::support::{
-    input_value, location, random_suffix, require, room_in_window, set_cookie, AuthRequest,
-    Backend, Browser, Form, Prerequisite, TestEnv, PASSWORD,
+    input_value, location, random_suffix, require, room_in_window, run_sql, set_cookie,
+    AuthRequest, Backend, Browser, Form, Prerequisite, TestEnv, PASSWORD,
 };
 
 on_both_backends!(
@@ -583,18 +582,7 @@ async fn step_up_asks_an_enrolled_user_for_a_code(backend: Backend) {
 }
 
 fn tamper_with_entry_2(env: &TestEnv) {
-    let sql = "UPDATE audit_events SET detail = 'x' WHERE seq = 2";
-    let changed = match env.backend {
-        Backend::Sqlite => {
-            let path = env.data_dir().join("idp.db");
-            let mut conn = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
-            diesel::sql_query(sql).execute(&mut conn).unwrap()
-        }
-        Backend::Postgres => {
-            let mut conn = diesel::PgConnection::establish(&env.db.url).unwrap();
-            diesel::sql_query(sql).execute(&mut conn).unwrap()
-        }
-    };
+    let changed = run_sql(env, "UPDATE audit_events SET detail = 'x' WHERE seq = 2");
     assert_eq!(changed, 1, "entry 2 edited");
 }
 

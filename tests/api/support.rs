@@ -247,6 +247,22 @@ pub fn ed25519_client_key(env: &TestEnv, kid: &str) -> (Vec<u8>, PathBuf) {
     (pair.to_pem_private_key(), jwks)
 }
 
+/// Runs `sql` on the test's database as if from outside the provider (e.g. an attacker with
+/// write access to it); the number of rows it changed.
+pub fn run_sql(env: &TestEnv, sql: &str) -> usize {
+    match env.backend {
+        Backend::Sqlite => {
+            let path = env.data_dir().join("idp.db");
+            let mut conn = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+            diesel::sql_query(sql).execute(&mut conn).unwrap()
+        }
+        Backend::Postgres => {
+            let mut conn = diesel::PgConnection::establish(&env.db.url).unwrap();
+            diesel::sql_query(sql).execute(&mut conn).unwrap()
+        }
+    }
+}
+
 pub fn random_suffix() -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
