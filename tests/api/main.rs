@@ -38,6 +38,7 @@ mod operations;
 mod pages;
 mod par;
 mod passkeys;
+mod personal_data;
 mod profile;
 mod protection;
 mod recovery;
