@@ -47,10 +47,19 @@ pub(super) fn index_key(email: &str) -> Result<String, StoreError> {
     Ok(keys().map_err(to_store_error)?.email_index(email))
 }
 
-/// Where the email of a link between an upstream identity and an account lives.
-pub(super) fn link_place(provider_id: &str, subject: &str) -> String {
+/// The row key of a link between an upstream identity and an account.
+pub(super) fn link_row(provider_id: &str, subject: &str) -> String {
     // The provider id is a slug without spaces; the subject comes last, whatever it holds.
     format!("{provider_id} {subject}")
+}
+
+/// Where the email of such a link lives (`row` from `link_row`).
+pub(super) fn link_place(row: &str) -> Place<'_> {
+    Place {
+        table: "upstream_links",
+        column: "email",
+        row,
+    }
 }
 
 /// What one pass encrypted, per table.
@@ -238,13 +247,8 @@ fn links_batch(conn: &mut AnyConnection) -> Result<usize, StoreError> {
     let mut changed = 0;
     for (provider_id, subject, email) in rows {
         let Some(email) = email else { continue };
-        let row = link_place(&provider_id, &subject);
-        let place = Place {
-            table: "upstream_links",
-            column: "email",
-            row: &row,
-        };
-        let sealed = encrypt(&email, &place)?;
+        let row = link_row(&provider_id, &subject);
+        let sealed = encrypt(&email, &link_place(&row))?;
         changed += diesel::update(
             upstream_links::table
                 .find((&provider_id, &subject))

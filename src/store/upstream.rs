@@ -3,10 +3,9 @@
 
 use diesel::prelude::*;
 
-use super::personal_data::{decrypt, encrypt, link_place};
+use super::personal_data::{decrypt, encrypt, link_place, link_row};
 use super::schema::{upstream_links, upstream_logins, upstream_providers};
 use super::{AnyConnection, StoreError};
-use crate::crypto::personal_data::Place;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = upstream_providers)]
@@ -87,12 +86,12 @@ pub fn remove_provider(conn: &mut AnyConnection, id: &str) -> Result<(), StoreEr
 
 /// The email is stored encrypted, bound to the link.
 pub fn insert_link(conn: &mut AnyConnection, link: &Link) -> Result<(), StoreError> {
-    let row = link_place(&link.provider_id, &link.subject);
+    let row = link_row(&link.provider_id, &link.subject);
     let mut stored = link.clone();
     stored.email = link
         .email
         .as_deref()
-        .map(|email| encrypt(email, &email_place(&row)))
+        .map(|email| encrypt(email, &link_place(&row)))
         .transpose()?;
     diesel::insert_into(upstream_links::table)
         .values(stored)
@@ -100,19 +99,11 @@ pub fn insert_link(conn: &mut AnyConnection, link: &Link) -> Result<(), StoreErr
     Ok(())
 }
 
-fn email_place(row: &str) -> Place<'_> {
-    Place {
-        table: "upstream_links",
-        column: "email",
-        row,
-    }
-}
-
 /// The link with its email decrypted (one from before encryption has its '@' in plaintext).
 fn decrypt_link(mut link: Link) -> Result<Link, StoreError> {
     if let Some(stored) = link.email.as_deref().filter(|e| !e.contains('@')) {
-        let row = link_place(&link.provider_id, &link.subject);
-        link.email = Some(decrypt(stored, &email_place(&row))?);
+        let row = link_row(&link.provider_id, &link.subject);
+        link.email = Some(decrypt(stored, &link_place(&row))?);
     }
     Ok(link)
 }

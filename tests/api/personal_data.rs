@@ -28,10 +28,11 @@ struct Name {
     name: String,
 }
 
+/// One text value of a query, as `value`.
 #[derive(QueryableByName)]
-struct Cell {
+pub struct Cell {
     #[diesel(sql_type = Nullable<Text>)]
-    value: Option<String>,
+    pub value: Option<String>,
 }
 
 /// Every value of every column of every table, lower-cased, one per line: what a stolen dump
