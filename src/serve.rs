@@ -208,6 +208,12 @@ pub fn encrypt_personal_data(
             upstream_links = done.upstream_links,
             "personal data encrypted"
         );
+        if !done.compacted {
+            tracing::warn!(
+                "the replaced plaintext could not be rewritten away now (the database is busy): \
+                 run VACUUM (SQLite) or VACUUM FULL on the users table (PostgreSQL) when it is quiet"
+            );
+        }
     }
     Ok(done)
 }

@@ -81,6 +81,12 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
                 config.database.describe(),
                 encrypted.total()
             );
+            if encrypted.total() > 0 && !encrypted.compacted {
+                eprintln!(
+                    "warning: the replaced plaintext could not be rewritten away (the database \
+                     is busy): run VACUUM (SQLite) or VACUUM FULL users (PostgreSQL) later"
+                );
+            }
             Ok(())
         }
         Command::User(cmd) => users::run(&config, cmd),

@@ -69,6 +69,8 @@ pub struct Encrypted {
     pub invitations: usize,
     pub email_verifications: usize,
     pub upstream_links: usize,
+    /// Whether the tables were rewritten after rows were encrypted (see `drop_old_versions`).
+    pub compacted: bool,
 }
 
 impl Encrypted {
@@ -92,10 +94,27 @@ pub fn encrypt_plaintext(
         done.email_verifications += write_transaction(conn, verifications_batch)?;
         done.upstream_links += write_transaction(conn, links_batch)?;
         if done == before && !any_plaintext(conn)? {
+            // Another process busy with the database may keep the rewrite from happening: the
+            // caller warns, and an operator's VACUUM does it later.
+            done.compacted = done.total() > 0 && drop_old_versions(conn).is_ok();
             return Ok(done);
         }
         progress(&done);
     }
+}
+
+/// An update leaves the plaintext it replaced in the files (SQLite's free pages and WAL,
+/// PostgreSQL's dead row versions) until the space is reused: rewrite the tables now, so that
+/// a copy of the files holds no address either. Runs once, after the pass that encrypted rows.
+fn drop_old_versions(conn: &mut AnyConnection) -> Result<(), StoreError> {
+    use diesel::connection::SimpleConnection;
+    match conn {
+        AnyConnection::Sqlite(c) => c.batch_execute("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")?,
+        AnyConnection::Postgresql(c) => {
+            c.batch_execute("VACUUM FULL users, invitations, email_verifications, upstream_links")?
+        }
+    }
+    Ok(())
 }
 
 /// Whether a row is still in plaintext (another node may be encrypting it right now).
