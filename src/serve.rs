@@ -36,6 +36,8 @@ pub fn run(config: Config) -> Result<(), CommandError> {
     let created_keys = rotation::ensure_keys(&mut conn, &kek, now)?;
     let keys = rotation::reload(&mut conn, &kek, None, now)?
         .ok_or_else(|| CommandError("no signing keys could be loaded".into()))?;
+    // After the signing keys opened: a wrong KEK stops the start before it encrypts anything.
+    encrypt_personal_data(&mut conn, &kek)?;
     let hasher = PasswordHasher::new(config.settings.password.argon2)?;
     let mail = crate::mail::Mailer::new(&config)?;
     // Nothing that can fail stands between creating the admin and printing its password.
@@ -173,7 +175,47 @@ pub fn load_kek(config: &Config) -> Result<KeyEncryptionKey, CommandError> {
     if let KekSource::Generated(_) = config.kek_source {
         create_private_dir(&config.settings.data_dir)?;
     }
-    Ok(KeyEncryptionKey::load(&config.kek_source)?)
+    let kek = KeyEncryptionKey::load(&config.kek_source)?;
+    crate::crypto::personal_data::install(&kek)?;
+    Ok(kek)
+}
+
+/// Encrypts the personal data of rows written before it was encrypted (needs the KEK, so it
+/// runs after the schema migrations, at every start; a start with nothing left does nothing).
+/// The KEK must first open the stored signing keys: a wrong one encrypts nothing.
+pub fn encrypt_personal_data(
+    conn: &mut crate::store::AnyConnection,
+    kek: &KeyEncryptionKey,
+) -> Result<crate::store::personal_data::Encrypted, CommandError> {
+    let published = crate::store::keys::published(conn, unix_now())?;
+    if !published.is_empty() {
+        crate::crypto::keys::KeySet::load(&published, kek)?;
+    }
+    let done = crate::store::personal_data::encrypt_plaintext(conn, |so_far| {
+        tracing::info!(
+            users = so_far.users,
+            invitations = so_far.invitations,
+            email_verifications = so_far.email_verifications,
+            upstream_links = so_far.upstream_links,
+            "encrypting personal data"
+        )
+    })?;
+    if done.total() > 0 {
+        tracing::info!(
+            users = done.users,
+            invitations = done.invitations,
+            email_verifications = done.email_verifications,
+            upstream_links = done.upstream_links,
+            "personal data encrypted"
+        );
+        if !done.compacted {
+            tracing::warn!(
+                "the replaced plaintext could not be rewritten away now (the database is busy): \
+                 run VACUUM (SQLite) or VACUUM FULL on the users table (PostgreSQL) when it is quiet"
+            );
+        }
+    }
+    Ok(done)
 }
 
 fn create_private_dir(dir: &Path) -> Result<(), CommandError> {

@@ -72,11 +72,21 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Serve => crate::serve::run(config),
         Command::Migrate => {
             crate::serve::prepare_data_dir(&config)?;
-            let applied = store::migrate(&mut store::connect(&config.database)?)?;
+            let mut conn = store::connect(&config.database)?;
+            let applied = store::migrate(&mut conn)?;
+            let kek = crate::serve::load_kek(&config)?;
+            let encrypted = crate::serve::encrypt_personal_data(&mut conn, &kek)?;
             println!(
-                "{applied} migration(s) applied to {}",
-                config.database.describe()
+                "{applied} migration(s) applied to {}; personal data encrypted in {} row(s)",
+                config.database.describe(),
+                encrypted.total()
             );
+            if encrypted.total() > 0 && !encrypted.compacted {
+                eprintln!(
+                    "warning: the replaced plaintext could not be rewritten away (the database \
+                     is busy): run VACUUM (SQLite) or VACUUM FULL users (PostgreSQL) later"
+                );
+            }
             Ok(())
         }
         Command::User(cmd) => users::run(&config, cmd),
@@ -155,6 +165,8 @@ fn open(config: &Config) -> Result<AnyConnection, CommandError> {
     crate::serve::prepare_data_dir(config)?;
     let mut conn = store::connect(&config.database)?;
     store::migrate(&mut conn)?;
+    let kek = crate::serve::load_kek(config)?;
+    crate::serve::encrypt_personal_data(&mut conn, &kek)?;
     Ok(conn)
 }
 

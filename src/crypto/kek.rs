@@ -62,43 +62,75 @@ impl KeyEncryptionKey {
         super::secrets::hmac_sha256(&self.0, label.as_bytes())
     }
 
+    /// A 256-bit key for another purpose by HKDF-SHA-256 (RFC 5869), `label` as its info:
+    /// distinct labels give independent keys, none of which reveals the KEK.
+    pub fn hkdf(&self, label: &str) -> Result<[u8; 32], CryptoError> {
+        use openssl::md::Md;
+        use openssl::pkey::Id;
+        use openssl::pkey_ctx::PkeyCtx;
+        let fail = |e: openssl::error::ErrorStack| CryptoError::Key(e.to_string());
+        let mut ctx = PkeyCtx::new_id(Id::HKDF).map_err(fail)?;
+        ctx.derive_init().map_err(fail)?;
+        ctx.set_hkdf_md(Md::sha256()).map_err(fail)?;
+        ctx.set_hkdf_key(&self.0).map_err(fail)?;
+        ctx.set_hkdf_salt(b"idp hkdf v1").map_err(fail)?;
+        ctx.add_hkdf_info(label.as_bytes()).map_err(fail)?;
+        let mut key = [0u8; 32];
+        ctx.derive(Some(&mut key)).map_err(fail)?;
+        Ok(key)
+    }
+
     /// Returns base64(nonce || ciphertext || tag).
     pub fn seal(&self, plaintext: &[u8], aad: &[u8]) -> Result<String, CryptoError> {
-        let nonce = random_bytes::<NONCE_LEN>();
-        let mut tag = [0u8; TAG_LEN];
-        let ciphertext = encrypt_aead(
-            Cipher::aes_256_gcm(),
-            &self.0,
-            Some(&nonce),
-            aad,
-            plaintext,
-            &mut tag,
-        )
-        .map_err(|e| CryptoError::Key(e.to_string()))?;
-        let mut out = Vec::with_capacity(NONCE_LEN + ciphertext.len() + TAG_LEN);
-        out.extend_from_slice(&nonce);
-        out.extend_from_slice(&ciphertext);
-        out.extend_from_slice(&tag);
-        Ok(STANDARD.encode(out))
+        aead_seal(&self.0, plaintext, aad)
     }
 
     pub fn open(&self, sealed: &str, aad: &[u8]) -> Option<Vec<u8>> {
-        let raw = STANDARD.decode(sealed).ok()?;
-        if raw.len() < NONCE_LEN + TAG_LEN {
-            return None;
-        }
-        let (nonce, rest) = raw.split_at(NONCE_LEN);
-        let (ciphertext, tag) = rest.split_at(rest.len() - TAG_LEN);
-        decrypt_aead(
-            Cipher::aes_256_gcm(),
-            &self.0,
-            Some(nonce),
-            aad,
-            ciphertext,
-            tag,
-        )
-        .ok()
+        aead_open(&self.0, sealed, aad)
     }
+}
+
+/// AES-256-GCM with a random 96-bit nonce: base64(nonce || ciphertext || tag).
+pub(super) fn aead_seal(
+    key: &[u8; 32],
+    plaintext: &[u8],
+    aad: &[u8],
+) -> Result<String, CryptoError> {
+    let nonce = random_bytes::<NONCE_LEN>();
+    let mut tag = [0u8; TAG_LEN];
+    let ciphertext = encrypt_aead(
+        Cipher::aes_256_gcm(),
+        key,
+        Some(&nonce),
+        aad,
+        plaintext,
+        &mut tag,
+    )
+    .map_err(|e| CryptoError::Key(e.to_string()))?;
+    let mut out = Vec::with_capacity(NONCE_LEN + ciphertext.len() + TAG_LEN);
+    out.extend_from_slice(&nonce);
+    out.extend_from_slice(&ciphertext);
+    out.extend_from_slice(&tag);
+    Ok(STANDARD.encode(out))
+}
+
+/// Opens what `aead_seal` made under the same key and associated data; `None` otherwise.
+pub(super) fn aead_open(key: &[u8; 32], sealed: &str, aad: &[u8]) -> Option<Vec<u8>> {
+    let raw = STANDARD.decode(sealed).ok()?;
+    if raw.len() < NONCE_LEN + TAG_LEN {
+        return None;
+    }
+    let (nonce, rest) = raw.split_at(NONCE_LEN);
+    let (ciphertext, tag) = rest.split_at(rest.len() - TAG_LEN);
+    decrypt_aead(
+        Cipher::aes_256_gcm(),
+        key,
+        Some(nonce),
+        aad,
+        ciphertext,
+        tag,
+    )
+    .ok()
 }
 
 /// Reads a key file another process has just created, giving it a moment to finish writing.

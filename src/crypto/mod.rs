@@ -5,6 +5,7 @@ pub mod jws;
 pub mod kek;
 pub mod keys;
 pub mod password;
+pub mod personal_data;
 pub mod public_key;
 pub mod rotation;
 pub mod secrets;

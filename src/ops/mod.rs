@@ -231,6 +231,12 @@ mod tests {
         let mut conn =
             AnyConnection::Sqlite(diesel::sqlite::SqliteConnection::establish(":memory:").unwrap());
         crate::store::migrate(&mut conn).unwrap();
+        let kek =
+            crate::crypto::kek::KeyEncryptionKey::load(&crate::crypto::kek::KekSource::Inline(
+                "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=".into(),
+            ))
+            .unwrap();
+        crate::crypto::personal_data::install(&kek).unwrap();
         conn
     }
 

@@ -4,13 +4,15 @@
 use diesel::prelude::*;
 
 use super::audit::Entry;
+use super::personal_data::index_key;
 use super::schema::{audit_events, users};
-use super::users::{expect_one, User};
+use super::users::{decrypt_all, expect_one, User, UserRow};
 use super::{AnyConnection, StoreError};
 
-/// Escapes `%`, `_` and `\` so that a search term matches literally inside a LIKE pattern.
-fn like_pattern(term: &str) -> String {
-    let mut pattern = String::from("%");
+/// Escapes `%`, `_` and `\\` so that a search term matches literally at the start of a LIKE
+/// pattern.
+fn prefix_pattern(term: &str) -> String {
+    let mut pattern = String::new();
     for c in term.to_lowercase().chars() {
         if matches!(c, '%' | '_' | '\\') {
             pattern.push('\\');
@@ -21,34 +23,35 @@ fn like_pattern(term: &str) -> String {
     pattern
 }
 
-/// One page of users whose username, email or name contains `search`, by username; and how
-/// many match in all.
+/// One page of users whose username starts with `search` or whose email is exactly `search`
+/// (emails and names are encrypted: only the email's blind index can be searched), by
+/// username; and how many match in all.
 pub fn search_users(
     conn: &mut AnyConnection,
     search: &str,
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<User>, i64), StoreError> {
-    let pattern = like_pattern(search.trim());
+    let pattern = prefix_pattern(search.trim());
+    let index = index_key(search)?;
     let matching = || {
         users::table
             .filter(
                 users::username
                     .like(pattern.clone())
                     .escape('\\')
-                    .or(users::email.like(pattern.clone()).escape('\\'))
-                    .or(users::name.like(pattern.clone()).escape('\\')),
+                    .or(users::email_index.eq(index.clone())),
             )
             .into_boxed()
     };
     let total: i64 = matching().count().get_result(conn)?;
     let page = matching()
-        .select(User::as_select())
+        .select(UserRow::as_select())
         .order(users::username.asc())
         .offset(offset)
         .limit(limit)
         .load(conn)?;
-    Ok((page, total))
+    Ok((decrypt_all(page)?, total))
 }
 
 pub fn update_profile(
@@ -58,14 +61,8 @@ pub fn update_profile(
     email: Option<&str>,
     now: i64,
 ) -> Result<(), StoreError> {
-    let changed = diesel::update(users::table.find(id))
-        .set((
-            users::name.eq(name),
-            users::email.eq(email),
-            users::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    expect_one(changed)
+    super::users::set_email(conn, id, email)?;
+    super::users::set_name(conn, id, name, now)
 }
 
 pub fn set_roles(

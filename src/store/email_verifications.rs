@@ -4,6 +4,7 @@
 
 use diesel::prelude::*;
 
+use super::personal_data::{decrypt, encrypt, verification_place};
 use super::schema::email_verifications;
 use super::{AnyConnection, StoreError};
 
@@ -52,7 +53,10 @@ pub fn insert(
         .values((
             email_verifications::token_hash.eq(token_hash),
             email_verifications::user_id.eq(&verification.user_id),
-            email_verifications::email.eq(&verification.email),
+            email_verifications::email.eq(encrypt(
+                &verification.email,
+                &verification_place(token_hash),
+            )?),
             email_verifications::purpose.eq(verification.purpose.as_str()),
             email_verifications::created_at.eq(now),
             email_verifications::expires_at.eq(expires_at),
@@ -78,12 +82,19 @@ pub fn peek(
         ))
         .first(conn)
         .optional()?;
-    Ok(row.and_then(|(user_id, email, purpose)| {
-        Purpose::parse(&purpose).map(|purpose| Verification {
-            user_id,
-            email,
-            purpose,
-        })
+    let Some((user_id, stored, purpose)) = row else {
+        return Ok(None);
+    };
+    // A link from before encryption (encrypted at the next start) has its '@' in plaintext.
+    let email = if stored.contains('@') {
+        stored
+    } else {
+        decrypt(&stored, &verification_place(token_hash))?
+    };
+    Ok(Purpose::parse(&purpose).map(|purpose| Verification {
+        user_id,
+        email,
+        purpose,
     }))
 }
 

@@ -3,11 +3,12 @@
 
 use diesel::prelude::*;
 
+use super::personal_data::{decrypt, encrypt, index_key, invitation_place};
 use super::schema::invitations;
 use super::{AnyConnection, StoreError};
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = invitations)]
+/// An invitation, its address in plaintext (in the table it is encrypted, with a blind index).
+#[derive(Debug, Clone)]
 pub struct Invitation {
     pub id: String,
     pub token_hash: String,
@@ -20,6 +21,58 @@ pub struct Invitation {
     pub revoked_at: Option<i64>,
     /// The account made through it.
     pub user_id: Option<String>,
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = invitations)]
+struct InvitationRow {
+    id: String,
+    token_hash: String,
+    email: String,
+    invited_by: String,
+    created_at: i64,
+    expires_at: i64,
+    accepted_at: Option<i64>,
+    revoked_at: Option<i64>,
+    user_id: Option<String>,
+    email_index: Option<String>,
+}
+
+impl InvitationRow {
+    fn encrypt(invitation: &Invitation) -> Result<InvitationRow, StoreError> {
+        Ok(InvitationRow {
+            id: invitation.id.clone(),
+            token_hash: invitation.token_hash.clone(),
+            email: encrypt(&invitation.email, &invitation_place(&invitation.id))?,
+            invited_by: invitation.invited_by.clone(),
+            created_at: invitation.created_at,
+            expires_at: invitation.expires_at,
+            accepted_at: invitation.accepted_at,
+            revoked_at: invitation.revoked_at,
+            user_id: invitation.user_id.clone(),
+            email_index: Some(index_key(&invitation.email)?),
+        })
+    }
+
+    fn decrypt(self) -> Result<Invitation, StoreError> {
+        // A row from before encryption (encrypted at the next start) has its '@' in plaintext.
+        let email = if self.email.contains('@') {
+            self.email
+        } else {
+            decrypt(&self.email, &invitation_place(&self.id))?
+        };
+        Ok(Invitation {
+            id: self.id,
+            token_hash: self.token_hash,
+            email,
+            invited_by: self.invited_by,
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            accepted_at: self.accepted_at,
+            revoked_at: self.revoked_at,
+            user_id: self.user_id,
+        })
+    }
 }
 
 impl Invitation {
@@ -39,18 +92,21 @@ impl Invitation {
 
 pub fn insert(conn: &mut AnyConnection, invitation: &Invitation) -> Result<(), StoreError> {
     diesel::insert_into(invitations::table)
-        .values(invitation)
+        .values(InvitationRow::encrypt(invitation)?)
         .execute(conn)?;
     Ok(())
 }
 
 /// The most recent invitations first, at most `limit`.
 pub fn list(conn: &mut AnyConnection, limit: i64) -> Result<Vec<Invitation>, StoreError> {
-    Ok(invitations::table
-        .select(Invitation::as_select())
+    invitations::table
+        .select(InvitationRow::as_select())
         .order(invitations::created_at.desc())
         .limit(limit)
-        .load(conn)?)
+        .load(conn)?
+        .into_iter()
+        .map(InvitationRow::decrypt)
+        .collect()
 }
 
 /// How many invitations `inviter` sent since `since`, and when the oldest of them was sent.
@@ -95,7 +151,7 @@ pub fn revoke_open_to(
 ) -> Result<usize, StoreError> {
     Ok(diesel::update(
         invitations::table
-            .filter(invitations::email.eq(email))
+            .filter(invitations::email_index.eq(index_key(email)?))
             .filter(open!(now)),
     )
     .set(invitations::revoked_at.eq(now))
@@ -108,12 +164,14 @@ pub fn peek(
     token_hash: &str,
     now: i64,
 ) -> Result<Option<Invitation>, StoreError> {
-    Ok(invitations::table
+    invitations::table
         .filter(invitations::token_hash.eq(token_hash))
         .filter(open!(now))
-        .select(Invitation::as_select())
+        .select(InvitationRow::as_select())
         .first(conn)
-        .optional()?)
+        .optional()?
+        .map(InvitationRow::decrypt)
+        .transpose()
 }
 
 /// Uses the open invitation of `token_hash` for the account `user_id`: of two uses exactly one

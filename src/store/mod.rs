@@ -16,6 +16,7 @@ pub mod keys;
 pub mod mail_outbox;
 pub mod passkeys;
 pub mod password_resets;
+pub mod personal_data;
 pub mod purge;
 pub mod pushed_requests;
 pub mod revocations;

@@ -18,6 +18,8 @@ diesel::table! {
         totp_secret -> Nullable<Text>,
         totp_enabled -> Bool,
         totp_last_step -> Nullable<BigInt>,
+        email_index -> Nullable<Text>,
+        personal_data_version -> Nullable<BigInt>,
     }
 }
 
@@ -253,6 +255,7 @@ diesel::table! {
         accepted_at -> Nullable<BigInt>,
         revoked_at -> Nullable<BigInt>,
         user_id -> Nullable<Text>,
+        email_index -> Nullable<Text>,
     }
 }
 

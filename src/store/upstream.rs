@@ -3,6 +3,7 @@
 
 use diesel::prelude::*;
 
+use super::personal_data::{decrypt, encrypt, link_place, link_row};
 use super::schema::{upstream_links, upstream_logins, upstream_providers};
 use super::{AnyConnection, StoreError};
 
@@ -83,11 +84,28 @@ pub fn remove_provider(conn: &mut AnyConnection, id: &str) -> Result<(), StoreEr
     }
 }
 
+/// The email is stored encrypted, bound to the link.
 pub fn insert_link(conn: &mut AnyConnection, link: &Link) -> Result<(), StoreError> {
+    let row = link_row(&link.provider_id, &link.subject);
+    let mut stored = link.clone();
+    stored.email = link
+        .email
+        .as_deref()
+        .map(|email| encrypt(email, &link_place(&row)))
+        .transpose()?;
     diesel::insert_into(upstream_links::table)
-        .values(link)
+        .values(stored)
         .execute(conn)?;
     Ok(())
+}
+
+/// The link with its email decrypted (one from before encryption has its '@' in plaintext).
+fn decrypt_link(mut link: Link) -> Result<Link, StoreError> {
+    if let Some(stored) = link.email.as_deref().filter(|e| !e.contains('@')) {
+        let row = link_row(&link.provider_id, &link.subject);
+        link.email = Some(decrypt(stored, &link_place(&row))?);
+    }
+    Ok(link)
 }
 
 pub fn find_link(
@@ -95,11 +113,13 @@ pub fn find_link(
     provider_id: &str,
     subject: &str,
 ) -> Result<Option<Link>, StoreError> {
-    Ok(upstream_links::table
+    upstream_links::table
         .find((provider_id, subject))
         .select(Link::as_select())
         .first(conn)
-        .optional()?)
+        .optional()?
+        .map(decrypt_link)
+        .transpose()
 }
 
 /// The account's links with their provider's display name, for the account page.
@@ -107,12 +127,16 @@ pub fn links_of(
     conn: &mut AnyConnection,
     user_id: &str,
 ) -> Result<Vec<(Link, String)>, StoreError> {
-    Ok(upstream_links::table
+    let links: Vec<(Link, String)> = upstream_links::table
         .inner_join(upstream_providers::table)
         .filter(upstream_links::user_id.eq(user_id))
         .select((Link::as_select(), upstream_providers::display_name))
         .order(upstream_links::created_at.asc())
-        .load(conn)?)
+        .load(conn)?;
+    links
+        .into_iter()
+        .map(|(link, name)| Ok((decrypt_link(link)?, name)))
+        .collect()
 }
 
 pub fn count_links_of(conn: &mut AnyConnection, user_id: &str) -> Result<i64, StoreError> {

@@ -1,10 +1,13 @@
 use diesel::prelude::*;
 
+use super::personal_data::{self, encrypt_optional, index_key, user_place};
 use super::schema::users;
 use super::{AnyConnection, StoreError};
+use crate::crypto::personal_data::CURRENT_VERSION;
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = users)]
+/// An account as the rest of the provider sees it: email and name in plaintext. In the table
+/// they are encrypted (see `UserRow`).
+#[derive(Debug, Clone)]
 pub struct User {
     /// Opaque and stable: this is the `sub` of every token, never the username.
     pub id: String,
@@ -36,9 +39,97 @@ impl User {
     }
 }
 
+/// A row of the users table: email and name encrypted, the email's blind index, and the key
+/// version (`None`: a row from before encryption, still in plaintext until the next start).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = users)]
+pub(super) struct UserRow {
+    id: String,
+    username: String,
+    email: Option<String>,
+    name: Option<String>,
+    password_hash: String,
+    roles: String,
+    disabled: bool,
+    must_change_password: bool,
+    created_at: i64,
+    updated_at: i64,
+    email_verified: bool,
+    failed_logins: i64,
+    locked_until: Option<i64>,
+    totp_secret: Option<String>,
+    totp_enabled: bool,
+    totp_last_step: Option<i64>,
+    email_index: Option<String>,
+    personal_data_version: Option<i64>,
+}
+
+impl UserRow {
+    fn encrypt(user: &User) -> Result<UserRow, StoreError> {
+        let email = encrypt_optional(user.email.as_deref(), &user_place("email", &user.id))?;
+        let name = encrypt_optional(user.name.as_deref(), &user_place("name", &user.id))?;
+        Ok(UserRow {
+            id: user.id.clone(),
+            username: user.username.clone(),
+            email,
+            name,
+            password_hash: user.password_hash.clone(),
+            roles: user.roles.clone(),
+            disabled: user.disabled,
+            must_change_password: user.must_change_password,
+            created_at: user.created_at,
+            updated_at: user.updated_at,
+            email_verified: user.email_verified,
+            failed_logins: user.failed_logins,
+            locked_until: user.locked_until,
+            totp_secret: user.totp_secret.clone(),
+            totp_enabled: user.totp_enabled,
+            totp_last_step: user.totp_last_step,
+            email_index: user.email.as_deref().map(index_key).transpose()?,
+            personal_data_version: Some(CURRENT_VERSION),
+        })
+    }
+
+    pub(super) fn decrypt(self) -> Result<User, StoreError> {
+        let (email, name) = match self.personal_data_version {
+            None => (self.email, self.name),
+            Some(_) => {
+                let open = |value: Option<String>, column| {
+                    value
+                        .map(|v| personal_data::decrypt(&v, &user_place(column, &self.id)))
+                        .transpose()
+                };
+                (open(self.email, "email")?, open(self.name, "name")?)
+            }
+        };
+        Ok(User {
+            id: self.id,
+            username: self.username,
+            email,
+            name,
+            password_hash: self.password_hash,
+            roles: self.roles,
+            disabled: self.disabled,
+            must_change_password: self.must_change_password,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            email_verified: self.email_verified,
+            failed_logins: self.failed_logins,
+            locked_until: self.locked_until,
+            totp_secret: self.totp_secret,
+            totp_enabled: self.totp_enabled,
+            totp_last_step: self.totp_last_step,
+        })
+    }
+}
+
+pub(super) fn decrypt_all(rows: Vec<UserRow>) -> Result<Vec<User>, StoreError> {
+    rows.into_iter().map(UserRow::decrypt).collect()
+}
+
 pub fn insert(conn: &mut AnyConnection, user: &User) -> Result<(), StoreError> {
     diesel::insert_into(users::table)
-        .values(user)
+        .values(UserRow::encrypt(user)?)
         .execute(conn)?;
     Ok(())
 }
@@ -48,28 +139,40 @@ pub fn count(conn: &mut AnyConnection) -> Result<i64, StoreError> {
 }
 
 pub fn list(conn: &mut AnyConnection) -> Result<Vec<User>, StoreError> {
-    Ok(users::table
-        .select(User::as_select())
-        .order(users::username.asc())
-        .load(conn)?)
+    decrypt_all(
+        users::table
+            .select(UserRow::as_select())
+            .order(users::username.asc())
+            .load(conn)?,
+    )
 }
 
 pub fn get(conn: &mut AnyConnection, id: &str) -> Result<Option<User>, StoreError> {
-    Ok(users::table
+    users::table
         .find(id)
-        .select(User::as_select())
+        .select(UserRow::as_select())
         .first(conn)
-        .optional()?)
+        .optional()?
+        .map(UserRow::decrypt)
+        .transpose()
 }
 
-/// Finds a user by what a person types to sign in: username or email (both stored lower-cased).
+/// Finds a user by what a person types to sign in: username (stored lower-cased) or email
+/// (through its blind index, which normalises the same way).
 pub fn find_by_login(conn: &mut AnyConnection, login: &str) -> Result<Option<User>, StoreError> {
     let lowered = login.trim().to_lowercase();
-    Ok(users::table
-        .select(User::as_select())
-        .filter(users::username.eq(&lowered).or(users::email.eq(&lowered)))
+    let index = index_key(&lowered)?;
+    users::table
+        .select(UserRow::as_select())
+        .filter(
+            users::username
+                .eq(&lowered)
+                .or(users::email_index.eq(&index)),
+        )
         .first(conn)
-        .optional()?)
+        .optional()?
+        .map(UserRow::decrypt)
+        .transpose()
 }
 
 /// Finds a user by username, email or id, for operators.
@@ -227,7 +330,8 @@ pub fn mark_email_verified(
     email: &str,
     now: i64,
 ) -> Result<bool, StoreError> {
-    let changed = diesel::update(users::table.find(id).filter(users::email.eq(email)))
+    let index = index_key(email)?;
+    let changed = diesel::update(users::table.find(id).filter(users::email_index.eq(index)))
         .set((users::email_verified.eq(true), users::updated_at.eq(now)))
         .execute(conn)?;
     Ok(changed == 1)
@@ -240,11 +344,28 @@ pub fn set_verified_email(
     email: &str,
     now: i64,
 ) -> Result<(), StoreError> {
+    set_email(conn, id, Some(email))?;
+    let changed = diesel::update(users::table.find(id))
+        .set((users::email_verified.eq(true), users::updated_at.eq(now)))
+        .execute(conn)?;
+    expect_one(changed)
+}
+
+/// Stores `email` encrypted with its blind index (`Conflict` when another account has it).
+pub(super) fn set_email(
+    conn: &mut AnyConnection,
+    id: &str,
+    email: Option<&str>,
+) -> Result<(), StoreError> {
+    // A row still in plaintext is encrypted whole first: one version for all its columns.
+    personal_data::encrypt_user(conn, id)?;
+    let stored = encrypt_optional(email, &user_place("email", id))?;
+    let index = email.map(index_key).transpose()?;
     let changed = diesel::update(users::table.find(id))
         .set((
-            users::email.eq(email),
-            users::email_verified.eq(true),
-            users::updated_at.eq(now),
+            users::email.eq(stored),
+            users::email_index.eq(index),
+            users::personal_data_version.eq(CURRENT_VERSION),
         ))
         .execute(conn)?;
     expect_one(changed)
@@ -256,8 +377,14 @@ pub fn set_name(
     name: Option<&str>,
     now: i64,
 ) -> Result<(), StoreError> {
+    personal_data::encrypt_user(conn, id)?;
+    let stored = encrypt_optional(name, &user_place("name", id))?;
     let changed = diesel::update(users::table.find(id))
-        .set((users::name.eq(name), users::updated_at.eq(now)))
+        .set((
+            users::name.eq(stored),
+            users::personal_data_version.eq(CURRENT_VERSION),
+            users::updated_at.eq(now),
+        ))
         .execute(conn)?;
     expect_one(changed)
 }

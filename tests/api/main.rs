@@ -40,6 +40,7 @@ mod pages;
 mod par;
 mod passkey_attestation;
 mod passkeys;
+mod personal_data;
 mod profile;
 mod protection;
 mod recovery;

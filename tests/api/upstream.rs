@@ -9,6 +9,7 @@ use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
+use diesel::RunQueryDsl;
 use serde_json::Value;
 
 use crate::on_both_backends;
@@ -384,6 +385,17 @@ async fn verified_email_links_and_the_link_can_be_removed(backend: Backend) {
     assert!(
         page.contains("corp SSO") && page.contains("alice@example.com"),
         "{page}"
+    );
+    // The link remembers the upstream email encrypted (this upstream's subject is the address).
+    let stored: Vec<crate::personal_data::Cell> =
+        diesel::sql_query("SELECT email AS value FROM upstream_links")
+            .load(&mut crate::store::connect(&env))
+            .unwrap();
+    assert_eq!(stored.len(), 1);
+    let stored = stored[0].value.clone().unwrap();
+    assert!(
+        stored.starts_with("pd1:") && !stored.contains('@'),
+        "{stored}"
     );
     let unlink = browser
         .http
