@@ -49,6 +49,10 @@ pub struct AppState {
     /// The WebAuthn relying party (the issuer's host and origin); `None` only if the issuer
     /// cannot be one, which the log says at start.
     pub webauthn: Option<Arc<webauthn_rs::prelude::Webauthn>>,
+    /// The detection rules' distinct counts (see `security::monitor`).
+    pub monitor_counts: crate::security::distinct_counts::DistinctCounts,
+    /// The address blocks in force, as this node last read them.
+    pub blocks: crate::security::blocks::BlockList,
     /// Keys the audit chain's MACs; derived from the KEK so every node (and `audit verify`) agrees.
     audit_key: [u8; 32],
 }
@@ -74,6 +78,10 @@ impl AppState {
             webauthn,
             mail: None,
             csrf_key: kek.derive("idp csrf v1"),
+            monitor_counts: crate::security::distinct_counts::DistinctCounts::new(
+                kek.derive(crate::security::distinct_counts::MONITOR_KEY_LABEL),
+            ),
+            blocks: Default::default(),
             audit_key: kek.derive(AUDIT_KEY_LABEL),
             readiness: Readiness::new(&replay),
             in_flight: InFlight::default(),
