@@ -51,6 +51,8 @@ pub struct AppState {
     pub webauthn: Option<Arc<webauthn_rs::prelude::Webauthn>>,
     /// The detection rules' distinct counts (see `security::monitor`).
     pub monitor_counts: crate::security::distinct_counts::DistinctCounts,
+    /// Wakes this node's webhook sender after alerts were queued.
+    pub alerts_queued: tokio::sync::Notify,
     /// The address blocks in force, as this node last read them.
     pub blocks: crate::security::blocks::BlockList,
     /// Keys the audit chain's MACs; derived from the KEK so every node (and `audit verify`) agrees.
@@ -82,6 +84,7 @@ impl AppState {
                 kek.derive(crate::security::distinct_counts::MONITOR_KEY_LABEL),
             ),
             blocks: Default::default(),
+            alerts_queued: tokio::sync::Notify::new(),
             audit_key: kek.derive(AUDIT_KEY_LABEL),
             readiness: Readiness::new(&replay),
             in_flight: InFlight::default(),

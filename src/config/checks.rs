@@ -169,6 +169,17 @@ pub(super) fn check_monitoring(
     if monitoring.block_cache_ms > 60_000 {
         return Err(invalid("monitoring.block_cache_ms must be at most 60000"));
     }
+    if !monitoring.webhook_url.is_empty() {
+        let url = url::Url::parse(&monitoring.webhook_url).ok();
+        if !url.is_some_and(|u| ["http", "https"].contains(&u.scheme()) && u.has_host()) {
+            return Err(invalid("monitoring.webhook_url must be an http(s) URL"));
+        }
+        if monitoring.webhook_secret.chars().count() < 32 {
+            return Err(invalid(
+                "monitoring.webhook_secret must have at least 32 characters when a webhook is set",
+            ));
+        }
+    }
     monitoring
         .allow
         .iter()

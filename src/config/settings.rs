@@ -225,6 +225,13 @@ pub struct MonitoringSettings {
     /// How long a node trusts its copy of the block list before reading it again; a block
     /// lifted elsewhere holds at most this much longer on this node.
     pub block_cache_ms: u64,
+    /// Where incidents are posted as signed JSON (http or https); empty: no webhook.
+    pub webhook_url: String,
+    /// The HMAC-SHA256 key of the `X-Idp-Signature` header (at least 32 characters).
+    pub webhook_secret: String,
+    /// Mail each account with the `admin` role (and an address) about incidents, when mail
+    /// is configured.
+    pub alert_mail: bool,
 }
 
 impl Default for MonitoringSettings {
@@ -240,6 +247,9 @@ impl Default for MonitoringSettings {
             block_secs: 3_600,
             allow: Vec::new(),
             block_cache_ms: 500,
+            webhook_url: String::new(),
+            webhook_secret: String::new(),
+            alert_mail: true,
         }
     }
 }

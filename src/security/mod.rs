@@ -1,5 +1,6 @@
 //! Protections every response gets.
 
+pub mod alerts;
 pub mod blocks;
 pub mod client_ip;
 pub mod cors;

@@ -105,8 +105,11 @@ pub async fn observe(state: &AppState, failure: Failure<'_>) {
         };
         let incident = record(state, &failure.ctx, &sighting).await;
         let blocks = settings.block_at > 0 && distinct >= settings.block_at;
-        if let (true, Some(incident)) = (blocks && !never_blocked(state, ip), incident) {
-            block(state, &failure.ctx, ip, kind, &incident).await;
+        if let Some(incident) = incident {
+            let blocked = blocks
+                && !never_blocked(state, ip)
+                && block(state, &failure.ctx, ip, kind, &incident.id).await;
+            super::alerts::incident_seen(state, &incident, blocked).await;
         }
     }
     if let (true, Some(account)) = (
@@ -122,16 +125,18 @@ pub async fn observe(state: &AppState, failure: Failure<'_>) {
             account: Some(account),
             client: None,
         };
-        record(state, &failure.ctx, &sighting).await;
+        if let Some(incident) = record(state, &failure.ctx, &sighting).await {
+            super::alerts::incident_seen(state, &incident, false).await;
+        }
     }
 }
 
-/// Records a sighting; the incident's id when it was recorded.
+/// Records a sighting; the incident, when it was recorded.
 async fn record(
     state: &AppState,
     ctx: &crate::ops::Context,
     sighting: &Sighting<'_>,
-) -> Option<String> {
+) -> Option<crate::store::incidents::Incident> {
     let (ctx, kind) = (ctx.clone(), sighting.kind.to_string());
     let owned = (
         sighting.subject.to_string(),
@@ -165,7 +170,7 @@ async fn record(
                     subject = %incident.subject
                 );
             }
-            Some(incident.id)
+            Some(incident)
         }
         Err(e) => {
             tracing::error!(error = %e, "could not record an incident");
@@ -174,14 +179,14 @@ async fn record(
     }
 }
 
-/// Blocks the network `ip` is watched by, for `monitoring.block_secs`.
+/// Blocks the network `ip` is watched by, for `monitoring.block_secs`; whether it is blocked.
 async fn block(
     state: &AppState,
     ctx: &crate::ops::Context,
     ip: IpAddr,
     kind: &str,
     incident: &str,
-) {
+) -> bool {
     let network = watched_network(state, ip);
     let secs = state.config.settings.monitoring.block_secs;
     let (ctx, reason, incident_id) = (ctx.clone(), kind.replace('_', " "), incident.to_string());
@@ -195,8 +200,12 @@ async fn block(
         Ok(true) => {
             state.blocks.invalidate();
             tracing::warn!(event = "address_blocked", network = %network, secs);
+            true
         }
-        Ok(false) => {}
-        Err(e) => tracing::error!(error = %e, "could not block an address"),
+        Ok(false) => true,
+        Err(e) => {
+            tracing::error!(error = %e, "could not block an address");
+            false
+        }
     }
 }

@@ -30,6 +30,7 @@ pub struct Incident {
     pub state: String,
     pub updated_at: i64,
     pub updated_by: String,
+    pub alerted_at: Option<i64>,
 }
 
 /// One observation of a rule: whom it concerns and what it involved.
@@ -78,6 +79,7 @@ fn record_once(
                 state: "open".into(),
                 updated_at: now,
                 updated_by: "system".into(),
+                alerted_at: None,
             };
             diesel::insert_into(security_incidents::table)
                 .values(&incident)
@@ -181,4 +183,24 @@ pub fn open_by_kind(conn: &mut AnyConnection) -> Result<Vec<(String, i64)>, Stor
         .group_by(security_incidents::kind)
         .select((security_incidents::kind, diesel::dsl::count_star()))
         .load(conn)?)
+}
+
+/// Takes the right to alert about incident `id` now: true (once, on one node) when no alert
+/// was queued for it in the last `window` seconds.
+pub fn claim_alert(
+    conn: &mut AnyConnection,
+    id: &str,
+    now: i64,
+    window: i64,
+) -> Result<bool, StoreError> {
+    Ok(diesel::update(
+        security_incidents::table.find(id).filter(
+            security_incidents::alerted_at
+                .is_null()
+                .or(security_incidents::alerted_at.le(now - window)),
+        ),
+    )
+    .set(security_incidents::alerted_at.eq(now))
+    .execute(conn)?
+        == 1)
 }

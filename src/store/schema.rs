@@ -343,6 +343,22 @@ diesel::table! {
         state -> Text,
         updated_at -> BigInt,
         updated_by -> Text,
+        alerted_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    security_alerts (id) {
+        id -> Text,
+        incident_id -> Text,
+        body -> Text,
+        created_at -> BigInt,
+        attempts -> Integer,
+        next_attempt_at -> BigInt,
+        claimed_by -> Nullable<Text>,
+        claimed_until -> Nullable<BigInt>,
+        failed_at -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
     }
 }
 
@@ -394,6 +410,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     self_registrations,
     invitations,
     security_incidents,
+    security_alerts,
     address_blocks,
     monitor_marks,
 );

@@ -6,6 +6,7 @@ mod support;
 
 mod account;
 mod admin;
+mod alerts;
 mod axe;
 mod blocks;
 mod bootstrap;

@@ -127,6 +127,10 @@ async fn stuffing_opens_an_incident_and_blocks_the_address(backend: Backend) {
         ("credential_stuffing", ATTACKER, 3)
     );
     assert_eq!(state, "open");
+    let open_gauge = r#"idp_security_incidents_open{kind="credential_stuffing"}"#;
+    assert_eq!(metric(&server, open_gauge).await, 1.0);
+    let opened = r#"idp_security_incidents_total{kind="credential_stuffing"}"#;
+    assert_eq!(metric(&server, opened).await, 1.0);
 
     // The sixth distinct name blocked the address: refused before any password is hashed,
     // even the right one, as a page for the browser and as OAuth JSON at the token endpoint.
@@ -195,6 +199,7 @@ async fn stuffing_opens_an_incident_and_blocks_the_address(backend: Backend) {
         .contains("resolved"));
     assert!(incidents(&env, false).is_empty());
     assert_eq!(incidents(&env, true)[0].4, "resolved");
+    assert_eq!(metric(&server, open_gauge).await, 0.0);
     cli_error(&env, &["incidents", "resolve", "no-such-incident"]);
 
     // Lifted by the CLI, the address signs in again.

@@ -1,3 +1,1 @@
-DROP TABLE monitor_marks;
-DROP TABLE address_blocks;
-DROP TABLE security_incidents;
+DROP TABLE security_alerts;

@@ -14,7 +14,9 @@ CREATE TABLE security_incidents (
     count BIGINT NOT NULL,
     state TEXT NOT NULL,
     updated_at BIGINT NOT NULL,
-    updated_by TEXT NOT NULL
+    updated_by TEXT NOT NULL,
+    -- When the last alert about this incident was queued: at most one per monitoring window.
+    alerted_at BIGINT
 );
 CREATE UNIQUE INDEX security_incidents_open ON security_incidents (kind, subject)
     WHERE state <> 'resolved';
@@ -44,3 +46,20 @@ CREATE TABLE monitor_marks (
     PRIMARY KEY (rule, subject, member, window_start)
 );
 CREATE INDEX monitor_marks_window_start ON monitor_marks (window_start);
+
+-- Webhook alerts waiting to be sent (the JSON body as it will be signed and posted). A node
+-- claims a row for a lease before posting it, so two nodes never post one alert at once; a row
+-- posted is deleted, one that failed for good keeps its last error for operators.
+CREATE TABLE security_alerts (
+    id TEXT PRIMARY KEY NOT NULL,
+    incident_id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at BIGINT NOT NULL,
+    claimed_by TEXT,
+    claimed_until BIGINT,
+    failed_at BIGINT,
+    last_error TEXT
+);
+CREATE INDEX security_alerts_due ON security_alerts (next_attempt_at);
