@@ -47,6 +47,7 @@ mod recovery;
 mod refresh;
 mod refresh_grace;
 mod restart;
+mod security_console;
 mod services;
 mod signin;
 mod signup;

@@ -8,6 +8,7 @@ mod clients;
 mod invitations;
 mod keys;
 mod overview;
+mod security;
 mod upstreams;
 mod user;
 mod user_passkeys;
@@ -20,6 +21,7 @@ pub use clients::*;
 pub use invitations::*;
 pub use keys::*;
 pub use overview::*;
+pub use security::*;
 pub use upstreams::*;
 pub use user::*;
 pub use user_passkeys::*;
@@ -312,6 +314,10 @@ fn notice(code: &str) -> Option<&'static str> {
         "rotated" => "The secret was rotated.",
         "saved" => "Settings saved.",
         "revoked" => "The key was revoked.",
+        "acknowledged" => "The incident is acknowledged.",
+        "resolved" => "The incident is resolved.",
+        "blocked" => "The address is blocked on every node.",
+        "lifted" => "The block is lifted on every node.",
         _ => return None,
     })
 }

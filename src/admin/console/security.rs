@@ -1,0 +1,172 @@
+//! The Security page: open incidents and the address blocks in force, with forms to
+//! acknowledge or resolve an incident and to add or lift a block (each through
+//! `ops::security`, audited); auditors see it, admins change it.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+use super::{act, notice, page, when, CsrfOnly, Nav, NoticeQuery, Posted};
+use crate::admin::{Actor, Permission};
+use crate::error::AppError;
+use crate::ops::security as ops;
+use crate::state::AppState;
+use crate::store::{address_blocks, incidents, unix_now};
+use crate::web::see_other;
+
+pub struct IncidentRow {
+    pub id: String,
+    pub kind: String,
+    pub severity: String,
+    pub subject: String,
+    pub addresses: String,
+    pub count: i64,
+    pub first_seen: String,
+    pub last_seen: String,
+    pub state: String,
+}
+
+pub struct BlockRow {
+    pub network: String,
+    pub until: String,
+    pub by: String,
+    pub reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_security.html")]
+struct SecurityPage {
+    nav: Nav,
+    incidents: Vec<IncidentRow>,
+    blocks: Vec<BlockRow>,
+    /// The viewer may change incidents and blocks (an admin), not only read them.
+    may_change: bool,
+    notice: Option<&'static str>,
+}
+
+pub async fn security(
+    req: HttpRequest,
+    query: web::Query<NoticeQuery>,
+    state: web::Data<AppState>,
+    actor: Actor,
+) -> Result<HttpResponse, AppError> {
+    let (open, blocks) = state
+        .store
+        .run(|conn| {
+            Ok::<_, crate::store::StoreError>((
+                incidents::list(conn, false, 200)?,
+                address_blocks::active(conn, unix_now())?,
+            ))
+        })
+        .await?;
+    let incidents = open
+        .into_iter()
+        .map(|i| IncidentRow {
+            kind: i.kind.replace('_', " "),
+            first_seen: when(i.first_seen),
+            last_seen: when(i.last_seen),
+            id: i.id,
+            severity: i.severity,
+            subject: i.subject,
+            addresses: i.addresses,
+            count: i.count,
+            state: i.state,
+        })
+        .collect();
+    let blocks = blocks
+        .into_iter()
+        .map(|b| BlockRow {
+            until: when(b.expires_at),
+            network: b.network,
+            by: b.created_by,
+            reason: b.reason,
+        })
+        .collect();
+    page(&state, &req, &actor, |nav| {
+        SecurityPage {
+            nav,
+            incidents,
+            blocks,
+            may_change: actor.may(Permission::SecurityWrite),
+            notice: notice(&query.done),
+        }
+        .render()
+    })
+}
+
+async fn set_state(
+    req: HttpRequest,
+    id: String,
+    state: web::Data<AppState>,
+    actor: Actor,
+    to: &'static str,
+) -> Result<HttpResponse, AppError> {
+    act(&state, &req, &actor, move |conn, ctx| {
+        ops::set_incident_state(conn, ctx, &id, to)
+    })
+    .await?;
+    Ok(see_other(&format!("/admin/security?done={to}")))
+}
+
+pub async fn acknowledge_incident(
+    req: HttpRequest,
+    path: web::Path<String>,
+    _: Posted<CsrfOnly>,
+    state: web::Data<AppState>,
+    actor: Actor,
+) -> Result<HttpResponse, AppError> {
+    set_state(req, path.into_inner(), state, actor, "acknowledged").await
+}
+
+pub async fn resolve_incident(
+    req: HttpRequest,
+    path: web::Path<String>,
+    _: Posted<CsrfOnly>,
+    state: web::Data<AppState>,
+    actor: Actor,
+) -> Result<HttpResponse, AppError> {
+    set_state(req, path.into_inner(), state, actor, "resolved").await
+}
+
+#[derive(serde::Deserialize)]
+pub struct BlockForm {
+    csrf: Option<String>,
+    #[serde(default)]
+    network: String,
+    #[serde(default)]
+    duration: String,
+    #[serde(default)]
+    reason: String,
+}
+
+super::csrf_forms!(BlockForm);
+
+pub async fn add_block(
+    req: HttpRequest,
+    Posted(form): Posted<BlockForm>,
+    state: web::Data<AppState>,
+    actor: Actor,
+) -> Result<HttpResponse, AppError> {
+    let network = ops::parse_network(&form.network)?;
+    let secs = ops::parse_duration(&form.duration)?;
+    act(&state, &req, &actor, move |conn, ctx| {
+        ops::block(conn, ctx, &network, secs, &form.reason, None)
+    })
+    .await?;
+    state.blocks.invalidate();
+    Ok(see_other("/admin/security?done=blocked"))
+}
+
+pub async fn lift_block(
+    req: HttpRequest,
+    Posted(form): Posted<BlockForm>,
+    state: web::Data<AppState>,
+    actor: Actor,
+) -> Result<HttpResponse, AppError> {
+    let network = ops::parse_network(&form.network)?;
+    act(&state, &req, &actor, move |conn, ctx| {
+        ops::unblock(conn, ctx, &network)
+    })
+    .await?;
+    state.blocks.invalidate();
+    Ok(see_other("/admin/security?done=lifted"))
+}
