@@ -7,9 +7,49 @@
 use crate::admin::{add_user_with_roles, post_form, sign_in};
 use crate::monitoring::{assert_blocked, incidents, login_form, monitored, ATTACKER};
 use crate::on_both_backends;
-use crate::support::{post_login_from, Backend, PASSWORD};
+use crate::support::{post_login_from, require, Backend, Prerequisite, PASSWORD};
+use crate::webdriver::Browser;
 
 on_both_backends!(admins_handle_incidents_and_blocks_on_the_security_page);
+
+/// A person in Chromium lifts a block with its button and blocks a network with the form.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_lifts_and_adds_blocks_in_the_browser() {
+    if !require(Prerequisite::Browser) {
+        return;
+    }
+    let env = monitored(Backend::Sqlite);
+    add_user_with_roles(&env, "root", &["admin"]);
+    env.cli_ok(&["blocks", "add", ATTACKER, "--reason", "stuffing"], "");
+    let server = env.start().await;
+    let root = Browser::start().await;
+    root.goto(&server.url("/admin")).await;
+    root.type_into("#username", "root").await;
+    root.type_into("#password", PASSWORD).await;
+    root.click("form[action='/login'] button[type=submit]")
+        .await;
+    root.wait_for_url(|u| u.ends_with("/admin") && !u.contains("/login?"))
+        .await;
+    root.goto(&server.url("/admin/security")).await;
+    root.wait_for_text(ATTACKER).await;
+    root.click("form[action='/admin/security/blocks/lift'] button[type=submit]")
+        .await;
+    root.wait_for_text("The block is lifted on every node.")
+        .await;
+    let (person, form) = login_form(&server).await;
+    let response = post_login_from(&person, &form, Some(ATTACKER), "root", PASSWORD).await;
+    assert_eq!(response.status(), 303, "lifted");
+
+    root.type_into("#block-network", "203.0.113.0/24").await;
+    root.type_into("#block-reason", "seen in the firewall logs")
+        .await;
+    root.click("form[action='/admin/security/blocks'] button[type=submit]")
+        .await;
+    root.wait_for_text("The address is blocked on every node.")
+        .await;
+    let response = post_login_from(&person, &form, Some("203.0.113.9"), "root", PASSWORD).await;
+    assert_blocked(&response, 3_600, "blocked in the browser");
+}
 
 async fn admins_handle_incidents_and_blocks_on_the_security_page(backend: Backend) {
     let env = monitored(backend);
@@ -156,4 +196,23 @@ async fn admins_handle_incidents_and_blocks_on_the_security_page(backend: Backen
             "{action} by the admin: {audit}"
         );
     }
+}
+
+/// The sum of the failed sign-ins per hour in the page's chart (its table of numbers).
+fn failures_charted(html: &str) -> u64 {
+    assert!(html.contains("id=\"failures-chart\""), "{html}");
+    let table = html.split("id=\"failures-numbers\"").nth(1).unwrap();
+    let body = table.split("</table>").next().unwrap();
+    body.split("<tr><td>")
+        .skip(1)
+        .map(|row| {
+            let cells: Vec<&str> = row.split("<td>").collect();
+            cells[1]
+                .split("</td>")
+                .next()
+                .unwrap()
+                .parse::<u64>()
+                .unwrap()
+        })
+        .sum()
 }

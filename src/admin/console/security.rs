@@ -5,12 +5,16 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use super::charts::{self, BarChart, Row, Series};
 use super::{act, notice, page, when, CsrfOnly, Nav, NoticeQuery, Posted};
 use crate::admin::{Actor, Permission};
 use crate::error::AppError;
 use crate::ops::security as ops;
 use crate::state::AppState;
-use crate::store::{address_blocks, incidents, unix_now};
+use crate::store::{activity, address_blocks, incidents, unix_now};
+
+/// Hours of failed sign-ins the chart covers, the current one last.
+const HOURS: i64 = 24;
 use crate::web::see_other;
 
 pub struct IncidentRow {
@@ -38,6 +42,7 @@ struct SecurityPage {
     nav: Nav,
     incidents: Vec<IncidentRow>,
     blocks: Vec<BlockRow>,
+    failures: BarChart,
     /// The viewer may change incidents and blocks (an admin), not only read them.
     may_change: bool,
     notice: Option<&'static str>,
@@ -49,15 +54,34 @@ pub async fn security(
     state: web::Data<AppState>,
     actor: Actor,
 ) -> Result<HttpResponse, AppError> {
-    let (open, blocks) = state
+    let now = unix_now();
+    let first_hour = now.div_euclid(3600) - (HOURS - 1);
+    let (open, blocks, hourly) = state
         .store
-        .run(|conn| {
+        .run(move |conn| {
             Ok::<_, crate::store::StoreError>((
                 incidents::list(conn, false, 200)?,
-                address_blocks::active(conn, unix_now())?,
+                address_blocks::active(conn, now)?,
+                activity::logins_per_hour(conn, first_hour * 3600)?,
             ))
         })
         .await?;
+    let rows = (first_hour..first_hour + HOURS)
+        .map(|hour| Row {
+            label: format!("{:02}:00", hour.rem_euclid(24)),
+            values: vec![hourly.get(&hour).map_or(0, |(_, failed)| *failed)],
+        })
+        .collect();
+    let failures = charts::grouped(
+        "failures",
+        "Failed sign-ins per hour, last 24 hours (UTC)",
+        vec![Series {
+            name: "failed",
+            class: "bar-failed",
+        }],
+        rows,
+        3,
+    );
     let incidents = open
         .into_iter()
         .map(|i| IncidentRow {
@@ -86,6 +110,7 @@ pub async fn security(
             nav,
             incidents,
             blocks,
+            failures,
             may_change: actor.may(Permission::SecurityWrite),
             notice: notice(&query.done),
         }
