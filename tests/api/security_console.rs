@@ -87,6 +87,7 @@ async fn admins_handle_incidents_and_blocks_on_the_security_page(backend: Backen
         html.contains(&format!("/admin/security/incidents/{id}/resolve")),
         "{html}"
     );
+    assert_eq!(failures_charted(&html), 6, "the chart's numbers: {html}");
 
     // Lift: the node that served the form admits the address at once.
     let response = post_form(
