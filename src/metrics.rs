@@ -36,12 +36,64 @@ const GRANTS: [&str; 3] = ["authorization_code", "refresh_token", "client_creden
 static SIGNINS_OK: AtomicU64 = AtomicU64::new(0);
 static SIGNINS_FAILED: AtomicU64 = AtomicU64::new(0);
 static TOKENS_ISSUED: [AtomicU64; 3] = [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)];
+/// The kinds of incident the detection rules open, in the order they are exposed.
+pub const INCIDENT_KINDS: [&str; 2] = ["credential_stuffing", "password_spraying"];
+static INCIDENTS_OPENED: [AtomicU64; 2] = [AtomicU64::new(0), AtomicU64::new(0)];
 static REQUESTS: LazyLock<Requests> = LazyLock::new(Requests::default);
 
 /// Counts a sign-in attempt that reached the password check: `ok` when it succeeded.
 pub fn signin(ok: bool) {
     let counter = if ok { &SIGNINS_OK } else { &SIGNINS_FAILED };
     counter.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Counts an incident this node opened.
+pub fn incident_opened(kind: &str) {
+    if let Some(i) = INCIDENT_KINDS.iter().position(|k| *k == kind) {
+        INCIDENTS_OPENED[i].fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// The security section: incidents this node opened by kind, and the incidents not yet
+/// resolved in the store (every node's), by kind.
+fn render_security(out: &mut String, open: &[(String, i64)]) {
+    header_lines(
+        out,
+        "idp_password_verifications_total",
+        "counter",
+        "Password hashes verified (Argon2 work), including the dummy one of unknown names.",
+    );
+    let _ = writeln!(
+        out,
+        "idp_password_verifications_total {}",
+        crate::crypto::password::verifications()
+    );
+    header_lines(
+        out,
+        "idp_security_incidents_total",
+        "counter",
+        "Security incidents this node opened, by kind.",
+    );
+    for (kind, counter) in INCIDENT_KINDS.iter().zip(&INCIDENTS_OPENED) {
+        let _ = writeln!(
+            out,
+            "idp_security_incidents_total{{kind=\"{kind}\"}} {}",
+            counter.load(Ordering::Relaxed)
+        );
+    }
+    header_lines(
+        out,
+        "idp_security_incidents_open",
+        "gauge",
+        "Security incidents open or acknowledged (all nodes), by kind.",
+    );
+    for kind in INCIDENT_KINDS {
+        let count = open.iter().find(|(k, _)| k == kind).map_or(0, |(_, n)| *n);
+        let _ = writeln!(
+            out,
+            "idp_security_incidents_open{{kind=\"{kind}\"}} {count}"
+        );
+    }
 }
 
 /// Counts a successful token response for `grant_type` (one of the supported grants).
@@ -218,10 +270,18 @@ pub async fn serve(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
         return Err(AppError::NotFound);
     }
     let pool = state.store.pool_use();
+    // The open incidents are the store's; a scrape while it is down still answers the rest.
+    let open = state
+        .store
+        .run(crate::store::incidents::open_by_kind)
+        .await
+        .unwrap_or_default();
+    let mut text = render(Some(pool));
+    render_security(&mut text, &open);
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(render(Some(pool))))
+        .body(text))
 }
 
 /// The whole exposition text.

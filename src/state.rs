@@ -49,6 +49,12 @@ pub struct AppState {
     /// The WebAuthn relying party (the issuer's host and origin); `None` only if the issuer
     /// cannot be one, which the log says at start.
     pub webauthn: Option<Arc<webauthn_rs::prelude::Webauthn>>,
+    /// The detection rules' distinct counts (see `security::monitor`).
+    pub monitor_counts: crate::security::distinct_counts::DistinctCounts,
+    /// Wakes this node's webhook sender after alerts were queued.
+    pub alerts_queued: tokio::sync::Notify,
+    /// The address blocks in force, as this node last read them.
+    pub blocks: crate::security::blocks::BlockList,
     /// Keys the audit chain's MACs; derived from the KEK so every node (and `audit verify`) agrees.
     audit_key: [u8; 32],
     /// How far this node has verified the audit chain, and when it last verified all of it.
@@ -80,6 +86,11 @@ impl AppState {
             webauthn,
             mail: None,
             csrf_key: kek.derive("idp csrf v1"),
+            monitor_counts: crate::security::distinct_counts::DistinctCounts::new(
+                kek.derive(crate::security::distinct_counts::MONITOR_KEY_LABEL),
+            ),
+            blocks: Default::default(),
+            alerts_queued: tokio::sync::Notify::new(),
             audit_key: kek.derive(AUDIT_KEY_LABEL),
             audit_checked: std::sync::Mutex::new((audit::Checkpoint::genesis(), 0)),
             readiness: Readiness::new(&replay),

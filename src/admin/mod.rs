@@ -44,6 +44,8 @@ pub enum Permission {
     ApiKeys,
     /// Any console role, changing only how the console looks to them (their time zone).
     OwnView,
+    /// Acknowledging and resolving incidents, adding and lifting address blocks.
+    SecurityWrite,
 }
 
 impl Permission {
@@ -152,6 +154,11 @@ admin_routes! {
     post Post "/admin/upstreams" ClientsWrite => console::create_upstream;
     post Post "/admin/upstreams/{id}/delete" ClientsWrite => console::delete_upstream;
     get Get "/admin/audit" AuditRead => console::audit;
+    get Get "/admin/security" AuditRead => console::security;
+    post Post "/admin/security/incidents/{id}/acknowledge" SecurityWrite => console::acknowledge_incident;
+    post Post "/admin/security/incidents/{id}/resolve" SecurityWrite => console::resolve_incident;
+    post Post "/admin/security/blocks" SecurityWrite => console::add_block;
+    post Post "/admin/security/blocks/lift" SecurityWrite => console::lift_block;
     get Get "/admin/api-keys" ApiKeys => console::api_keys;
     post Post "/admin/api-keys" ApiKeys => console::create_api_key;
     post Post "/admin/api-keys/{id}/revoke" ApiKeys => console::revoke_api_key;

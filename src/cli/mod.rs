@@ -3,6 +3,7 @@
 mod clients;
 mod email;
 mod keys;
+mod security;
 mod upstream;
 mod users;
 
@@ -53,6 +54,12 @@ pub enum Command {
     /// The tamper-evident audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Security incidents the monitoring opened: list, acknowledge, resolve.
+    #[command(subcommand)]
+    Incidents(security::IncidentsCommand),
+    /// Address blocks shared by every node: list, add, remove.
+    #[command(subcommand)]
+    Blocks(security::BlocksCommand),
 }
 
 #[derive(Subcommand)]
@@ -95,6 +102,8 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Upstream(cmd) => upstream::run(&config, cmd),
         Command::Email(cmd) => email::run(&config, cmd),
         Command::Audit(cmd) => audit_command(&config, cmd),
+        Command::Incidents(cmd) => security::run_incidents(&config, cmd),
+        Command::Blocks(cmd) => security::run_blocks(&config, cmd),
     }
 }
 

@@ -4,7 +4,9 @@
 use std::net::IpAddr;
 
 use super::error::{invalid, ConfigError};
-use super::settings::{EmailSettings, PasskeyAttestation, PasskeySettings, RegistrationSettings};
+use super::settings::{
+    EmailSettings, MonitoringSettings, PasskeyAttestation, PasskeySettings, RegistrationSettings,
+};
 use crate::contrast::Rgb;
 
 /// The surfaces a primary colour is read on: the page and the card, light and dark (they are
@@ -160,4 +162,59 @@ pub(super) fn validate_passkeys(
     crate::crypto::webauthn::attestation_roots(&pem, &passkeys.allowed_aaguids)
         .map(Some)
         .map_err(|e| invalid(format!("passkeys: {e}")))
+}
+
+/// The monitoring rules' numbers in range; returns the allow-list, parsed.
+pub(super) fn check_monitoring(
+    monitoring: &MonitoringSettings,
+) -> Result<Vec<crate::security::client_ip::Cidr>, ConfigError> {
+    if !(60..=86_400).contains(&monitoring.window_secs) {
+        return Err(invalid("monitoring.window_secs must be 60 to 86400"));
+    }
+    if ![24, 32].contains(&monitoring.ipv4_prefix) {
+        return Err(invalid("monitoring.ipv4_prefix must be 24 or 32"));
+    }
+    let thresholds = [
+        ("stuffing_usernames", monitoring.stuffing_usernames),
+        ("spraying_accounts", monitoring.spraying_accounts),
+        ("spraying_addresses", monitoring.spraying_addresses),
+    ];
+    for (name, value) in thresholds {
+        if !(2..=100_000).contains(&value) {
+            return Err(invalid(format!("monitoring.{name} must be 2 to 100000")));
+        }
+    }
+    if monitoring.block_at < 0 || monitoring.block_at == 1 || monitoring.block_at > 100_000 {
+        return Err(invalid(
+            "monitoring.block_at must be 0 (never block) or 2 to 100000",
+        ));
+    }
+    if !(60..=30 * 86_400).contains(&monitoring.block_secs) {
+        return Err(invalid("monitoring.block_secs must be 60 to 2592000"));
+    }
+    if monitoring.block_cache_ms > 60_000 {
+        return Err(invalid("monitoring.block_cache_ms must be at most 60000"));
+    }
+    if !monitoring.webhook_url.is_empty() {
+        let url = url::Url::parse(&monitoring.webhook_url).ok();
+        if !url.is_some_and(|u| ["http", "https"].contains(&u.scheme()) && u.has_host()) {
+            return Err(invalid("monitoring.webhook_url must be an http(s) URL"));
+        }
+        if monitoring.webhook_secret.chars().count() < 32 {
+            return Err(invalid(
+                "monitoring.webhook_secret must have at least 32 characters when a webhook is set",
+            ));
+        }
+    }
+    monitoring
+        .allow
+        .iter()
+        .map(|entry| {
+            crate::security::client_ip::Cidr::parse(entry).ok_or_else(|| {
+                invalid(format!(
+                    "monitoring.allow: {entry:?} is not an address or CIDR"
+                ))
+            })
+        })
+        .collect()
 }

@@ -37,6 +37,8 @@ pub struct Config {
     pub access_token_alg: SigningAlg,
     /// `metrics.allow`, parsed.
     pub metrics_allow: Vec<crate::security::client_ip::Cidr>,
+    /// `monitoring.allow`, parsed: never blocked.
+    pub monitoring_allow: Vec<crate::security::client_ip::Cidr>,
     /// `email.from`, parsed, when mail is configured (`email.smtp_url` set).
     pub email_from: Option<lettre::message::Mailbox>,
     /// The trusted attestation roots and models, when passkeys require attestation.
@@ -210,6 +212,7 @@ impl Config {
                 },
             )?);
         }
+        let monitoring_allow = checks::check_monitoring(&settings.monitoring)?;
         let lockout = &settings.lockout;
         if !(1..=100).contains(&lockout.threshold) || !(1..=86_400).contains(&lockout.lock_secs) {
             return Err(invalid(
@@ -295,6 +298,7 @@ impl Config {
             kek_source,
             access_token_alg,
             metrics_allow,
+            monitoring_allow,
             email_from,
             passkey_attestation,
             settings,

@@ -28,6 +28,7 @@ pub struct Settings {
     pub email: EmailSettings,
     pub registration: RegistrationSettings,
     pub passkeys: PasskeySettings,
+    pub monitoring: MonitoringSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -223,6 +224,61 @@ impl Default for LockoutSettings {
         LockoutSettings {
             threshold: 5,
             lock_secs: 900,
+        }
+    }
+}
+
+/// Security monitoring: the detection rules on failed sign-ins and the blocks they apply.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MonitoringSettings {
+    pub enabled: bool,
+    /// The window the rules count distinct usernames, accounts and addresses in.
+    pub window_secs: i64,
+    /// Whom the stuffing rule counts for an IPv4 client: its address (32) or its /24 (24).
+    /// An IPv6 client is always counted by its /64.
+    pub ipv4_prefix: u8,
+    /// Credential stuffing: distinct usernames failing from one address (network) in a window.
+    pub stuffing_usernames: i64,
+    /// Password spraying: distinct accounts one password failed against in a window.
+    pub spraying_accounts: i64,
+    /// Password spraying: distinct addresses failing on one account in a window.
+    pub spraying_addresses: i64,
+    /// The distinct count at which stuffing or spraying from an address also blocks that
+    /// address (its network); 0 never blocks automatically.
+    pub block_at: i64,
+    /// How long an automatic block lasts.
+    pub block_secs: i64,
+    /// Addresses or CIDRs never blocked (trusted proxies never are either).
+    pub allow: Vec<String>,
+    /// How long a node trusts its copy of the block list before reading it again; a block
+    /// lifted elsewhere holds at most this much longer on this node.
+    pub block_cache_ms: u64,
+    /// Where incidents are posted as signed JSON (http or https); empty: no webhook.
+    pub webhook_url: String,
+    /// The HMAC-SHA256 key of the `X-Idp-Signature` header (at least 32 characters).
+    pub webhook_secret: String,
+    /// Mail each account with the `admin` role (and an address) about incidents, when mail
+    /// is configured.
+    pub alert_mail: bool,
+}
+
+impl Default for MonitoringSettings {
+    fn default() -> Self {
+        MonitoringSettings {
+            enabled: true,
+            window_secs: 600,
+            ipv4_prefix: 32,
+            stuffing_usernames: 20,
+            spraying_accounts: 10,
+            spraying_addresses: 10,
+            block_at: 30,
+            block_secs: 3_600,
+            allow: Vec::new(),
+            block_cache_ms: 500,
+            webhook_url: String::new(),
+            webhook_secret: String::new(),
+            alert_mail: true,
         }
     }
 }

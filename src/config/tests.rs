@@ -136,3 +136,24 @@ fn loopback_http_issuer_allowed() {
         assert!(!config.issuer_is_https);
     }
 }
+
+#[test]
+fn monitoring_settings_are_checked() {
+    for (name, bad) in [
+        ("IDP_MONITORING__WINDOW_SECS", "10"),
+        ("IDP_MONITORING__IPV4_PREFIX", "16"),
+        ("IDP_MONITORING__STUFFING_USERNAMES", "1"),
+        ("IDP_MONITORING__BLOCK_AT", "1"),
+        ("IDP_MONITORING__BLOCK_SECS", "5"),
+        ("IDP_MONITORING__ALLOW", "10.0.0.0/8,not-a-network"),
+        ("IDP_MONITORING__BLOCK_CACHE_MS", "600000"),
+    ] {
+        assert!(load(&[(name, bad)]).is_err(), "{name}={bad}");
+    }
+    let config = load(&[
+        ("IDP_MONITORING__ALLOW", "10.0.0.0/8, 2001:db8::/32"),
+        ("IDP_MONITORING__BLOCK_AT", "0"),
+    ])
+    .unwrap();
+    assert_eq!(config.monitoring_allow.len(), 2);
+}

@@ -46,6 +46,18 @@ pub enum Verification {
     Mismatch,
 }
 
+/// Password verifications this process ran (real or dummy): the Argon2 work, for `/metrics`.
+static VERIFICATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many verifications (real or dummy) this process has run.
+pub fn verifications() -> u64 {
+    VERIFICATIONS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+fn count_verification() {
+    VERIFICATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
 pub struct PasswordHasher {
     settings: Argon2Settings,
     argon2: Argon2<'static>,
@@ -83,6 +95,7 @@ impl PasswordHasher {
     }
 
     pub fn verify(&self, password: &str, phc: &str) -> Verification {
+        count_verification();
         let Ok(parsed) = PasswordHash::new(phc) else {
             return Verification::Mismatch;
         };
@@ -107,6 +120,7 @@ impl PasswordHasher {
 
     /// Spends the time of a real verification and always fails.
     pub fn verify_dummy(&self, password: &str) {
+        count_verification();
         let dummy = self
             .dummy_hash
             .get_or_init(|| self.hash(&random_token::<16>()).unwrap_or_default());

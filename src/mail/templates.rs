@@ -140,3 +140,66 @@ pub fn passkey_removed(
         },
     )
 }
+
+#[derive(Template)]
+#[template(path = "mail/security_incident.txt")]
+struct IncidentText<'a> {
+    issuer: &'a str,
+    id: &'a str,
+    kind: &'a str,
+    severity: &'a str,
+    subject: &'a str,
+    addresses: &'a str,
+    count: i64,
+    blocked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "mail/security_incident.html")]
+struct IncidentHtml<'a> {
+    issuer: &'a str,
+    id: &'a str,
+    kind: &'a str,
+    severity: &'a str,
+    subject: &'a str,
+    addresses: &'a str,
+    count: i64,
+    blocked: bool,
+}
+
+/// The alert to an administrator about a security incident.
+pub fn security_incident(
+    to: &str,
+    issuer: &str,
+    incident: &crate::store::incidents::Incident,
+    blocked: bool,
+) -> Result<Outgoing, MailError> {
+    let kind = incident.kind.replace('_', " ");
+    let (id, severity, subject) = (&incident.id, &incident.severity, &incident.subject);
+    let addresses = &incident.addresses;
+    let count = incident.count;
+    Outgoing::render(
+        to,
+        format!("Security incident: {kind} ({subject})"),
+        &IncidentText {
+            issuer,
+            id,
+            kind: &kind,
+            severity,
+            subject,
+            addresses,
+            count,
+            blocked,
+        },
+        &IncidentHtml {
+            issuer,
+            id,
+            kind: &kind,
+            severity,
+            subject,
+            addresses,
+            count,
+            blocked,
+        },
+    )
+}

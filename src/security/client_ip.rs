@@ -49,6 +49,47 @@ impl Cidr {
     }
 }
 
+impl Cidr {
+    /// The network of `ip` with `prefix` bits (an IPv4-mapped address as IPv4), its host bits
+    /// cleared.
+    pub fn network_of(ip: IpAddr, prefix: u8) -> Cidr {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+            v4 => v4,
+        };
+        let (network, prefix) = match ip {
+            IpAddr::V4(v4) => {
+                let prefix = prefix.min(32);
+                let mask = u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
+                (IpAddr::V4((u32::from(v4) & mask).into()), prefix)
+            }
+            IpAddr::V6(v6) => {
+                let prefix = prefix.min(128);
+                let mask = u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0);
+                (IpAddr::V6((u128::from(v6) & mask).into()), prefix)
+            }
+        };
+        Cidr { network, prefix }
+    }
+
+    /// This network with its host bits cleared, so that one network has one spelling.
+    pub fn normalised(self) -> Cidr {
+        Cidr::network_of(self.network, self.prefix)
+    }
+}
+
+/// An address alone (`192.0.2.7`), a network with its prefix (`192.0.2.0/24`).
+impl std::fmt::Display for Cidr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let full = if self.network.is_ipv4() { 32 } else { 128 };
+        if self.prefix == full {
+            write!(f, "{}", self.network)
+        } else {
+            write!(f, "{}/{}", self.network, self.prefix)
+        }
+    }
+}
+
 /// Whom a per-client limit counts: an IPv4 address as it is, an IPv6 address by its /64.
 /// A single IPv6 host is routinely handed a whole /64 (SLAAC, privacy addresses, RFC 6177's
 /// assignments), so counting single IPv6 addresses would let one client take a fresh address
@@ -104,6 +145,17 @@ mod tests {
         assert_eq!(subject("2001:db8:1:3::1"), "2001:db8:1:3::");
         assert_eq!(subject("::ffff:192.0.2.7"), "192.0.2.7");
         assert_eq!(subject("192.0.2.7"), "192.0.2.7");
+    }
+
+    #[test]
+    fn networks_are_spelt_one_way() {
+        let net = |s: &str, p: u8| Cidr::network_of(ip(s), p).to_string();
+        assert_eq!(net("192.0.2.77", 24), "192.0.2.0/24");
+        assert_eq!(net("192.0.2.77", 32), "192.0.2.77");
+        assert_eq!(net("::ffff:192.0.2.77", 32), "192.0.2.77");
+        assert_eq!(net("2001:db8:1:2:aaaa::1", 64), "2001:db8:1:2::/64");
+        let parsed = Cidr::parse("10.1.2.3/8").unwrap().normalised();
+        assert_eq!(parsed.to_string(), "10.0.0.0/8");
     }
 
     #[test]

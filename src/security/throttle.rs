@@ -68,6 +68,9 @@ pub async fn enforce(
 ) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
     use actix_web::ResponseError;
 
+    if let Some(blocked) = refuse_blocked(&req).await {
+        return Ok(req.into_response(blocked));
+    }
     let limited = match (
         bucket(req.method(), req.path()),
         req.app_data::<actix_web::web::Data<AppState>>(),
@@ -106,6 +109,45 @@ pub async fn enforce(
         oauth: bucket == "token" || answers_json(req.path()),
     };
     Ok(req.into_response(limited.error_response()))
+}
+
+/// The answer to a guarded request from a blocked address (before any password work): 429
+/// with `Retry-After`, as OAuth JSON to programs and as a page to people.
+async fn refuse_blocked(req: &actix_web::dev::ServiceRequest) -> Option<actix_web::HttpResponse> {
+    use actix_web::http::header::{HeaderValue, RETRY_AFTER};
+    use actix_web::http::StatusCode;
+
+    let bucket = bucket(req.method(), req.path())?;
+    let state = req.app_data::<actix_web::web::Data<AppState>>()?;
+    let ip = state.client_ip(req.request())?;
+    if super::monitor::never_blocked(state, ip) {
+        return None;
+    }
+    let cache_ms = state.config.settings.monitoring.block_cache_ms;
+    let retry_after = state.blocks.retry_after(&state.store, cache_ms, ip).await?;
+    tracing::warn!(event = "blocked_address_refused", bucket, path = %req.path());
+    let mut response = if bucket == "token" || answers_json(req.path()) {
+        crate::error::oauth_json(
+            StatusCode::TOO_MANY_REQUESTS,
+            "temporarily_unavailable",
+            "requests from this address are blocked for a while; retry later",
+        )
+    } else {
+        let minutes = (retry_after + 59) / 60;
+        crate::error::page(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Access from your network is paused",
+            &format!(
+                "Too many failed sign-ins came from your network, so sign-ins from it are \
+                 paused for about {minutes} more minute(s). Try again later, or ask your \
+                 administrator."
+            ),
+        )
+    };
+    response
+        .headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from(retry_after.max(1)));
+    Some(response)
 }
 
 /// Middleware: at most `server.max_requests_per_client` requests in flight per client address

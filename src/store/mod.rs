@@ -2,6 +2,7 @@
 //! an r2d2 pool, embedded migrations per backend, and one file per aggregate.
 
 pub mod activity;
+pub mod address_blocks;
 pub mod admin;
 pub mod api_keys;
 pub mod audit;
@@ -11,15 +12,18 @@ pub mod clients;
 pub mod consents;
 pub mod email_verifications;
 pub mod grants;
+pub mod incidents;
 pub mod invitations;
 pub mod keys;
 pub mod mail_outbox;
+pub mod monitor_marks;
 pub mod passkeys;
 pub mod password_resets;
 pub mod personal_data;
 pub mod purge;
 pub mod pushed_requests;
 pub mod revocations;
+pub mod security_alerts;
 pub mod self_registrations;
 
 mod schema;

@@ -331,6 +331,60 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    security_incidents (id) {
+        id -> Text,
+        kind -> Text,
+        subject -> Text,
+        severity -> Text,
+        addresses -> Text,
+        accounts -> Text,
+        clients -> Text,
+        first_seen -> BigInt,
+        last_seen -> BigInt,
+        count -> BigInt,
+        state -> Text,
+        updated_at -> BigInt,
+        updated_by -> Text,
+        alerted_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    security_alerts (id) {
+        id -> Text,
+        incident_id -> Text,
+        body -> Text,
+        created_at -> BigInt,
+        attempts -> Integer,
+        next_attempt_at -> BigInt,
+        claimed_by -> Nullable<Text>,
+        claimed_until -> Nullable<BigInt>,
+        failed_at -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    address_blocks (network) {
+        network -> Text,
+        reason -> Text,
+        incident_id -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    monitor_marks (rule, subject, member, window_start) {
+        rule -> Text,
+        subject -> Text,
+        member -> Text,
+        window_start -> BigInt,
+    }
+}
+
 diesel::joinable!(upstream_links -> upstream_providers (provider_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -358,4 +412,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     email_verifications,
     self_registrations,
     invitations,
+    security_incidents,
+    security_alerts,
+    address_blocks,
+    monitor_marks,
 );

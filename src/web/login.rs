@@ -9,7 +9,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::second_factor::{self, Proof};
-use super::signin::{failed, sign_in, ticket_user_by_id, ticket_user_with_amr, LOCAL_DESTINATIONS};
+use super::signin::{
+    failed, failed_attempt, sign_in, ticket_user_by_id, ticket_user_with_amr, LOCAL_DESTINATIONS,
+};
 use super::{csrf, password_change, render, render_with_passkeys, with_cookie};
 use crate::crypto::password::Verification;
 use crate::error::AppError;
@@ -151,10 +153,11 @@ pub async fn submit(
         return Err(super::csrf_refused());
     }
     let (client_name, _) = destination(&state, &req, &form.req).await?;
-    let user = authenticate(Arc::clone(&state), form.username.clone(), form.password).await?;
+    let password = form.password;
+    let user = authenticate(Arc::clone(&state), form.username.clone(), password.clone()).await?;
     let Some(user) = user else {
         crate::metrics::signin(false);
-        failed(&req, &state, &form.username, None).await;
+        failed_attempt(&req, &state, &form.username, None, Some(&password)).await;
         return login_page(
             &req,
             &state,

@@ -59,6 +59,18 @@ pub const LOCAL_DESTINATIONS: [&str; 2] = ["/account", "/admin"];
 /// account), an audit entry, and a delay that grows with the failures for the same name —
 /// the same for names that are accounts and names that are not.
 pub async fn failed(req: &HttpRequest, state: &AppState, login: &str, user: Option<&User>) {
+    failed_attempt(req, state, login, user, None).await;
+}
+
+/// [`failed`], with the password that was tried (a first-factor failure): the detection
+/// rules compare it, by a keyed digest only, with the others tried meanwhile.
+pub async fn failed_attempt(
+    req: &HttpRequest,
+    state: &AppState,
+    login: &str,
+    user: Option<&User>,
+    password: Option<&str>,
+) {
     let name = login.trim().to_lowercase();
     let failures = state
         .limiter
@@ -108,6 +120,17 @@ pub async fn failed(req: &HttpRequest, state: &AppState, login: &str, user: Opti
             ))
             .await;
     }
+    crate::security::monitor::observe(
+        state,
+        crate::security::monitor::Failure {
+            ip: state.client_ip(req),
+            login: &name,
+            account: target.as_ref().map(|u| u.id.as_str()),
+            password,
+            ctx: state.ops_context(req, "system"),
+        },
+    )
+    .await;
     let delay_ms = match failures {
         0..=1 => 0,
         n => (250u64 << (n - 2).min(4)).min(3_000),

@@ -239,10 +239,18 @@ async fn every_route_checks_roles(backend: Backend) {
         };
         assert_eq!(response.status(), expected, "auditor: {what}");
 
-        // A user manager cannot touch clients, upstream providers, roles, keys or the audit log.
-        let off_limits = ["/clients", "/upstreams", "/roles", "/api-keys", "/audit"]
-            .iter()
-            .any(|p| path.contains(p));
+        // A user manager cannot touch clients, upstream providers, roles, keys, the audit log or
+        // the security page.
+        let off_limits = [
+            "/clients",
+            "/upstreams",
+            "/roles",
+            "/api-keys",
+            "/audit",
+            "/security",
+        ]
+        .iter()
+        .any(|p| path.contains(p));
         if off_limits {
             let response = call(
                 &manager.http,

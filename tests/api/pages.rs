@@ -138,6 +138,18 @@ async fn every_page_passes_axe_and_fits_a_phone() {
     problems.extend(check_page(&root, "console-api-keys").await);
     root.goto(&server.url("/admin/time-zone")).await;
     problems.extend(check_page(&root, "console-time-zone").await);
+    env.cli_ok(
+        &[
+            "blocks",
+            "add",
+            "192.0.2.0/24",
+            "--reason",
+            "a listed block",
+        ],
+        "",
+    );
+    root.goto(&server.url("/admin/security")).await;
+    problems.extend(check_page(&root, "console-security").await);
     drop(root);
 
     let carol = Browser::start().await;

@@ -13,8 +13,8 @@ use crate::account::{
 };
 use crate::on_both_backends;
 use crate::support::{
-    input_value, location, random_suffix, require, room_in_window, run_sql, set_cookie,
-    AuthRequest, Backend, Browser, Form, Prerequisite, TestEnv, PASSWORD,
+    input_value, location, post_login_from, random_suffix, require, room_in_window, run_sql,
+    set_cookie, AuthRequest, Backend, Browser, Form, Prerequisite, TestEnv, PASSWORD,
 };
 
 on_both_backends!(
@@ -301,25 +301,6 @@ async fn unknown_known_and_locked_accounts_look_identical(backend: Backend) {
 }
 
 /// POSTs the login form from the client address `ip` (through the trusted proxy) or directly.
-async fn post_login_from(
-    person: &Browser,
-    form: &Form,
-    ip: Option<&str>,
-    username: &str,
-    password: &str,
-) -> reqwest::Response {
-    let mut request = person.http.post(person.resolve("/login")).form(&[
-        ("username", username),
-        ("password", password),
-        ("req", &form.req),
-        ("csrf", &form.csrf),
-    ]);
-    if let Some(ip) = ip {
-        request = request.header("x-forwarded-for", ip);
-    }
-    request.send().await.unwrap()
-}
-
 fn retry_after(response: &reqwest::Response, window: i64) -> i64 {
     let value: i64 = response
         .headers()

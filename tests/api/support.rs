@@ -1289,3 +1289,41 @@ pub async fn post_page_form(
         .map(|v| v.to_str().unwrap().to_string());
     (status, retry, response.text().await.unwrap(), took)
 }
+
+/// Posts the login form through `person`, as the client `forwarded_for` behind a trusted proxy
+/// when given.
+pub async fn post_login_from(
+    person: &Browser,
+    form: &Form,
+    forwarded_for: Option<&str>,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
+    let mut request = person.http.post(person.resolve("/login")).form(&[
+        ("username", username),
+        ("password", password),
+        ("req", &form.req),
+        ("csrf", &form.csrf),
+    ]);
+    if let Some(ip) = forwarded_for {
+        request = request.header("x-forwarded-for", ip);
+    }
+    request.send().await.unwrap()
+}
+
+/// The value of the unlabelled sample `name` in the server's `/metrics` (which must allow the
+/// loopback peer, as it does by default).
+pub async fn metric(server: &TestServer, name: &str) -> f64 {
+    let text = server
+        .http
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("no sample {name} in {text}"))
+}

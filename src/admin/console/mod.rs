@@ -9,6 +9,7 @@ mod clock;
 mod invitations;
 mod keys;
 mod overview;
+mod security;
 mod upstreams;
 mod user;
 mod user_passkeys;
@@ -22,6 +23,7 @@ pub use clock::{choose_time_zone, time_zone_page, ViewerClock};
 pub use invitations::*;
 pub use keys::*;
 pub use overview::*;
+pub use security::*;
 pub use upstreams::*;
 pub use user::*;
 pub use user_passkeys::*;
@@ -288,6 +290,10 @@ fn notice(code: &str) -> Option<&'static str> {
         "saved" => "Settings saved.",
         "revoked" => "The key was revoked.",
         "time-zone" => "Times are now shown in your time zone.",
+        "acknowledged" => "The incident is acknowledged.",
+        "resolved" => "The incident is resolved.",
+        "blocked" => "The address is blocked on every node.",
+        "lifted" => "The block is lifted on every node.",
         _ => return None,
     })
 }
