@@ -44,7 +44,7 @@ struct ResetHtml<'a> {
 pub fn password_reset(to: &str, issuer: &str, link: &str) -> Result<Outgoing, MailError> {
     Outgoing::render(
         to,
-        "Reset your password",
+        crate::i18n::t("mail-reset-subject"),
         &ResetText { issuer, link },
         &ResetHtml { issuer, link },
     )
@@ -68,7 +68,7 @@ struct ChangedHtml<'a> {
 pub fn password_changed(to: &str, issuer: &str, username: &str) -> Result<Outgoing, MailError> {
     Outgoing::render(
         to,
-        "Your password was changed",
+        crate::i18n::t("mail-password-changed-subject"),
         &ChangedText { issuer, username },
         &ChangedHtml { issuer, username },
     )

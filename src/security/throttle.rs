@@ -130,10 +130,10 @@ pub async fn bound_clients(
             Some(admitted) => Some(admitted),
             None => {
                 tracing::warn!(event = "too_many_in_flight", path = %req.path());
-                let mut response = crate::error::page(
+                let mut response = crate::error::shown(
                     StatusCode::TOO_MANY_REQUESTS,
-                    "Too many requests at once",
-                    "Wait a moment, then try again.",
+                    "error-in-flight-title",
+                    "error-in-flight-message",
                 );
                 response.headers_mut().insert(
                     actix_web::http::header::RETRY_AFTER,
@@ -162,10 +162,10 @@ pub async fn bound_clients(
         // Whatever the handler made of the broken body, the answer is a timeout, and the
         // connection (with the rest of the body unread) is closed.
         if let Ok(response) = &mut response {
-            let mut timeout = crate::error::page(
+            let mut timeout = crate::error::shown(
                 StatusCode::REQUEST_TIMEOUT,
-                "Request timed out",
-                "The request took too long to arrive. Try again.",
+                "error-timeout-title",
+                "error-timeout-message",
             );
             timeout
                 .head_mut()
