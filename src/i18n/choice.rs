@@ -2,8 +2,9 @@
 //! interaction is loaded, see [`super::follow_request`]), then the `lang` cookie the person set
 //! with the picker, then `Accept-Language` by its q-values, then English.
 
-use actix_web::body::{EitherBody, MessageBody};
+use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::error::InternalError;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::Error;
@@ -78,12 +79,13 @@ fn return_path(req: &ServiceRequest) -> String {
         .unwrap_or_else(|| "/".to_string())
 }
 
-/// Runs each request in its language and says which in a page's `Content-Language`. Errors raised
-/// inside are turned into their pages here, so that they too are in the request's language.
+/// Runs each request in its language and says which in a page's `Content-Language`. An error
+/// raised inside is rendered here, while the language is known (the response travels on in
+/// the error, as before).
 pub async fn choose_language(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let cookie = req.cookie(LANG_COOKIE);
     let accept = req
         .headers()
@@ -91,15 +93,15 @@ pub async fn choose_language(
         .and_then(|v| v.to_str().ok());
     let lang = negotiate(cookie.as_ref().map(|c| c.value()), accept);
     let return_to = return_path(&req);
-    let request = req.request().clone();
-    let (mut response, lang) = super::scope(lang, return_to, async move {
-        let response = match next.call(req).await {
-            Ok(response) => response.map_into_left_body(),
-            Err(error) => ServiceResponse::from_err(error, request).map_into_right_body(),
-        };
-        (response, super::current())
+    let (result, lang) = super::scope(lang, return_to, async move {
+        let result = next.call(req).await.map_err(|error| {
+            let page = error.error_response();
+            Error::from(InternalError::from_response(error, page))
+        });
+        (result, super::current())
     })
     .await;
+    let mut response = result?;
     let is_page = response
         .headers()
         .get(header::CONTENT_TYPE)

@@ -206,6 +206,14 @@ pub fn tn(id: &str, name: &str, count: impl Count) -> String {
     message(current(), id, Some(&args))
 }
 
+/// `work`, to run after the request (spawned), in the request's language: what it renders
+/// (a mail) speaks the language of the request that caused it.
+pub fn in_this_language<F: std::future::Future>(
+    work: F,
+) -> impl std::future::Future<Output = F::Output> {
+    scope(current(), return_to(), work)
+}
+
 /// Runs `work` (one request) in `lang`, the picker returning to `return_to`.
 pub async fn scope<F: std::future::Future>(lang: Lang, return_to: String, work: F) -> F::Output {
     let context = RequestLanguage {

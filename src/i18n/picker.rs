@@ -45,14 +45,14 @@ pub async fn choose(
         .get("sec-fetch-site")
         .is_some_and(|v| v.as_bytes() == b"cross-site");
     if cross_site {
-        return Err(AppError::page(
+        return Err(AppError::shown(
             StatusCode::FORBIDDEN,
             "error-form-expired-title",
             "error-form-expired-message",
         ));
     }
     let lang = Lang::from_tag(&form.lang).ok_or_else(|| {
-        AppError::page(
+        AppError::shown(
             StatusCode::BAD_REQUEST,
             "error-invalid-form-title",
             "error-unknown-language",

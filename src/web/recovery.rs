@@ -104,11 +104,11 @@ pub async fn forgot_submit(
     super::limit_per_address(&state, "recovery-address", &email, limit).await?;
     let ctx = state.ops_context(&req, "self-service");
     let background = state.clone().into_inner();
-    actix_web::rt::spawn(async move {
+    actix_web::rt::spawn(crate::i18n::in_this_language(async move {
         if let Err(e) = send_link(&background, ctx, email).await {
             tracing::warn!(error = %e, "could not queue a password reset mail");
         }
-    });
+    }));
     render(StatusCode::OK, &ForgotSent)
 }
 

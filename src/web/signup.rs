@@ -138,11 +138,11 @@ pub async fn submit(
     let password_hash = state.hash_password(&form.password).await?;
     let ctx = state.ops_context(&req, "self-service");
     let background = state.clone().into_inner();
-    actix_web::rt::spawn(async move {
+    actix_web::rt::spawn(crate::i18n::in_this_language(async move {
         if let Err(e) = settle(&background, ctx, new, email, password_hash).await {
             tracing::warn!(error = %e, "could not settle a sign-up");
         }
-    });
+    }));
     render(StatusCode::OK, &SignupSent)
 }
 
