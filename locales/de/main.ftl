@@ -153,3 +153,217 @@ mail-reset-ignore = Falls Sie das nicht angefordert haben, ignorieren Sie diese 
 mail-password-changed-subject = Ihr Passwort wurde geändert
 mail-password-changed-body = Das Passwort Ihres Kontos { $username } bei { $issuer } wurde soeben geändert; die übrigen Sitzungen und App-Anmeldungen des Kontos wurden beendet.
 mail-password-changed-advice = Wenn Sie das waren, ist nichts weiter zu tun. Wenn nicht, setzen Sie Ihr Passwort jetzt zurück und informieren Sie Ihre Administration.
+
+## Account
+account-username = Benutzername
+account-email-none = keine
+account-email-unconfirmed = (nicht bestätigt)
+account-details = Ihre Angaben
+account-name = Name
+account-save-name = Namen speichern
+account-email-not-confirmed = Ihre Adresse ist noch nicht bestätigt.
+account-send-confirmation = Bestätigungslink senden
+account-change-email = E-Mail-Adresse ändern
+account-new-email = Neue E-Mail-Adresse
+account-new-email-hint = Wir senden einen Link an diese Adresse; Ihre Adresse ändert sich, sobald Sie ihm folgen, und die alte Adresse wird benachrichtigt.
+account-current-password = Aktuelles Passwort
+account-password-hint = Mindestens { $min } { $min ->
+        [one] Zeichen
+       *[other] Zeichen
+    }; ein Satz aus mehreren Wörtern ist leicht zu merken. Nach der Änderung werden Sie überall sonst abgemeldet.
+account-change-password = Passwort ändern
+account-two-step = Anmeldung in zwei Schritten
+account-two-step-on = Aktiv: Sie melden sich mit Ihrem Passwort und einem Code aus Ihrer Authenticator-App an.
+account-backup-codes-left = { $count ->
+        [one] Verbleibender Sicherungscode: { $count }.
+       *[other] Verbleibende Sicherungscodes: { $count }.
+    }
+account-new-backup-codes = Neue Sicherungscodes
+account-current-code = Aktueller Code aus Ihrer Authenticator-App
+account-make-backup-codes = Neue Sicherungscodes erstellen
+account-turn-off = Ausschalten
+account-or-password = oder Ihr Passwort
+account-turn-off-two-step = Anmeldung in zwei Schritten ausschalten
+account-two-step-off = Aus. Mit einer Authenticator-App reicht ein Passwort allein nicht aus, um sich als Sie anzumelden.
+account-set-up = Einrichten
+account-passkeys = Passkeys
+account-passkeys-explain = Ein Passkey meldet Sie statt mit Ihrem Passwort mit der Bildschirmsperre Ihres Geräts oder einem Sicherheitsschlüssel an und kann von keiner nachgeahmten Website verwendet werden.
+account-passkey-synced = (zwischen Ihren Geräten synchronisiert)
+account-passkey-dates = hinzugefügt am { $added }, zuletzt verwendet: { $used }.
+account-your-password = Ihr Passwort
+account-passkey-remove = { $name } entfernen
+account-add-passkey = Passkey hinzufügen
+account-passkey-name = Geben Sie ihm einen Namen (z. B. das Gerät, auf dem er liegt)
+account-passkey-default-name = Passkey
+account-passkey-needs-javascript = Zum Hinzufügen eines Passkeys wird JavaScript benötigt.
+account-sessions = Wo Sie angemeldet sind
+account-session = Angemeldet seit { $since }, zuletzt aktiv { $seen }.
+account-session-two-steps = Angemeldet seit { $since } in zwei Schritten, zuletzt aktiv { $seen }.
+account-this-browser = Dieser Browser.
+account-end-here = Beenden (hier abmelden)
+account-end = Beenden
+account-apps = Anwendungen, die Sie erlaubt haben
+account-none-yet = Noch keine.
+account-app-may = { $client } darf:
+account-withdraw = Widerrufen
+account-links = Verknüpfte Anmeldedienste
+account-none = Keine.
+account-unlink = Verknüpfung lösen
+account-time-unknown = unbekannt
+account-never = nie
+account-codes-explain = Speichern Sie diese Sicherungscodes. Jeder funktioniert einmal, falls Sie Ihre Authenticator-App verlieren. Die Codes werden nur jetzt angezeigt: Drucken Sie sie aus oder bewahren Sie sie an einem sicheren Ort auf. Frühere Codes funktionieren nicht mehr.
+account-back = Zurück zu Ihrem Konto
+account-totp-title = Anmeldung in zwei Schritten einrichten
+account-turn-on = Einschalten
+account-totp-on-title = Die Anmeldung in zwei Schritten ist aktiv
+account-new-codes-title = Ihre neuen Sicherungscodes
+account-done-password = Ihr Passwort wurde geändert. Sie wurden überall sonst abgemeldet.
+account-done-name = Ihr Name wurde gespeichert.
+account-done-email-sent = Ein Link ist an die neue Adresse unterwegs. Ihre Adresse ändert sich, sobald Sie ihm folgen.
+account-done-totp-off = Die Anmeldung in zwei Schritten ist ausgeschaltet.
+account-done-session = Diese Sitzung wurde beendet.
+account-done-consent = Die Anwendung kann Ihr Konto erst wieder verwenden, wenn Sie es erneut erlauben.
+account-done-passkey = Ihr Passkey wurde hinzugefügt. Sie können sich damit statt mit Ihrem Passwort anmelden.
+account-done-passkey-removed = Dieser Passkey wurde entfernt.
+account-done-unlinked = Dieses Konto kann Sie hier nicht mehr anmelden.
+account-current-password-wrong = Ihr aktuelles Passwort ist nicht richtig.
+account-email-mail-off = Hier ist kein E-Mail-Versand eingerichtet; Adressen ändert daher die Administration.
+account-email-same = Das ist bereits Ihre Adresse.
+account-totp-off-proof = Geben Sie einen Code aus Ihrer Authenticator-App oder Ihr Passwort ein.
+account-totp-current-code = Geben Sie den aktuellen Code aus Ihrer Authenticator-App ein.
+account-passkey-password-needed = Geben Sie Ihr Passwort ein, um einen Passkey zu entfernen.
+password-wrong = Dieses Passwort ist nicht richtig.
+email-invalid = Geben Sie eine E-Mail-Adresse wie name@example.com ein.
+account-new-passwords-differ = Die beiden neuen Passwörter stimmen nicht überein.
+
+## Sign-up, confirming an address, invitations
+signup-title = Konto erstellen
+signup-explain = Wir senden einen Link an Ihre E-Mail-Adresse, um zu bestätigen, dass sie Ihnen gehört.
+signup-username-hint = Buchstaben, Ziffern, „.“, „_“ oder „-“; damit melden Sie sich an.
+signup-domains-hint = Eine Adresse bei { $domains }.
+signup-domains-only = Hier sind nur Adressen bei { $domains } zur Registrierung zugelassen.
+password-hint = Mindestens { $min } { $min ->
+        [one] Zeichen
+       *[other] Zeichen
+    }; ein Satz aus mehreren Wörtern ist leicht zu merken.
+signup-submit = Konto erstellen
+signup-have-account = Ich habe bereits ein Konto
+signup-sent-explain = Wir haben eine E-Mail an die angegebene Adresse gesendet. Folgen Sie dem Link darin innerhalb { $hours ->
+        [one] einer Stunde
+       *[other] von { $hours } Stunden
+    }, um die Adresse zu bestätigen und Ihr Konto fertigzustellen.
+signup-sent-no-mail = Nach einigen Minuten noch keine E-Mail? Sehen Sie in Ihrem Spam-Ordner nach oder registrieren Sie sich erneut.
+verify-title = E-Mail-Adresse bestätigen
+verify-change = Machen Sie { $email } zur Adresse Ihres Kontos. E-Mails für das Konto gehen dann dorthin, und die alte Adresse wird benachrichtigt.
+verify-confirm = Bestätigen Sie, dass { $email } Ihre Adresse ist.
+verify-submit = Bestätigen
+verify-done-title = Adresse bestätigt
+verify-done-change = Die Adresse Ihres Kontos ist jetzt { $email }.
+verify-done-account = { $email } ist bestätigt, und Ihr Konto ist bereit.
+verify-needed-title = Bestätigen Sie zuerst Ihre E-Mail-Adresse
+verify-needed-explain = Bevor Sie sich mit diesem Konto bei Anwendungen anmelden können, folgen Sie dem Link, den wir an { $email } gesendet haben. Fahren Sie dann hier fort.
+verify-send-again = Link erneut senden
+verify-link-resent = Ein neuer Link ist unterwegs. Frühere Links funktionieren nicht mehr.
+invitation-title = Ihr Konto anlegen
+invitation-explain = Sie wurden mit { $email } eingeladen. Wählen Sie, wie Sie sich anmelden.
+invitation-username-hint = Buchstaben, Ziffern, „.“, „_“ oder „-“.
+invitation-submit = Konto anlegen
+invitation-done-title = Ihr Konto ist bereit
+invitation-done-explain = Melden Sie sich als { $username } mit dem Passwort an, das Sie gewählt haben.
+error-verify-link-message = Er ist abgelaufen oder wurde bereits verwendet. Melden Sie sich an, um einen neuen zu erhalten.
+error-address-taken-title = Zu dieser Adresse gibt es bereits ein Konto
+error-address-taken-message = Ein anderes Konto verwendet diese Adresse bereits, daher kann sie nicht Ihre werden. Melden Sie sich bei diesem Konto an oder wählen Sie eine andere Adresse.
+error-verify-mail-off-message = Hier ist kein E-Mail-Versand eingerichtet. Bitten Sie Ihre Administration, Ihre Adresse zu bestätigen.
+error-signup-closed-message = Hier können Sie kein eigenes Konto anlegen. Bitten Sie Ihre Administration um eines.
+error-invitation-title = Diese Einladung funktioniert nicht mehr
+error-invitation-message = Sie ist abgelaufen, wurde widerrufen oder bereits verwendet. Bitten Sie die Person, die Sie eingeladen hat, um eine neue.
+
+## Upstream providers
+error-upstream-unknown-title = Unbekannter Anmeldedienst
+error-upstream-unknown-message = Gehen Sie zurück und wählen Sie eine andere Art der Anmeldung.
+error-upstream-unreachable-title = Dieser Anmeldedienst hat nicht geantwortet
+error-upstream-unreachable-message = Versuchen Sie es später erneut oder wählen Sie eine andere Art der Anmeldung.
+error-upstream-incomplete-title = Die Anmeldung wurde nicht abgeschlossen
+error-upstream-incomplete-message = { $provider } hat Sie nicht angemeldet. Versuchen Sie es erneut oder wählen Sie eine andere Art der Anmeldung.
+error-upstream-unverified-title = Die Anmeldung konnte nicht überprüft werden
+error-upstream-unverified-message = Die Antwort von { $provider } wurde nicht akzeptiert. Beginnen Sie die Anmeldung erneut.
+error-upstream-refused-title = So können Sie sich nicht anmelden
+upstream-not-linked = Ihr { $provider }-Konto ist mit keinem Konto hier verknüpft. Melden Sie sich auf andere Weise an oder bitten Sie die Administration, es zu verknüpfen.
+upstream-email-unverified = { $provider } hat Ihre E-Mail-Adresse nicht bestätigt, daher kann sie keinem Konto hier zugeordnet werden.
+upstream-no-account-with-email = Kein Konto hier hat die E-Mail-Adresse Ihres { $provider }-Kontos.
+upstream-email-taken = Es gibt bereits ein Konto mit Ihrer E-Mail-Adresse: Melden Sie sich auf andere Weise dort an.
+upstream-disabled = Dieses Konto kann sich nicht anmelden.
+
+## More mails
+mail-within-hours = innerhalb { $hours ->
+        [one] einer Stunde
+       *[other] von { $hours } Stunden
+    }.
+mail-open-link-hours = Öffnen Sie diesen Link innerhalb { $hours ->
+        [one] einer Stunde
+       *[other] von { $hours } Stunden
+    }:
+mail-not-you-ignore = Falls Sie das nicht waren, ignorieren Sie diese E-Mail.
+mail-admin-advice = Falls Sie das nicht veranlasst haben, informieren Sie Ihre Administration.
+mail-email-changed-subject = Ihre E-Mail-Adresse wurde geändert
+mail-email-changed-body = Die E-Mail-Adresse Ihres Kontos { $username } bei { $issuer } wurde geändert.
+mail-email-changed-new = Die neue Adresse ist { $address }: E-Mails für das Konto, einschließlich Links zum Zurücksetzen des Passworts, gehen jetzt dorthin.
+mail-email-changed-advice = Wenn Sie das waren, ist nichts weiter zu tun. Wenn nicht, informieren Sie sofort Ihre Administration.
+mail-invitation-subject = Sie sind eingeladen
+mail-invitation-intro = Sie sind eingeladen, für diese Adresse ein Konto bei { $issuer } anzulegen.
+mail-invitation-open-link = Um Ihren Benutzernamen und Ihr Passwort zu wählen, öffnen Sie diesen Link innerhalb { $hours ->
+        [one] einer Stunde
+       *[other] von { $hours } Stunden
+    }:
+mail-invitation-link = Wählen Sie Ihren Benutzernamen und Ihr Passwort
+mail-invitation-ignore = Falls Sie das nicht erwartet haben, ignorieren Sie diese E-Mail.
+mail-passkey-removed-subject = Ein Passkey wurde aus Ihrem Konto entfernt
+mail-passkey-removed-body = Die Administration hat den Passkey „{ $passkey }“ aus Ihrem Konto { $username } entfernt.
+mail-at-issuer-no-longer = Er meldet Sie bei { $issuer } nicht mehr an.
+mail-factor-removed-subject = Der zweite Faktor Ihres Kontos wurde entfernt
+mail-factor-removed-body = Die Administration hat den zweiten Faktor (Authenticator-App und Sicherungscodes) Ihres Kontos { $username } bei { $issuer } ausgeschaltet. Bis Sie wieder einen einrichten, genügt Ihr Passwort allein zur Anmeldung.
+mail-signup-attempt-subject = Jemand hat versucht, sich mit Ihrer Adresse zu registrieren
+mail-signup-attempt-body = Jemand hat versucht, sich bei { $issuer } mit dieser Adresse zu registrieren, die bereits zu Ihrem Konto { $username } gehört. Es wurde kein neues Konto angelegt.
+mail-signup-attempt-open-link = Wenn Sie das waren und Ihr Passwort nicht mehr wissen, wählen Sie mit diesem Link innerhalb { $minutes ->
+        [one] einer Minute
+       *[other] von { $minutes } Minuten
+    } ein neues:
+mail-signup-attempt-if-you = Wenn Sie das waren und Ihr Passwort nicht mehr wissen:
+mail-signup-attempt-ignore = Falls Sie das nicht waren, ignorieren Sie diese E-Mail: Ihr Konto bleibt unverändert.
+mail-username-taken-subject = Wählen Sie einen anderen Benutzernamen
+mail-username-taken-body = Jemand wollte sich bei { $issuer } mit dieser Adresse und dem Benutzernamen { $username } registrieren, der bereits vergeben ist. Es wurde kein Konto angelegt.
+mail-username-taken-choose = Um sich zu registrieren, wählen Sie hier einen anderen Benutzernamen:
+mail-username-taken-link = Anderen Benutzernamen wählen
+mail-verify-account-subject = Bestätigen Sie Ihre E-Mail-Adresse
+mail-verify-account-body = Willkommen bei { $issuer }. Um Ihr Konto { $username } fertigzustellen, bestätigen Sie, dass diese Adresse Ihnen gehört.
+mail-verify-account-link = Meine Adresse bestätigen
+mail-verify-account-ignore = Falls Sie sich nicht registriert haben, ignorieren Sie diese E-Mail: Ein Konto, das nie bestätigt wird, wird gelöscht.
+mail-verify-new-subject = Bestätigen Sie Ihre neue E-Mail-Adresse
+mail-verify-new-body = Jemand möchte diese Adresse für das Konto { $username } bei { $issuer } verwenden.
+mail-verify-new-open-link = Um zu bestätigen, dass sie Ihnen gehört, und sie zur Adresse des Kontos zu machen, öffnen Sie diesen Link innerhalb { $hours ->
+        [one] einer Stunde
+       *[other] von { $hours } Stunden
+    }:
+mail-verify-new-link = Meine neue Adresse bestätigen
+mail-verify-new-within = innerhalb { $hours ->
+        [one] einer Stunde
+       *[other] von { $hours } Stunden
+    }, um sie zur Adresse des Kontos zu machen.
+mail-verify-new-ignore = Falls Sie das nicht waren, ignorieren Sie diese E-Mail: Es ändert sich nichts.
+
+## Passkeys (the script's words and the server's answers to it)
+passkey-unreachable = Der Server war nicht erreichbar. Versuchen Sie es erneut.
+passkey-failed = Das hat nicht funktioniert. Versuchen Sie es erneut.
+passkey-none-chosen = Es wurde kein Passkey ausgewählt.
+passkey-cancelled = Die Passkey-Anfrage wurde abgebrochen oder ist abgelaufen.
+passkey-expired = Diese Passkey-Anfrage ist abgelaufen. Versuchen Sie es erneut.
+passkey-page-expired = Diese Seite ist abgelaufen. Laden Sie sie neu und versuchen Sie es erneut.
+passkey-unreadable = Die Antwort des Passkeys konnte nicht gelesen werden. Versuchen Sie es erneut.
+passkey-unavailable = Passkeys sind auf diesem Server nicht verfügbar.
+passkey-sign-in-to-add = Melden Sie sich an, um einen Passkey hinzuzufügen.
+passkey-sign-in-again-to-add = Melden Sie sich erneut an, um einen Passkey hinzuzufügen.
+passkey-not-added = Dieser Passkey konnte nicht hinzugefügt werden. Versuchen Sie es erneut.
+passkey-registered-already = Dieser Passkey ist bereits registriert.
+passkey-code-needed-for-new-password = Geben Sie einen Code ein, um fortzufahren: Sie müssen ein neues Passwort wählen.
+passkey-none-on-account = Dieses Konto hat keinen Passkey.
+passkey-not-accepted = Dieser Passkey wurde nicht akzeptiert.

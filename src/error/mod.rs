@@ -146,7 +146,7 @@ pub enum AppError {
     #[error("{title}")]
     Page {
         status: StatusCode,
-        title: &'static str,
+        title: std::borrow::Cow<'static, str>,
         message: String,
     },
     #[error("service unavailable: {0}")]
@@ -371,8 +371,18 @@ impl AppError {
     pub fn page(status: StatusCode, title: &'static str, message: impl Into<String>) -> AppError {
         AppError::Page {
             status,
-            title,
+            title: std::borrow::Cow::Borrowed(title),
             message: message.into(),
+        }
+    }
+
+    /// A page for the person with catalog message `title` and `message` already in the
+    /// request's language (it names something, e.g. a provider).
+    pub fn shown_with(status: StatusCode, title: &'static str, message: String) -> AppError {
+        AppError::Page {
+            status,
+            title: std::borrow::Cow::Owned(crate::i18n::t(title)),
+            message,
         }
     }
 }

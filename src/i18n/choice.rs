@@ -33,7 +33,7 @@ fn from_accept_language(value: &str) -> Option<Lang> {
             (!range.is_empty() && quality > 0).then_some((quality, range))
         })
         .collect();
-    ranges.sort_by(|a, b| b.0.cmp(&a.0));
+    ranges.sort_by_key(|&(quality, _)| std::cmp::Reverse(quality));
     ranges
         .into_iter()
         .find_map(|(_, range)| Lang::from_tag(range))

@@ -15,6 +15,15 @@ use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 pub use choice::{choose_language, first_supported, negotiate, LANG_COOKIE};
 pub use picker::{choose as picker_submit, PickerForm};
 
+/// A catalog message id written in code away from its lookup (in a table, a constant): the
+/// unit tests find every `msg!("…")` and check that English has it.
+#[macro_export]
+macro_rules! msg {
+    ($id:literal) => {
+        $id
+    };
+}
+
 /// The languages there are catalogs for; English is the fallback and the reference.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lang {
@@ -168,6 +177,32 @@ pub fn t1(id: &str, name: &str, value: impl Display) -> String {
     message(current(), id, Some(&args))
 }
 
+/// Message `id` with one variable shown in bold, as HTML for `|safe`: the message and the
+/// value are both escaped here, only the `<strong>` around the value is markup.
+pub fn t1_strong(id: &str, name: &str, value: impl Display) -> String {
+    const MARK: &str = "\u{E000}";
+    let mut args = FluentArgs::new();
+    args.set(name, FluentValue::from(MARK));
+    let text = message(current(), id, Some(&args));
+    let strong = format!("<strong>{}</strong>", escape_html(&value.to_string()));
+    escape_html(&text).replace(MARK, &strong)
+}
+
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&#34;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Message `id` with two text variables.
 pub fn t2(id: &str, name: &str, value: impl Display, name2: &str, value2: impl Display) -> String {
     let mut args = FluentArgs::new();
@@ -190,6 +225,18 @@ impl Count for usize {
 impl Count for &usize {
     fn value(&self) -> usize {
         **self
+    }
+}
+
+impl Count for i64 {
+    fn value(&self) -> usize {
+        usize::try_from(*self).unwrap_or(0)
+    }
+}
+
+impl Count for &i64 {
+    fn value(&self) -> usize {
+        usize::try_from(**self).unwrap_or(0)
     }
 }
 

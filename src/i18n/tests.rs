@@ -37,10 +37,14 @@ fn every_catalog_has_exactly_the_english_messages() {
 #[test]
 fn every_message_formats_without_errors() {
     let mut args = fluent_bundle::FluentArgs::new();
-    for name in ["username", "client", "issuer", "name", "provider", "when"] {
+    let texts = [
+        "username", "client", "issuer", "name", "provider", "email", "domains", "address",
+        "passkey", "added", "used", "since", "seen",
+    ];
+    for name in texts {
         args.set(name, "x");
     }
-    for name in ["min", "minutes", "count", "hours", "days"] {
+    for name in ["min", "minutes", "count", "hours"] {
         args.set(name, 2);
     }
     for lang in Lang::ALL {
@@ -59,6 +63,21 @@ fn every_message_formats_without_errors() {
 /// `shown(status, "title", "message")`, `Rejection::Page("…")` and the consent scopes.
 fn used_ids(text: &str) -> Vec<String> {
     let mut ids = Vec::new();
+    // A lookup's first argument, when it is written there (not a variable).
+    for marker in [
+        "i18n::t(",
+        "i18n::t1(",
+        "i18n::t1_strong(",
+        "i18n::t2(",
+        "i18n::tn(",
+    ] {
+        for (at, _) in text.match_indices(marker) {
+            let rest = text[at + marker.len()..].trim_start();
+            if let Some(literal) = rest.strip_prefix('"') {
+                ids.extend(literal.split('"').next().map(String::from));
+            }
+        }
+    }
     let mut quoted_after = |marker: &str, count: usize| {
         for (at, _) in text.match_indices(marker) {
             let rest = &text[at + marker.len()..];
@@ -74,12 +93,12 @@ fn used_ids(text: &str) -> Vec<String> {
             );
         }
     };
-    for marker in ["i18n::t(", "i18n::t1(", "i18n::t2(", "i18n::tn("] {
-        quoted_after(marker, 1);
-    }
+    quoted_after("msg!(", 1);
     quoted_after("shown(", 2);
+    quoted_after("shown_with(", 1);
     quoted_after("Rejection::Page(", 1);
     quoted_after("bad_request(", 1);
+    quoted_after("sign_in_again(", 1);
     ids.extend(
         text.match_indices("\"scope-")
             .filter_map(|(at, _)| text[at + 1..].split('"').next().map(String::from)),
@@ -166,4 +185,20 @@ fn plurals_follow_each_language() {
     assert!(text(Lang::De, &one).contains("eine Minute"));
     assert!(text(Lang::De, &many).contains("30 Minuten"));
     assert!(text(Lang::Fr, &many).contains("30 minutes"));
+}
+
+#[test]
+fn a_bold_value_is_the_only_markup() {
+    let html = super::t1_strong("consent-would-like", "client", "<script>&");
+    assert_eq!(html, "<strong>&lt;script&gt;&amp;</strong> would like to:");
+}
+
+#[test]
+fn the_scan_finds_every_kind_of_lookup() {
+    let code = r#"crate::i18n::t("a-b"); AppError::shown(StatusCode::X, "c-d", "e-f");
+        crate::msg!("g-h"); crate::i18n::t1(id, "provider", name);
+        {{ crate::i18n::t1_strong("i-j", "email", email)|safe }} shown_with(S, "k-l", m)"#;
+    let mut found = used_ids(code);
+    found.sort();
+    assert_eq!(found, ["a-b", "c-d", "e-f", "g-h", "i-j", "k-l"]);
 }

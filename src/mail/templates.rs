@@ -96,7 +96,7 @@ pub fn second_factor_removed(
 ) -> Result<Outgoing, MailError> {
     Outgoing::render(
         to,
-        "The second factor of your account was removed",
+        crate::i18n::t("mail-factor-removed-subject"),
         &FactorRemovedText { issuer, username },
         &FactorRemovedHtml { issuer, username },
     )
@@ -127,7 +127,7 @@ pub fn passkey_removed(
 ) -> Result<Outgoing, MailError> {
     Outgoing::render(
         to,
-        "A passkey was removed from your account",
+        crate::i18n::t("mail-passkey-removed-subject"),
         &PasskeyRemovedText {
             issuer,
             username,

@@ -23,14 +23,14 @@ struct ConsentPage<'a> {
 }
 
 /// The catalog message that says what `scope` allows.
-fn describe(scope: &str) -> &'static str {
+pub fn describe(scope: &str) -> &'static str {
     match scope {
-        "openid" => "scope-openid",
-        "profile" => "scope-profile",
-        "email" => "scope-email",
-        "offline_access" => "scope-offline-access",
-        "roles" => "scope-roles",
-        _ => "scope-other",
+        "openid" => crate::msg!("scope-openid"),
+        "profile" => crate::msg!("scope-profile"),
+        "email" => crate::msg!("scope-email"),
+        "offline_access" => crate::msg!("scope-offline-access"),
+        "roles" => crate::msg!("scope-roles"),
+        _ => crate::msg!("scope-other"),
     }
 }
 

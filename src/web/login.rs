@@ -19,7 +19,7 @@ use crate::store::unix_now;
 use crate::store::users::{self, User};
 
 /// The catalog message for any failed sign-in.
-pub const LOGIN_FAILED: &str = "login-failed";
+pub const LOGIN_FAILED: &str = crate::msg!("login-failed");
 
 #[derive(Template)]
 #[template(path = "login.html")]
