@@ -367,3 +367,7 @@ passkey-registered-already = Dieser Passkey ist bereits registriert.
 passkey-code-needed-for-new-password = Geben Sie einen Code ein, um fortzufahren: Sie müssen ein neues Passwort wählen.
 passkey-none-on-account = Dieses Konto hat keinen Passkey.
 passkey-not-accepted = Dieser Passkey wurde nicht akzeptiert.
+
+## Returning to the application (response_mode=form_post)
+form-post-title = Zurück zur Anwendung
+form-post-explain = Falls nichts passiert, fahren Sie von Hand fort.

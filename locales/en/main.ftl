@@ -364,3 +364,7 @@ passkey-registered-already = That passkey is registered already.
 passkey-code-needed-for-new-password = Enter a code to continue: you must choose a new password.
 passkey-none-on-account = This account has no passkey.
 passkey-not-accepted = That passkey was not accepted.
+
+## Returning to the application (response_mode=form_post)
+form-post-title = Returning to the application
+form-post-explain = If nothing happens, continue by hand.

@@ -367,3 +367,7 @@ passkey-registered-already = Cette clé d’accès est déjà enregistrée.
 passkey-code-needed-for-new-password = Saisissez un code pour continuer : vous devez choisir un nouveau mot de passe.
 passkey-none-on-account = Ce compte n’a pas de clé d’accès.
 passkey-not-accepted = Cette clé d’accès n’a pas été acceptée.
+
+## Returning to the application (response_mode=form_post)
+form-post-title = Retour à l’application
+form-post-explain = Si rien ne se passe, continuez manuellement.

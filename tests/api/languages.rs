@@ -70,7 +70,10 @@ async fn ui_locales_carry_through_sign_in_and_consent(backend: Backend) {
     assert_eq!((status, lang.as_str()), (200, "de"), "{html}");
     assert_eq!(content_language, "de");
     assert!(html.contains("<h1>Anmelden</h1>"), "{html}");
-    assert!(html.contains("um mit Example App fortzufahren"), "{html}");
+    assert!(
+        html.contains("um mit <strong>Example App</strong> fortzufahren"),
+        "{html}"
+    );
     assert!(html.contains(">Passwort</label>"), "{html}");
 
     // A wrong password: the refusal is German too.
