@@ -328,7 +328,10 @@ impl ResponseError for AppError {
                 self.log();
                 shown(status, "error-failed-title", "error-failed-message")
             }
-            AppError::NotFound => shown(status, "error-not-found-title", "error-not-found-message"),
+            AppError::NotFound => {
+                crate::i18n::return_to_start();
+                shown(status, "error-not-found-title", "error-not-found-message")
+            }
             AppError::Page { title, message, .. } => page(status, title, message),
             AppError::Shown { title, message, .. } => shown(status, title, message),
         }

@@ -5,7 +5,7 @@
 mod choice;
 mod picker;
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt::Display;
 use std::sync::OnceLock;
 
@@ -78,7 +78,7 @@ impl Lang {
 /// What the pages of one request need to know: its language, and where the picker returns to.
 pub struct RequestLanguage {
     lang: Cell<Lang>,
-    return_to: String,
+    return_to: RefCell<String>,
 }
 
 tokio::task_local! {
@@ -101,8 +101,14 @@ pub fn follow_request(ui_locale: Option<&str>) {
 /// The local path the language picker sends the person back to.
 pub fn return_to() -> String {
     CURRENT
-        .try_with(|c| c.return_to.clone())
+        .try_with(|c| c.return_to.borrow().clone())
         .unwrap_or_else(|_| "/".to_string())
+}
+
+/// The picker on this page returns to the start page: a "not found" page must not repeat the
+/// address it was asked for (every unknown address answers the same bytes).
+pub fn return_to_start() {
+    let _ = CURRENT.try_with(|c| *c.return_to.borrow_mut() = "/".to_string());
 }
 
 /// The picker's choices: (tag, name in itself, chosen now).
@@ -265,7 +271,7 @@ pub fn in_this_language<F: std::future::Future>(
 pub async fn scope<F: std::future::Future>(lang: Lang, return_to: String, work: F) -> F::Output {
     let context = RequestLanguage {
         lang: Cell::new(lang),
-        return_to,
+        return_to: RefCell::new(return_to),
     };
     CURRENT.scope(context, work).await
 }

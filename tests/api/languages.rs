@@ -159,6 +159,8 @@ async fn the_picker_sets_the_language_cookie(backend: Backend) {
     let (status, lang, _, html) = page(browser.get("/no/such/page").await).await;
     assert_eq!((status, lang.as_str()), (404, "fr"));
     assert!(html.contains("<h1>Introuvable</h1>"), "{html}");
+    // A "not found" page does not repeat its address: the picker there returns to the start.
+    assert!(html.contains("name=\"next\" value=\"/\""), "{html}");
 
     // The picker only returns to this site, refuses unknown languages and other sites' forms.
     let response = pick(&browser, "de", "//evil.example/").await;
