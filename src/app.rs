@@ -30,6 +30,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route(AUTHORIZE_PATH, web::get().to(authorize::authorize_get))
         .route(AUTHORIZE_PATH, web::post().to(authorize::authorize_post))
         .route("/authorize/resume", web::get().to(authorize::resume))
+        .route("/lang", web::post().to(crate::i18n::picker_submit))
         .route("/login", web::get().to(login::show))
         .route("/login", web::post().to(login::submit))
         .route(
@@ -222,19 +223,19 @@ pub fn build(state: Arc<AppState>, listener: TcpListener) -> std::io::Result<(Se
                 web::FormConfig::default()
                     .limit(body_limit)
                     .error_handler(|_, _| {
-                        AppError::page(
+                        AppError::shown(
                             actix_web::http::StatusCode::BAD_REQUEST,
-                            "Invalid form",
-                            "The form was incomplete. Go back and try again.",
+                            "error-invalid-form-title",
+                            "error-invalid-form-message",
                         )
                         .into()
                     }),
             )
             .app_data(web::QueryConfig::default().error_handler(|_, _| {
-                AppError::page(
+                AppError::shown(
                     actix_web::http::StatusCode::BAD_REQUEST,
-                    "Invalid address",
-                    "This address is incomplete. Go back to the application and try again.",
+                    "error-invalid-address-title",
+                    "error-invalid-address-message",
                 )
                 .into()
             }))
@@ -254,6 +255,7 @@ pub fn build(state: Arc<AppState>, listener: TcpListener) -> std::io::Result<(Se
             .wrap(actix_web::middleware::from_fn(
                 crate::security::throttle::bound_clients,
             ))
+            .wrap(actix_web::middleware::from_fn(crate::i18n::choose_language))
             .wrap(security_headers(https))
             .wrap_fn(|req, srv| {
                 let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());

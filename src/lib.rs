@@ -17,6 +17,7 @@ pub mod contrast;
 pub mod crypto;
 pub mod error;
 pub mod health;
+pub mod i18n;
 pub mod mail;
 pub mod metrics;
 pub mod oidc;

@@ -75,14 +75,18 @@
       body: JSON.stringify(body),
     });
     let answer = {};
+    let unreadable = false;
     try {
       answer = await response.json();
     } catch (e) {
-      answer = { error_description: "The server could not be reached. Try again." };
+      unreadable = true;
     }
-    if (!response.ok) {
-      const failure = new Error(answer.error_description || "That did not work. Try again.");
+    if (unreadable || !response.ok) {
+      const failure = new Error(answer.error_description || "");
       failure.redirect = answer.redirect;
+      if (!answer.error_description) {
+        failure.words = unreadable ? "unreachable" : "failed";
+      }
       throw failure;
     }
     return answer;
@@ -94,6 +98,14 @@
       values[name] = value;
     });
     return values;
+  }
+
+  // The page's words for what the script says itself, in the page's language: data attributes
+  // of the button's error element (data-unreachable, data-failed, data-none-chosen,
+  // data-cancelled).
+  function words(button, key) {
+    const error = document.getElementById(button.id + "-error");
+    return (error && error.dataset[key]) || "";
   }
 
   function show(button, message) {
@@ -120,7 +132,9 @@
       credential = await navigator.credentials.get(request);
     }
     if (!credential) {
-      throw new Error("No passkey was chosen.");
+      const none = new Error("");
+      none.words = "noneChosen";
+      throw none;
     }
     values.ceremony = begun.ceremony;
     values.credential = credentialJson(credential);
@@ -134,7 +148,13 @@
       return;
     }
     const cancelled = error && (error.name === "NotAllowedError" || error.name === "AbortError");
-    show(button, cancelled ? "The passkey request was cancelled or timed out." : error.message);
+    let message = error && error.message;
+    if (cancelled) {
+      message = words(button, "cancelled");
+    } else if (error && error.words) {
+      message = words(button, error.words);
+    }
+    show(button, message);
     button.disabled = false;
   }
 

@@ -130,13 +130,16 @@ impl ResponseError for ApiError {
         };
         self.0.log();
         let description = match &self.0 {
-            AppError::Page { message, .. } => message.as_str(),
-            AppError::OAuth(e) => e.description.as_str(),
-            AppError::NotFound => "not found",
-            AppError::Unavailable(_) | AppError::TooMany { .. } => "try again shortly",
-            _ => "internal error",
+            AppError::Page { message, .. } => message.clone(),
+            AppError::Shown { message, .. } => {
+                crate::i18n::message(crate::i18n::Lang::En, message, None)
+            }
+            AppError::OAuth(e) => e.description.clone(),
+            AppError::NotFound => "not found".to_string(),
+            AppError::Unavailable(_) | AppError::TooMany { .. } => "try again shortly".to_string(),
+            _ => "internal error".to_string(),
         };
-        let mut response = oauth_json(status, code, description);
+        let mut response = oauth_json(status, code, &description);
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

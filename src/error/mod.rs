@@ -133,11 +133,20 @@ pub enum AppError {
     OAuth(OAuthError),
     #[error("not found")]
     NotFound,
-    /// A refusal shown to a person in the browser.
+    /// A refusal shown to a person in the browser, in the request's language: `title` and
+    /// `message` are catalog message ids (see locales/).
+    #[error("{title}")]
+    Shown {
+        status: StatusCode,
+        title: &'static str,
+        message: &'static str,
+    },
+    /// A refusal in words from elsewhere (the operations layer, the console, the admin API):
+    /// English only.
     #[error("{title}")]
     Page {
         status: StatusCode,
-        title: &'static str,
+        title: std::borrow::Cow<'static, str>,
         message: String,
     },
     #[error("service unavailable: {0}")]
@@ -224,7 +233,7 @@ impl ResponseError for AppError {
             } => StatusCode::UNAUTHORIZED,
             AppError::DpopNonce { .. } => StatusCode::BAD_REQUEST,
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Page { status, .. } => *status,
+            AppError::Page { status, .. } | AppError::Shown { status, .. } => *status,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Failed(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -289,10 +298,10 @@ impl ResponseError for AppError {
             }
             AppError::Unavailable(_) => {
                 self.log();
-                let mut response = page(
+                let mut response = shown(
                     status,
-                    "Temporarily unavailable",
-                    "Please try again shortly.",
+                    "error-unavailable-title",
+                    "error-unavailable-message",
                 );
                 response
                     .headers_mut()
@@ -307,11 +316,7 @@ impl ResponseError for AppError {
                         "too many requests; retry later",
                     )
                 } else {
-                    page(
-                        status,
-                        "Too many attempts",
-                        "Wait a minute, then try again.",
-                    )
+                    shown(status, "error-too-many-title", "error-too-many-message")
                 };
                 response.headers_mut().insert(
                     header::RETRY_AFTER,
@@ -321,14 +326,14 @@ impl ResponseError for AppError {
             }
             AppError::Failed(_) | AppError::Internal(_) => {
                 self.log();
-                page(
-                    status,
-                    "Something went wrong",
-                    "The request could not be completed.",
-                )
+                shown(status, "error-failed-title", "error-failed-message")
             }
-            AppError::NotFound => page(status, "Not found", "There is nothing at this address."),
+            AppError::NotFound => {
+                crate::i18n::return_to_start();
+                shown(status, "error-not-found-title", "error-not-found-message")
+            }
             AppError::Page { title, message, .. } => page(status, title, message),
+            AppError::Shown { title, message, .. } => shown(status, title, message),
         }
     }
 }
@@ -356,13 +361,38 @@ impl AppError {
         }
     }
 
+    /// A page for the person: `title` and `message` are catalog message ids.
+    pub fn shown(status: StatusCode, title: &'static str, message: &'static str) -> AppError {
+        AppError::Shown {
+            status,
+            title,
+            message,
+        }
+    }
+
+    /// A page in English words (the console's, the operations layer's).
     pub fn page(status: StatusCode, title: &'static str, message: impl Into<String>) -> AppError {
         AppError::Page {
             status,
-            title,
+            title: std::borrow::Cow::Borrowed(title),
             message: message.into(),
         }
     }
+
+    /// A page for the person with catalog message `title` and `message` already in the
+    /// request's language (it names something, e.g. a provider).
+    pub fn shown_with(status: StatusCode, title: &'static str, message: String) -> AppError {
+        AppError::Page {
+            status,
+            title: std::borrow::Cow::Owned(crate::i18n::t(title)),
+            message,
+        }
+    }
+}
+
+/// The error page with catalog messages `title` and `message` in the request's language.
+pub fn shown(status: StatusCode, title: &str, message: &str) -> HttpResponse {
+    page(status, &crate::i18n::t(title), &crate::i18n::t(message))
 }
 
 /// A small HTML error page; the text is escaped by the template.

@@ -6,9 +6,9 @@ use askama::Template;
 use super::{MailError, Outgoing};
 
 /// A mail that carries one link for one account: its text and HTML templates, and a function
-/// `$name(to, issuer, username, link)` that renders it under `$subject`.
+/// `$name(to, issuer, username, link)` that renders it under `$subject` (a catalog message id).
 macro_rules! linked_mail {
-    ($(#[$doc:meta])* $name:ident, $text:literal, $html:literal, $subject:literal) => {
+    ($(#[$doc:meta])* $name:ident, $text:literal, $html:literal, $subject:expr) => {
         $(#[$doc])*
         pub fn $name(
             to: &str,
@@ -34,7 +34,7 @@ macro_rules! linked_mail {
 
             Outgoing::render(
                 to,
-                $subject,
+                crate::i18n::t($subject),
                 &Text {
                     issuer,
                     username,
@@ -55,7 +55,7 @@ linked_mail!(
     verify_account,
     "mail/verify_account.txt",
     "mail/verify_account.html",
-    "Confirm your email address"
+    crate::msg!("mail-verify-account-subject")
 );
 
 linked_mail!(
@@ -63,7 +63,7 @@ linked_mail!(
     signup_attempt,
     "mail/signup_attempt.txt",
     "mail/signup_attempt.html",
-    "Someone tried to sign up with your address"
+    crate::msg!("mail-signup-attempt-subject")
 );
 
 linked_mail!(
@@ -71,7 +71,7 @@ linked_mail!(
     username_taken,
     "mail/username_taken.txt",
     "mail/username_taken.html",
-    "Choose another username"
+    crate::msg!("mail-username-taken-subject")
 );
 
 linked_mail!(
@@ -79,7 +79,7 @@ linked_mail!(
     verify_new_email,
     "mail/verify_new_email.txt",
     "mail/verify_new_email.html",
-    "Confirm your new email address"
+    crate::msg!("mail-verify-new-subject")
 );
 
 #[derive(Template)]
@@ -108,7 +108,7 @@ pub fn email_changed(
     let new_address = new_address_masked;
     Outgoing::render(
         to,
-        "Your email address was changed",
+        crate::i18n::t("mail-email-changed-subject"),
         &ChangedText {
             issuer,
             username,
@@ -142,7 +142,7 @@ struct InvitationHtml<'a> {
 pub fn invitation(to: &str, issuer: &str, link: &str, hours: i64) -> Result<Outgoing, MailError> {
     Outgoing::render(
         to,
-        "You are invited",
+        crate::i18n::t("mail-invitation-subject"),
         &InvitationText {
             issuer,
             link,

@@ -44,7 +44,7 @@ struct ResetHtml<'a> {
 pub fn password_reset(to: &str, issuer: &str, link: &str) -> Result<Outgoing, MailError> {
     Outgoing::render(
         to,
-        "Reset your password",
+        crate::i18n::t("mail-reset-subject"),
         &ResetText { issuer, link },
         &ResetHtml { issuer, link },
     )
@@ -68,7 +68,7 @@ struct ChangedHtml<'a> {
 pub fn password_changed(to: &str, issuer: &str, username: &str) -> Result<Outgoing, MailError> {
     Outgoing::render(
         to,
-        "Your password was changed",
+        crate::i18n::t("mail-password-changed-subject"),
         &ChangedText { issuer, username },
         &ChangedHtml { issuer, username },
     )
@@ -96,7 +96,7 @@ pub fn second_factor_removed(
 ) -> Result<Outgoing, MailError> {
     Outgoing::render(
         to,
-        "The second factor of your account was removed",
+        crate::i18n::t("mail-factor-removed-subject"),
         &FactorRemovedText { issuer, username },
         &FactorRemovedHtml { issuer, username },
     )
@@ -127,7 +127,7 @@ pub fn passkey_removed(
 ) -> Result<Outgoing, MailError> {
     Outgoing::render(
         to,
-        "A passkey was removed from your account",
+        crate::i18n::t("mail-passkey-removed-subject"),
         &PasskeyRemovedText {
             issuer,
             username,

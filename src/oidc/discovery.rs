@@ -47,6 +47,7 @@ pub fn document(config: &Config, algorithms: &[SigningAlg]) -> String {
         "acr_values_supported": [ACR_PASSWORD, ACR_MFA],
         "id_token_signing_alg_values_supported": algs,
         "authorization_response_iss_parameter_supported": true,
+        "ui_locales_supported": crate::i18n::Lang::ALL.map(crate::i18n::Lang::tag),
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
         "claims_parameter_supported": false,
         "request_parameter_supported": false,

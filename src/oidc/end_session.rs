@@ -7,7 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde_json::Value;
 
-use crate::error::{page, AppError};
+use crate::error::{shown, AppError};
 use crate::oidc::form::Form;
 use crate::state::AppState;
 use crate::store::clients::{self, Client};
@@ -24,8 +24,13 @@ struct ConfirmPage<'a> {
     client_id: &'a str,
 }
 
+/// `message` is a catalog message id.
 fn bad_request(message: &'static str) -> AppError {
-    AppError::page(StatusCode::BAD_REQUEST, "Logout request refused", message)
+    AppError::shown(
+        StatusCode::BAD_REQUEST,
+        "error-logout-refused-title",
+        message,
+    )
 }
 
 pub async fn end_session_get(
@@ -40,8 +45,8 @@ pub async fn end_session_post(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let form = Form::from_request(&req, &body)
-        .map_err(|_| bad_request("The logout form is malformed."))?;
+    let form =
+        Form::from_request(&req, &body).map_err(|_| bad_request("error-logout-malformed"))?;
     end_session(&req, &state, form, true).await
 }
 
@@ -66,9 +71,9 @@ async fn end_session(
             let claims = state
                 .keys()
                 .verify(token, "JWT")
-                .ok_or_else(|| bad_request("The id_token_hint is not valid."))?;
+                .ok_or_else(|| bad_request("error-logout-hint-invalid"))?;
             if claims.get("iss").and_then(Value::as_str) != Some(&state.config.issuer) {
-                return Err(bad_request("The id_token_hint is not valid."));
+                return Err(bad_request("error-logout-hint-invalid"));
             }
             Some(claims)
         }
@@ -94,9 +99,7 @@ async fn end_session(
             .transpose()?
             .unwrap_or_default();
         if !registered.contains(uri) {
-            return Err(bad_request(
-                "The return address is not registered for this application.",
-            ));
+            return Err(bad_request("error-logout-unregistered-return"));
         }
     }
 
@@ -143,11 +146,7 @@ async fn end_session(
             }
             see_other(url.as_str())
         }
-        None => page(
-            StatusCode::OK,
-            "You are signed out",
-            "You can close this window, or sign in again.",
-        ),
+        None => shown(StatusCode::OK, "signed-out-title", "signed-out-message"),
     };
     response
         .add_cookie(&session::removal_cookie(state))

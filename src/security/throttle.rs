@@ -136,12 +136,8 @@ async fn refuse_blocked(req: &actix_web::dev::ServiceRequest) -> Option<actix_we
         let minutes = (retry_after + 59) / 60;
         crate::error::page(
             StatusCode::TOO_MANY_REQUESTS,
-            "Access from your network is paused",
-            &format!(
-                "Too many failed sign-ins came from your network, so sign-ins from it are \
-                 paused for about {minutes} more minute(s). Try again later, or ask your \
-                 administrator."
-            ),
+            &crate::i18n::t("error-blocked-title"),
+            &crate::i18n::t1("error-blocked-message", "minutes", minutes),
         )
     };
     response
@@ -172,10 +168,10 @@ pub async fn bound_clients(
             Some(admitted) => Some(admitted),
             None => {
                 tracing::warn!(event = "too_many_in_flight", path = %req.path());
-                let mut response = crate::error::page(
+                let mut response = crate::error::shown(
                     StatusCode::TOO_MANY_REQUESTS,
-                    "Too many requests at once",
-                    "Wait a moment, then try again.",
+                    "error-in-flight-title",
+                    "error-in-flight-message",
                 );
                 response.headers_mut().insert(
                     actix_web::http::header::RETRY_AFTER,
@@ -204,10 +200,10 @@ pub async fn bound_clients(
         // Whatever the handler made of the broken body, the answer is a timeout, and the
         // connection (with the rest of the body unread) is closed.
         if let Ok(response) = &mut response {
-            let mut timeout = crate::error::page(
+            let mut timeout = crate::error::shown(
                 StatusCode::REQUEST_TIMEOUT,
-                "Request timed out",
-                "The request took too long to arrive. Try again.",
+                "error-timeout-title",
+                "error-timeout-message",
             );
             timeout
                 .head_mut()

@@ -30,6 +30,8 @@ pub struct PendingRequest {
     pub consented_by: Option<String>,
     /// `query` or `form_post`.
     pub response_mode: String,
+    /// The language of the interaction: the first of the request's `ui_locales` we have.
+    pub ui_locale: Option<String>,
 }
 
 pub fn insert(conn: &mut AnyConnection, request: &PendingRequest) -> Result<(), StoreError> {

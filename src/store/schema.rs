@@ -91,6 +91,7 @@ diesel::table! {
         browser_hash -> Text,
         consented_by -> Nullable<Text>,
         response_mode -> Text,
+        ui_locale -> Nullable<Text>,
     }
 }
 

@@ -16,19 +16,21 @@ use crate::state::AppState;
 struct ConsentPage<'a> {
     client_name: &'a str,
     username: &'a str,
-    scopes: Vec<&'static str>,
+    /// What each scope allows, in the request's language.
+    scopes: Vec<String>,
     req: &'a str,
     csrf: &'a str,
 }
 
-fn describe(scope: &str) -> &'static str {
+/// The catalog message that says what `scope` allows.
+pub fn describe(scope: &str) -> &'static str {
     match scope {
-        "openid" => "Sign you in with your account",
-        "profile" => "See your name and username",
-        "email" => "See your email address",
-        "offline_access" => "Keep access while you are not using it",
-        "roles" => "See the roles you hold here",
-        _ => "Use another permission you hold",
+        "openid" => crate::msg!("scope-openid"),
+        "profile" => crate::msg!("scope-profile"),
+        "email" => crate::msg!("scope-email"),
+        "offline_access" => crate::msg!("scope-offline-access"),
+        "roles" => crate::msg!("scope-roles"),
+        _ => crate::msg!("scope-other"),
     }
 }
 
@@ -47,9 +49,9 @@ pub async fn page(
         return Ok(see_other(&format!("/login?req={}", pending.id)));
     };
     let token = csrf::issue(&state, &req);
-    let mut scopes: Vec<&'static str> =
-        pending.request.scopes.iter().map(|s| describe(s)).collect();
-    scopes.dedup();
+    let mut ids: Vec<&'static str> = pending.request.scopes.iter().map(|s| describe(s)).collect();
+    ids.dedup();
+    let scopes = ids.into_iter().map(crate::i18n::t).collect();
     let page = ConsentPage {
         client_name: &pending.request.client.name,
         username: &signed_in.user.username,

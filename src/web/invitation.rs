@@ -33,10 +33,10 @@ struct DonePage<'a> {
 }
 
 fn link_invalid() -> AppError {
-    AppError::page(
+    AppError::shown(
         StatusCode::BAD_REQUEST,
-        "This invitation no longer works",
-        "It has expired, was revoked or was already used. Ask whoever invited you for a new one.",
+        "error-invitation-title",
+        "error-invitation-message",
     )
 }
 

@@ -20,7 +20,8 @@ use crate::state::AppState;
 use crate::store::unix_now;
 use crate::store::users::{self, User};
 
-pub const LOGIN_FAILED: &str = "Incorrect username or password.";
+/// The catalog message for any failed sign-in.
+pub const LOGIN_FAILED: &str = crate::msg!("login-failed");
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -53,7 +54,7 @@ async fn destination(
     pending_id: &str,
 ) -> Result<(String, String), AppError> {
     if pending_id.is_empty() || LOCAL_DESTINATIONS.contains(&pending_id) {
-        return Ok(("your account".to_string(), String::new()));
+        return Ok((crate::i18n::t("login-your-account"), String::new()));
     }
     let pending = pending::load(state, req, pending_id).await?;
     let hint = pending.request.login_hint.unwrap_or_default();
@@ -165,7 +166,7 @@ pub async fn submit(
             &client_name,
             &form.req,
             &form.username,
-            Some(LOGIN_FAILED),
+            Some(&crate::i18n::t(LOGIN_FAILED)),
         )
         .await;
     };
@@ -253,7 +254,7 @@ pub async fn submit_code(
                 &user,
                 &form.req,
                 &first_factor,
-                Some("That code is not valid."),
+                Some(&crate::i18n::t("code-invalid")),
             )
             .await
         }

@@ -73,18 +73,18 @@ pub fn see_other(location: &str) -> HttpResponse {
 }
 
 pub fn expired_request() -> AppError {
-    AppError::page(
+    AppError::shown(
         StatusCode::BAD_REQUEST,
-        "This sign-in has expired",
-        "Go back to the application and start signing in again.",
+        "error-expired-title",
+        "error-start-again-message",
     )
 }
 
 pub fn csrf_refused() -> AppError {
-    AppError::page(
+    AppError::shown(
         StatusCode::FORBIDDEN,
-        "This form has expired",
-        "Reload the page and try again.",
+        "error-form-expired-title",
+        "error-form-expired-message",
     )
 }
 

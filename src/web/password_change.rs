@@ -88,7 +88,7 @@ pub async fn change_password(
             &user,
             &amr,
             &form.req,
-            Some("The two passwords differ."),
+            Some(&crate::i18n::t("passwords-differ")),
         );
     }
     let min_length = state.config.settings.password.min_length;

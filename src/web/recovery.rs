@@ -48,19 +48,19 @@ struct ResetDone;
 fn mail_off(state: &AppState) -> Result<(), AppError> {
     match state.mail {
         Some(_) => Ok(()),
-        None => Err(AppError::page(
+        None => Err(AppError::shown(
             StatusCode::NOT_FOUND,
-            "Not available",
-            "Password reset by mail is not set up here. Ask your administrator.",
+            "error-not-available-title",
+            "error-reset-off-message",
         )),
     }
 }
 
 fn link_invalid() -> AppError {
-    AppError::page(
+    AppError::shown(
         StatusCode::BAD_REQUEST,
-        "This link no longer works",
-        "It has expired or was already used. Ask for a new one from the sign-in page.",
+        "error-link-title",
+        "error-reset-link-message",
     )
 }
 
@@ -94,21 +94,21 @@ pub async fn forgot_submit(
         return Err(csrf_refused());
     }
     let email = accounts::normalize_email(&form.email).map_err(|_| {
-        AppError::page(
+        AppError::shown(
             StatusCode::BAD_REQUEST,
-            "Not an email address",
-            "Go back and enter the email address of your account.",
+            "error-not-email-title",
+            "error-not-email-message",
         )
     })?;
     let limit = state.config.settings.rate_limit.recovery_per_address;
     super::limit_per_address(&state, "recovery-address", &email, limit).await?;
     let ctx = state.ops_context(&req, "self-service");
     let background = state.clone().into_inner();
-    actix_web::rt::spawn(async move {
+    actix_web::rt::spawn(crate::i18n::in_this_language(async move {
         if let Err(e) = send_link(&background, ctx, email).await {
             tracing::warn!(error = %e, "could not queue a password reset mail");
         }
-    });
+    }));
     render(StatusCode::OK, &ForgotSent)
 }
 
@@ -226,7 +226,7 @@ pub async fn reset_submit(
         )
     };
     if form.new_password != form.confirm_password {
-        return refuse("The two passwords differ.");
+        return refuse(&crate::i18n::t("passwords-differ"));
     }
     let min_length = state.config.settings.password.min_length;
     if let Err(accounts::AccountError::Invalid(why)) = accounts::check_password(

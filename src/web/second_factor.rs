@@ -360,7 +360,7 @@ pub async fn step_up_submit(
                 &form.req,
                 enrolment,
                 offered,
-                Some("That code is not valid."),
+                Some(&crate::i18n::t("code-invalid")),
             );
         };
         upgrade(&state).await?;
@@ -393,7 +393,7 @@ pub async fn step_up_submit(
             &form.req,
             None,
             offered,
-            Some("That code is not valid."),
+            Some(&crate::i18n::t("code-invalid")),
         );
     }
     upgrade(&state).await?;

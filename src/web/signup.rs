@@ -45,10 +45,10 @@ fn closed(state: &AppState) -> Result<(), AppError> {
     if is_open(state) {
         Ok(())
     } else {
-        Err(AppError::page(
+        Err(AppError::shown(
             StatusCode::NOT_FOUND,
-            "Not available",
-            "You cannot make your own account here. Ask your administrator for one.",
+            "error-not-available-title",
+            "error-signup-closed-message",
         ))
     }
 }
@@ -92,14 +92,15 @@ pub struct SignupForm {
 /// names: only the form itself is judged here).
 fn checked(state: &AppState, form: &SignupForm) -> Result<NewUser, String> {
     let username = accounts::normalize_username(&form.username).map_err(|e| e.to_string())?;
-    let email = accounts::normalize_email(&form.email)
-        .map_err(|_| "Enter an email address like name@example.com.".to_string())?;
+    let email =
+        accounts::normalize_email(&form.email).map_err(|_| crate::i18n::t("email-invalid"))?;
     let registration = &state.config.settings.registration;
     let domain = email.rsplit_once('@').map_or("", |(_, d)| d);
     if !registration.allows_domain(domain) {
-        return Err(format!(
-            "Sign-up here takes only addresses at {}.",
-            registration.allowed_email_domains.join(", ")
+        return Err(crate::i18n::t1(
+            "signup-domains-only",
+            "domains",
+            registration.allowed_email_domains.join(", "),
         ));
     }
     let min_length = state.config.settings.password.min_length;
@@ -138,11 +139,11 @@ pub async fn submit(
     let password_hash = state.hash_password(&form.password).await?;
     let ctx = state.ops_context(&req, "self-service");
     let background = state.clone().into_inner();
-    actix_web::rt::spawn(async move {
+    actix_web::rt::spawn(crate::i18n::in_this_language(async move {
         if let Err(e) = settle(&background, ctx, new, email, password_hash).await {
             tracing::warn!(error = %e, "could not settle a sign-up");
         }
-    });
+    }));
     render(StatusCode::OK, &SignupSent)
 }
 

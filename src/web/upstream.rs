@@ -76,27 +76,27 @@ async fn find_provider(state: &AppState, id: &str) -> Result<Provider, AppError>
         })
         .await?;
     found.ok_or_else(|| {
-        AppError::page(
+        AppError::shown(
             StatusCode::NOT_FOUND,
-            "Unknown sign-in provider",
-            "Go back and choose another way to sign in.",
+            "error-upstream-unknown-title",
+            "error-upstream-unknown-message",
         )
     })
 }
 
 fn unreachable_upstream() -> AppError {
-    AppError::page(
+    AppError::shown(
         StatusCode::BAD_GATEWAY,
-        "That sign-in provider did not answer",
-        "Try again later, or choose another way to sign in.",
+        "error-upstream-unreachable-title",
+        "error-upstream-unreachable-message",
     )
 }
 
 fn expired_upstream() -> AppError {
-    AppError::page(
+    AppError::shown(
         StatusCode::BAD_REQUEST,
-        "This sign-in has expired",
-        "Go back to the application and start signing in again.",
+        "error-expired-title",
+        "error-start-again-message",
     )
 }
 
@@ -142,12 +142,13 @@ pub async fn callback(
     let provider = find_provider(&state, &login.provider_id).await?;
     if query.error.is_some() {
         refused(&req, &state, &provider.id, "the upstream answered an error").await;
-        return Err(AppError::page(
+        return Err(AppError::shown_with(
             StatusCode::FORBIDDEN,
-            "The sign-in did not complete",
-            format!(
-                "{} did not sign you in. Try again, or choose another way to sign in.",
-                provider.display_name
+            "error-upstream-incomplete-title",
+            crate::i18n::t1(
+                "error-upstream-incomplete-message",
+                "provider",
+                &provider.display_name,
             ),
         ));
     }
@@ -173,12 +174,13 @@ pub async fn callback(
         Err(e) => {
             tracing::warn!(provider = %provider.id, error = %e, "upstream sign-in refused");
             refused(&req, &state, &provider.id, &e.to_string()).await;
-            return Err(AppError::page(
+            return Err(AppError::shown_with(
                 StatusCode::FORBIDDEN,
-                "The sign-in could not be verified",
-                format!(
-                    "The answer from {} was not accepted. Start signing in again.",
-                    provider.display_name
+                "error-upstream-unverified-title",
+                crate::i18n::t1(
+                    "error-upstream-unverified-message",
+                    "provider",
+                    &provider.display_name,
                 ),
             ));
         }
@@ -234,23 +236,17 @@ async fn refused(req: &HttpRequest, state: &AppState, provider: &str, reason: &s
 }
 
 fn refusal_page(refusal: Refusal, provider: &Provider) -> AppError {
-    let name = &provider.display_name;
-    let message = match refusal {
-        Refusal::NotLinked => format!(
-            "Your {name} account is not linked to an account here. Sign in another way, or ask an administrator to link it."
-        ),
-        Refusal::EmailUnverified => format!(
-            "{name} has not confirmed your email address, so it cannot be matched to an account here."
-        ),
-        Refusal::NoAccountWithEmail => {
-            format!("No account here has the email address of your {name} account.")
-        }
-        Refusal::EmailTaken => "An account with your email address exists already: sign in to it another way.".to_string(),
-        Refusal::Disabled => "This account cannot sign in.".to_string(),
+    let id = match refusal {
+        Refusal::NotLinked => crate::msg!("upstream-not-linked"),
+        Refusal::EmailUnverified => crate::msg!("upstream-email-unverified"),
+        Refusal::NoAccountWithEmail => crate::msg!("upstream-no-account-with-email"),
+        Refusal::EmailTaken => crate::msg!("upstream-email-taken"),
+        Refusal::Disabled => crate::msg!("upstream-disabled"),
     };
-    AppError::page(
+    let message = crate::i18n::t1(id, "provider", &provider.display_name);
+    AppError::shown_with(
         StatusCode::FORBIDDEN,
-        "You cannot sign in this way",
+        "error-upstream-refused-title",
         message,
     )
 }

@@ -47,10 +47,10 @@ struct NeededPage<'a> {
 }
 
 fn link_invalid() -> AppError {
-    AppError::page(
+    AppError::shown(
         StatusCode::BAD_REQUEST,
-        "This link no longer works",
-        "It has expired or was already used. Sign in to have a new one sent.",
+        "error-link-title",
+        "error-verify-link-message",
     )
 }
 
@@ -150,11 +150,10 @@ pub async fn confirm(
             render(StatusCode::OK, &page)
         }
         Confirmed::LinkInvalid => Err(link_invalid()),
-        Confirmed::AddressTaken => Err(AppError::page(
+        Confirmed::AddressTaken => Err(AppError::shown(
             StatusCode::CONFLICT,
-            "This address has an account",
-            "Another account here already uses this address, so it cannot become yours. \
-             Sign in to that account, or choose another address.",
+            "error-address-taken-title",
+            "error-address-taken-message",
         )),
     }
 }
@@ -239,10 +238,10 @@ pub async fn resend(
         return Ok(see_other(&after_sign_in_url(&form.req)));
     };
     if state.mail.is_none() {
-        return Err(AppError::page(
+        return Err(AppError::shown(
             StatusCode::NOT_FOUND,
-            "Not available",
-            "Mail is not set up here. Ask your administrator to confirm your address.",
+            "error-not-available-title",
+            "error-verify-mail-off-message",
         ));
     }
     let limit = state.config.settings.rate_limit.signup_per_address;
@@ -252,7 +251,7 @@ pub async fn resend(
         &req,
         &state,
         &form.req,
-        Some("A new link is on its way. Earlier links no longer work."),
+        Some(&crate::i18n::t("verify-link-resent")),
     )
     .await
 }

@@ -32,6 +32,7 @@ mod interaction_steps;
 mod interactions;
 mod invitations;
 mod keys;
+mod languages;
 mod mail;
 mod metrics;
 mod monitoring;

@@ -142,6 +142,27 @@ async fn stuffing_opens_an_incident_and_blocks_the_address(backend: Backend) {
         html.contains("Access from your network is paused"),
         "{html}"
     );
+    // In the person's language.
+    let german = person
+        .http
+        .post(person.resolve("/login"))
+        .form(&[
+            ("username", "alice"),
+            ("password", PASSWORD),
+            ("req", &form.req),
+            ("csrf", &form.csrf),
+        ])
+        .header("x-forwarded-for", ATTACKER)
+        .header("accept-language", "de")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(german.status(), 429);
+    let html = german.text().await.unwrap();
+    assert!(
+        html.contains("Der Zugang aus Ihrem Netzwerk ist pausiert") && html.contains("Minuten"),
+        "{html}"
+    );
     let token = server
         .http
         .post(server.url("/token"))

@@ -53,6 +53,9 @@ pub struct ValidRequest {
     pub login_hint: Option<String>,
     /// Requested authentication context classes, in order of preference (Core §3.1.2.1).
     pub acr_values: Vec<String>,
+    /// The first language of `ui_locales` that has a catalog (Core §3.1.2.1): the pages of the
+    /// interaction speak it.
+    pub ui_locale: Option<String>,
 }
 
 impl ValidRequest {
@@ -67,7 +70,7 @@ impl ValidRequest {
 }
 
 pub enum Rejection {
-    /// Shown to the person: the redirect URI cannot be trusted.
+    /// Shown to the person (a catalog message id): the redirect URI cannot be trusted.
     Page(&'static str),
     /// Sent back to the client (RFC 6749 §4.1.2.1).
     Redirect {
@@ -121,6 +124,10 @@ pub fn validate(conn: &mut AnyConnection, form: &Form) -> Result<ValidRequest, R
         })
         .unwrap_or_default();
     check_length(form, "state").map_err(redirect)?;
+    let ui_locale = check_length(form, "ui_locales")
+        .map_err(redirect)?
+        .and_then(|list| crate::i18n::first_supported(&list))
+        .map(|lang| lang.tag().to_string());
     Ok(ValidRequest {
         client,
         redirect_uri,
@@ -133,27 +140,25 @@ pub fn validate(conn: &mut AnyConnection, form: &Form) -> Result<ValidRequest, R
         max_age,
         login_hint,
         acr_values,
+        ui_locale,
     })
 }
 
 fn check_client(conn: &mut AnyConnection, form: &Form) -> Result<Client, Rejection> {
-    let unknown = Rejection::Page("The application that sent you here is not registered.");
+    let unknown = Rejection::Page("error-unknown-client");
     let Ok(Some(client_id)) = form.single("client_id") else {
         return Err(unknown);
     };
     match clients::find(conn, client_id) {
         Ok(client) => Ok(client),
         Err(StoreError::NotFound) => Err(unknown),
-        Err(_) => Err(Rejection::Page(
-            "The sign-in service is temporarily unavailable. Please try again.",
-        )),
+        Err(_) => Err(Rejection::Page("error-request-unavailable")),
     }
 }
 
 /// Exact string comparison with a registered URI (RFC 9700 §4.1.3): no prefix or pattern match.
 fn check_redirect_uri(client: &Client, form: &Form) -> Result<String, Rejection> {
-    let mismatch =
-        Rejection::Page("The application sent you here with an unregistered return address.");
+    let mismatch = Rejection::Page("error-unregistered-redirect");
     let Ok(Some(uri)) = form.single("redirect_uri") else {
         return Err(mismatch);
     };
@@ -166,7 +171,7 @@ fn check_redirect_uri(client: &Client, form: &Form) -> Result<String, Rejection>
 }
 
 fn mismatch_page() -> Rejection {
-    Rejection::Page("The application's registration is damaged.")
+    Rejection::Page("error-client-damaged")
 }
 
 fn check_no_request_object(form: &Form) -> Result<(), Refusal> {

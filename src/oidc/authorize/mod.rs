@@ -65,10 +65,13 @@ async fn start(req: &HttpRequest, state: &AppState, form: Form) -> Result<HttpRe
                 "authorization requests must be pushed first (RFC 9126)",
             )
         }
-        Ok(request) => proceed(req, state, Progress::fresh(request)).await,
-        Err(Rejection::Page(message)) => Err(AppError::page(
+        Ok(request) => {
+            crate::i18n::follow_request(request.ui_locale.as_deref());
+            proceed(req, state, Progress::fresh(request)).await
+        }
+        Err(Rejection::Page(message)) => Err(AppError::shown(
             StatusCode::BAD_REQUEST,
-            "Sign-in request refused",
+            "error-request-refused-title",
             message,
         )),
         Err(Rejection::Redirect {
@@ -97,10 +100,10 @@ async fn pushed_request(
     request_uri: &str,
 ) -> Result<Form, AppError> {
     let refused = || {
-        AppError::page(
+        AppError::shown(
             StatusCode::BAD_REQUEST,
-            "This sign-in link has expired",
-            "Go back to the application and start signing in again.",
+            "error-link-expired-title",
+            "error-start-again-message",
         )
     };
     let Some(client_id) = form.single("client_id").ok().flatten() else {

@@ -70,6 +70,7 @@ pub async fn save(
         browser_hash,
         consented_by: None,
         response_mode: request.response_mode.as_str().to_string(),
+        ui_locale: request.ui_locale.clone(),
     };
     let id = pending.id.clone();
     state
@@ -80,7 +81,7 @@ pub async fn save(
 }
 
 /// The pending request `id` if it is alive and this browser started it; otherwise the
-/// expired-sign-in page.
+/// expired-sign-in page. The rest of the request is handled in the language it asked for.
 pub async fn load(state: &AppState, req: &HttpRequest, id: &str) -> Result<Pending, AppError> {
     let presented = req
         .cookie(BROWSER_COOKIE)
@@ -107,6 +108,7 @@ pub async fn load(state: &AppState, req: &HttpRequest, id: &str) -> Result<Pendi
     if !same_browser {
         return Err(expired_request());
     }
+    crate::i18n::follow_request(pending.ui_locale.as_deref());
     Ok(from_stored(client, pending))
 }
 
@@ -124,6 +126,7 @@ fn from_stored(client: clients::Client, pending: PendingRequest) -> Pending {
             max_age: pending.max_age,
             login_hint: pending.login_hint,
             acr_values: pending.acr_values.as_deref().map(split).unwrap_or_default(),
+            ui_locale: pending.ui_locale,
             response_mode: ResponseMode::parse(&pending.response_mode)
                 .unwrap_or(ResponseMode::Query),
         },

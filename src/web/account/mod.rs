@@ -97,23 +97,14 @@ struct AccountPage<'a> {
 }
 
 /// Errors shown in one section of the account page.
+/// What the account page says besides its content, in the request's language.
 #[derive(Default)]
-struct Shown<'a> {
-    notice: Option<&'a str>,
-    profile: Option<&'a str>,
-    password: Option<&'a str>,
-    factor: Option<&'a str>,
-    passkey: Option<&'a str>,
-}
-
-fn describe(scope: &str) -> &'static str {
-    match scope {
-        "openid" => "Sign you in with your account",
-        "profile" => "See your name and username",
-        "email" => "See your email address",
-        "offline_access" => "Keep access while you are not using it",
-        _ => "Use another permission you hold",
-    }
+struct Shown {
+    notice: Option<String>,
+    profile: Option<String>,
+    password: Option<String>,
+    factor: Option<String>,
+    passkey: Option<String>,
 }
 
 /// A time for people to read (UTC, to the minute).
@@ -127,23 +118,22 @@ fn when(unix: i64) -> String {
             t.hour(),
             t.minute()
         ),
-        Err(_) => "unknown".to_string(),
+        Err(_) => crate::i18n::t("account-time-unknown"),
     }
 }
 
+/// The catalog message that confirms what was just done.
 fn notice_for(done: &str) -> Option<&'static str> {
     Some(match done {
-        "password" => "Your password was changed. You were signed out everywhere else.",
-        "name" => "Your name was saved.",
-        "email-sent" => {
-            "A link is on its way to the new address. Your address changes when you follow it."
-        }
-        "totp-off" => "Two-step sign-in is off.",
-        "session" => "That session was ended.",
-        "consent" => "The app can no longer use your account until you allow it again.",
-        "passkey" => "Your passkey was added. You can sign in with it instead of your password.",
-        "passkey-removed" => "That passkey was removed.",
-        "unlinked" => "That account can no longer sign you in here.",
+        "password" => crate::msg!("account-done-password"),
+        "name" => crate::msg!("account-done-name"),
+        "email-sent" => crate::msg!("account-done-email-sent"),
+        "totp-off" => crate::msg!("account-done-totp-off"),
+        "session" => crate::msg!("account-done-session"),
+        "consent" => crate::msg!("account-done-consent"),
+        "passkey" => crate::msg!("account-done-passkey"),
+        "passkey-removed" => crate::msg!("account-done-passkey-removed"),
+        "unlinked" => crate::msg!("account-done-unlinked"),
         _ => return None,
     })
 }
@@ -153,7 +143,7 @@ async fn account_page(
     state: &AppState,
     signed_in: &SignedIn,
     status: StatusCode,
-    shown: Shown<'_>,
+    shown: Shown,
 ) -> Result<HttpResponse, AppError> {
     let user = &signed_in.user;
     let (user_id, current_sid) = (user.id.clone(), signed_in.session.sid.clone());
@@ -180,8 +170,11 @@ async fn account_page(
                     Err(StoreError::NotFound) => consent.client_id.clone(),
                     Err(e) => return Err(e),
                 };
-                let mut scopes: Vec<&'static str> =
-                    consent.scope.split_whitespace().map(describe).collect();
+                let mut scopes: Vec<&'static str> = consent
+                    .scope
+                    .split_whitespace()
+                    .map(crate::web::consent::describe)
+                    .collect();
                 scopes.dedup();
                 allowed.push(ConsentRow {
                     client_id: consent.client_id,
@@ -196,7 +189,9 @@ async fn account_page(
                     id: p.id,
                     name: p.name,
                     created: when(p.created_at),
-                    last_used: p.last_used_at.map_or_else(|| "never".to_string(), when),
+                    last_used: p
+                        .last_used_at
+                        .map_or_else(|| crate::i18n::t("account-never"), when),
                     synced: p.backup_eligible,
                 })
                 .collect();
@@ -229,11 +224,11 @@ async fn account_page(
         sessions: listed,
         consents: allowed,
         links,
-        notice: shown.notice,
-        profile_error: shown.profile,
-        password_error: shown.password,
-        factor_error: shown.factor,
-        passkey_error: shown.passkey,
+        notice: shown.notice.as_deref(),
+        profile_error: shown.profile.as_deref(),
+        password_error: shown.password.as_deref(),
+        factor_error: shown.factor.as_deref(),
+        passkey_error: shown.passkey.as_deref(),
     };
     let rendered = if page.passkeys_available {
         render_with_passkeys(status, &page)?
@@ -257,7 +252,7 @@ pub async fn show(
     Person(signed_in): Person,
 ) -> Result<HttpResponse, AppError> {
     let shown = Shown {
-        notice: notice_for(&query.done),
+        notice: notice_for(&query.done).map(crate::i18n::t),
         ..Shown::default()
     };
     account_page(&req, &state, &signed_in, StatusCode::OK, shown).await

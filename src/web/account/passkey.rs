@@ -40,12 +40,12 @@ pub async fn remove_passkey(
     };
     if !proved {
         let why = if form.password.is_empty() {
-            "Enter your password to remove a passkey."
+            crate::msg!("account-passkey-password-needed")
         } else {
-            "That password is not right."
+            crate::msg!("password-wrong")
         };
         let shown = Shown {
-            passkey: Some(why),
+            passkey: Some(crate::i18n::t(why)),
             ..Shown::default()
         };
         return account_page(&req, &state, &signed_in, StatusCode::UNAUTHORIZED, shown).await;

@@ -12,7 +12,7 @@ use crate::state::AppState;
 use crate::web::see_other;
 use crate::web::signin::event;
 
-fn password_error(why: &str) -> Shown<'_> {
+fn password_error(why: String) -> Shown {
     Shown {
         password: Some(why),
         ..Shown::default()
@@ -71,7 +71,7 @@ pub async fn change_password(
             &state,
             &signed_in,
             StatusCode::UNAUTHORIZED,
-            password_error("Your current password is not right."),
+            password_error(crate::i18n::t("account-current-password-wrong")),
         )
         .await;
     }
@@ -81,7 +81,7 @@ pub async fn change_password(
             &state,
             &signed_in,
             StatusCode::BAD_REQUEST,
-            password_error("The two new passwords differ."),
+            password_error(crate::i18n::t("account-new-passwords-differ")),
         )
         .await;
     }
@@ -97,7 +97,7 @@ pub async fn change_password(
             &state,
             &signed_in,
             StatusCode::BAD_REQUEST,
-            password_error(&sentence(&why)),
+            password_error(sentence(&why)),
         )
         .await;
     }

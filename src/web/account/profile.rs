@@ -16,7 +16,7 @@ use crate::store::email_verifications::Purpose;
 use crate::web::see_other;
 use crate::web::verify::send_link;
 
-fn profile_error(why: &str) -> Shown<'_> {
+fn profile_error(why: String) -> Shown {
     Shown {
         profile: Some(why),
         ..Shown::default()
@@ -56,7 +56,7 @@ pub async fn change_name(
                 &state,
                 &signed_in,
                 StatusCode::BAD_REQUEST,
-                profile_error(&why),
+                profile_error(why),
             )
             .await;
         }
@@ -78,17 +78,14 @@ pub async fn change_email(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let user = signed_in.user.clone();
+    // `why` is a catalog message id.
     let refuse = |status: StatusCode, why: &str| {
-        let why = why.to_string();
+        let why = crate::i18n::t(why);
         let (req, state, signed_in) = (&req, &state, &signed_in);
-        async move { account_page(req, state, signed_in, status, profile_error(&why)).await }
+        async move { account_page(req, state, signed_in, status, profile_error(why)).await }
     };
     if state.mail.is_none() {
-        return refuse(
-            StatusCode::NOT_FOUND,
-            "Mail is not set up here, so an administrator changes addresses.",
-        )
-        .await;
+        return refuse(StatusCode::NOT_FOUND, crate::msg!("account-email-mail-off")).await;
     }
     if let Err(limited) = throttle(&state, &user).await {
         return Ok(limited);
@@ -96,22 +93,16 @@ pub async fn change_email(
     if !password_is_right(&state, &user, &form.current_password).await? {
         return refuse(
             StatusCode::UNAUTHORIZED,
-            "Your current password is not right.",
+            crate::msg!("account-current-password-wrong"),
         )
         .await;
     }
     let email = match accounts::normalize_email(&form.email) {
         Ok(email) => email,
-        Err(_) => {
-            return refuse(
-                StatusCode::BAD_REQUEST,
-                "Enter an email address like name@example.com.",
-            )
-            .await
-        }
+        Err(_) => return refuse(StatusCode::BAD_REQUEST, crate::msg!("email-invalid")).await,
     };
     if user.email.as_deref() == Some(email.as_str()) {
-        return refuse(StatusCode::BAD_REQUEST, "That is already your address.").await;
+        return refuse(StatusCode::BAD_REQUEST, crate::msg!("account-email-same")).await;
     }
     let limit = state.config.settings.rate_limit.signup_per_address;
     crate::web::limit_per_address(&state, "signup-address", &email, limit).await?;

@@ -17,7 +17,8 @@ use crate::web::session;
 use crate::web::signin::event;
 use crate::web::{csrf, render, see_other, with_cookie};
 
-const CODE_INVALID: &str = "That code is not valid.";
+/// The catalog message for a wrong code.
+const CODE_INVALID: &str = crate::msg!("code-invalid");
 /// Sign in again, then back to the account page.
 const REAUTHENTICATE: &str = "/login?next=/account";
 
@@ -113,7 +114,7 @@ pub async fn totp_confirm(
     }
     let Some(codes) = second_factor::confirm_enrolment(&state, user, &form.code).await? else {
         let enrolment = second_factor::enrolment_view(user, &secret);
-        return enrolment_page(&req, &state, enrolment, Some(CODE_INVALID));
+        return enrolment_page(&req, &state, enrolment, Some(&crate::i18n::t(CODE_INVALID)));
     };
     // The person has just proved the second factor in this session.
     let id_hash = signed_in.session.id_hash.clone();
@@ -122,7 +123,7 @@ pub async fn totp_confirm(
         .store
         .run(move |conn| sessions::set_amr(conn, &id_hash, &amr))
         .await?;
-    codes_page("Two-step sign-in is on", codes)
+    codes_page(&crate::i18n::t("account-totp-on-title"), codes)
 }
 
 #[derive(serde::Deserialize)]
@@ -155,16 +156,13 @@ pub async fn totp_disable(
         (proof.is_some(), CODE_INVALID)
     } else if !password.is_empty() {
         let right = password_is_right(&state, &user, &password).await?;
-        (right, "That password is not right.")
+        (right, crate::msg!("password-wrong"))
     } else {
-        (
-            false,
-            "Enter a code from your authenticator, or your password.",
-        )
+        (false, crate::msg!("account-totp-off-proof"))
     };
     if !proved {
         let shown = Shown {
-            factor: Some(why),
+            factor: Some(crate::i18n::t(why)),
             ..Shown::default()
         };
         return account_page(&req, &state, &signed_in, StatusCode::UNAUTHORIZED, shown).await;
@@ -194,7 +192,7 @@ pub async fn regenerate_backup_codes(
     };
     if proof != Some(Proof::Totp) {
         let shown = Shown {
-            factor: Some("Enter the current code from your authenticator app."),
+            factor: Some(crate::i18n::t("account-totp-current-code")),
             ..Shown::default()
         };
         return account_page(&req, &state, &signed_in, StatusCode::UNAUTHORIZED, shown).await;
@@ -210,5 +208,5 @@ pub async fn regenerate_backup_codes(
             "success",
         ))
         .await;
-    codes_page("Your new backup codes", codes)
+    codes_page(&crate::i18n::t("account-new-codes-title"), codes)
 }

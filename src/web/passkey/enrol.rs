@@ -44,22 +44,23 @@ async fn recent_person(
         return Ok(Err(csrf_refused()));
     }
     let Some(signed_in) = session::current(state, req).await? else {
-        return Ok(Err(sign_in_again("Sign in to add a passkey.")));
+        return Ok(Err(sign_in_again("passkey-sign-in-to-add")));
     };
     // Whoever holds an old session (a stolen cookie, say) must not bind their own passkey.
     if !session::is_recent(state, &signed_in.session) {
-        return Ok(Err(sign_in_again("Sign in again to add a passkey.")));
+        return Ok(Err(sign_in_again("passkey-sign-in-again-to-add")));
     }
     Ok(Ok(signed_in))
 }
 
-/// A refusal that also tells the script where the person can put it right.
+/// A refusal that also tells the script where the person can put it right; `description` is a
+/// catalog message id.
 fn sign_in_again(description: &str) -> HttpResponse {
     HttpResponse::Forbidden()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .json(serde_json::json!({
             "error": "login_required",
-            "error_description": description,
+            "error_description": crate::i18n::t(description),
             "redirect": REAUTHENTICATE,
         }))
 }
@@ -219,10 +220,9 @@ pub async fn finish(
         Err(e) => {
             tracing::info!(event = "passkey_enrolment_refused", user_id = %user.id, reason = %e);
             let description = if is_attestation_refusal(&e) {
-                "This service accepts only the security keys your organisation approved, \
-                 and that one is not among them."
+                crate::msg!("passkey-not-approved")
             } else {
-                "That passkey could not be added. Try again."
+                crate::msg!("passkey-not-added")
             };
             return Ok(refused(
                 StatusCode::BAD_REQUEST,
@@ -244,7 +244,7 @@ pub async fn finish(
             return Ok(refused(
                 StatusCode::CONFLICT,
                 "conflict",
-                "That passkey is registered already.",
+                crate::msg!("passkey-registered-already"),
             ))
         }
         Err(e) => return Err(e.into()),

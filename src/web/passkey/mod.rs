@@ -18,16 +18,17 @@ use webauthn_rs::prelude::Webauthn;
 use crate::error::oauth_json;
 use crate::state::AppState;
 
-/// What the script shows when a ceremony cannot go on.
+/// What the script shows when a ceremony cannot go on: catalog message `description` in the
+/// request's language.
 pub fn refused(status: StatusCode, error: &str, description: &str) -> HttpResponse {
-    oauth_json(status, error, description)
+    oauth_json(status, error, &crate::i18n::t(description))
 }
 
 pub fn expired() -> HttpResponse {
     refused(
         StatusCode::BAD_REQUEST,
         "expired",
-        "This passkey request has expired. Try again.",
+        crate::msg!("passkey-expired"),
     )
 }
 
@@ -35,7 +36,7 @@ pub fn csrf_refused() -> HttpResponse {
     refused(
         StatusCode::FORBIDDEN,
         "forbidden",
-        "This page has expired. Reload it and try again.",
+        crate::msg!("passkey-page-expired"),
     )
 }
 
@@ -43,7 +44,7 @@ pub fn malformed() -> HttpResponse {
     refused(
         StatusCode::BAD_REQUEST,
         "invalid_request",
-        "The passkey's answer could not be read. Try again.",
+        crate::msg!("passkey-unreadable"),
     )
 }
 
@@ -56,7 +57,7 @@ pub fn unavailable() -> HttpResponse {
     refused(
         StatusCode::SERVICE_UNAVAILABLE,
         "temporarily_unavailable",
-        "Passkeys are not available on this server.",
+        crate::msg!("passkey-unavailable"),
     )
 }
 

@@ -69,7 +69,7 @@ async fn subject(
                 Ok((user, _)) if user.must_change_password => Err(refused(
                     actix_web::http::StatusCode::BAD_REQUEST,
                     "invalid_request",
-                    "Enter a code to continue: you must choose a new password.",
+                    crate::msg!("passkey-code-needed-for-new-password"),
                 )),
                 Ok((user, first)) => Ok(Subject::Ticket(user, first)),
                 Err(_) => Err(expired()),
@@ -109,7 +109,7 @@ pub async fn begin(
         return Ok(refused(
             actix_web::http::StatusCode::BAD_REQUEST,
             "invalid_request",
-            "This account has no passkey.",
+            crate::msg!("passkey-none-on-account"),
         ));
     }
     let keys = stored

@@ -19,7 +19,7 @@ use crate::store::users::{self, User};
 use crate::web::{csrf, signin};
 
 /// The words for every refused passkey sign-in, whatever the reason.
-pub const NOT_RECOGNISED: &str = "That passkey was not accepted.";
+pub const NOT_RECOGNISED: &str = crate::msg!("passkey-not-accepted");
 /// What failed passkey sign-ins are counted under when no account is known.
 const UNKNOWN_PASSKEY: &str = "(passkey)";
 
