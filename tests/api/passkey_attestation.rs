@@ -109,36 +109,37 @@ async fn try_enrol(backend: Backend, root: &[u8], aaguids: &str) -> Result<Strin
         )
         .await;
     browser.click("#passkey-enrol").await;
-    let outcome = browser
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             const started = Date.now();
-             (function poll() {
-               const error = document.getElementById('passkey-enrol-error');
-               if (location.search.includes('done=passkey')) return done({ added: true });
-               if (error && !error.hidden && error.textContent) {
-                 return done({ added: false, message: error.textContent });
-               }
-               if (Date.now() - started > 15000) return done({ added: false, message: 'timeout' });
-               setTimeout(poll, 100);
-             })();",
-            serde_json::json!([]),
-        )
-        .await;
+    // The page either goes on to the account page or shows the refusal beside the button.
+    let mut outcome = Err("no answer within 30 seconds".to_string());
+    for _ in 0..150 {
+        if browser.current_url().await.contains("done=passkey") {
+            outcome = Ok(());
+            break;
+        }
+        let shown = browser
+            .execute(
+                "const e = document.getElementById('passkey-enrol-error');
+                 return e && !e.hidden ? e.textContent : '';",
+                serde_json::json!([]),
+            )
+            .await;
+        if let Some(message) = shown.as_str().filter(|m| !m.is_empty()) {
+            outcome = Err(message.to_string());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
     let held = browser
         .authenticator_credentials(&setup.authenticator)
         .await;
     assert_eq!(
         held.len(),
         1,
-        "the authenticator made a credential: {outcome}"
+        "the authenticator made a credential: {outcome:?}"
     );
-    if outcome["added"] == true {
-        browser.wait_for_text("Issued key").await;
-        Ok(browser.page_source().await)
-    } else {
-        Err(outcome["message"].as_str().unwrap_or_default().to_string())
-    }
+    outcome?;
+    browser.wait_for_text("Issued key").await;
+    Ok(browser.page_source().await)
 }
 
 async fn an_allowed_model_from_a_trusted_root_becomes_a_passkey(backend: Backend) {
