@@ -22,6 +22,7 @@ pub mod password_resets;
 pub mod personal_data;
 pub mod purge;
 pub mod pushed_requests;
+pub mod registration_tokens;
 pub mod revocations;
 pub mod security_alerts;
 pub mod self_registrations;

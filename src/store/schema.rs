@@ -388,6 +388,21 @@ diesel::table! {
 
 diesel::joinable!(upstream_links -> upstream_providers (provider_id));
 
+diesel::table! {
+    registration_tokens (id) {
+        id -> Text,
+        token_hash -> Text,
+        kind -> Text,
+        client_id -> Nullable<Text>,
+        label -> Text,
+        auth_method -> Nullable<Text>,
+        uses_left -> Nullable<BigInt>,
+        expires_at -> Nullable<BigInt>,
+        created_by -> Text,
+        created_at -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     upstream_providers,
     upstream_links,
@@ -417,4 +432,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     security_alerts,
     address_blocks,
     monitor_marks,
+    registration_tokens,
 );
