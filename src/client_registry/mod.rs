@@ -1,5 +1,6 @@
 //! Registering relying parties and machine clients: the rules a client must meet.
 
+pub mod metadata;
 mod origins;
 
 use origins::canonical_origins;

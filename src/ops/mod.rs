@@ -10,6 +10,7 @@
 
 pub mod api_keys;
 pub mod clients;
+pub mod dynamic_clients;
 pub mod email_verification;
 pub mod invitations;
 pub mod keys;
