@@ -12,7 +12,9 @@ use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::error::{ApiError, AppError};
 use crate::oidc::paths::*;
-use crate::oidc::{authorize, discovery, end_session, introspect, jwks, revoke, token, userinfo};
+use crate::oidc::{
+    authorize, discovery, end_session, introspect, jwks, registration, revoke, token, userinfo,
+};
 use crate::security::headers::security_headers;
 use crate::state::AppState;
 use crate::telemetry::RedactedRootSpan;
@@ -131,6 +133,13 @@ fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(protocol(INTROSPECT_PATH).route(web::post().to(introspect::introspect)))
         .service(protocol(REVOKE_PATH).route(web::post().to(revoke::revoke)))
+        .service(protocol(REGISTRATION_PATH).route(web::post().to(registration::register)))
+        .service(
+            protocol("/register/{client_id}")
+                .route(web::get().to(registration::read))
+                .route(web::put().to(registration::update))
+                .route(web::delete().to(registration::delete)),
+        )
         .service(
             protocol(USERINFO_PATH)
                 .route(web::get().to(userinfo::userinfo))

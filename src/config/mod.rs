@@ -181,6 +181,11 @@ impl Config {
                 settings.keys.rotate_after_secs,
                 0..=3650 * 86_400,
             ),
+            (
+                "client_registration.initial_token_ttl_hours",
+                settings.client_registration.initial_token_ttl_hours,
+                1..=8_784,
+            ),
         ] {
             if !range.contains(&value) {
                 return Err(invalid(format!(

@@ -27,8 +27,32 @@ pub struct Settings {
     pub branding: BrandingSettings,
     pub email: EmailSettings,
     pub registration: RegistrationSettings,
+    pub client_registration: ClientRegistrationSettings,
     pub passkeys: PasskeySettings,
     pub monitoring: MonitoringSettings,
+}
+
+/// Dynamic client registration (RFC 7591 / 7592) at `/register`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClientRegistrationSettings {
+    /// Whether `/register` takes registrations (with an initial access token).
+    pub enabled: bool,
+    /// Whether native apps (public clients redirected only to http loopback URIs, RFC 8252)
+    /// may register without an initial access token.
+    pub open_for_native_apps: bool,
+    /// How long an initial access token lasts when its maker names no time.
+    pub initial_token_ttl_hours: i64,
+}
+
+impl Default for ClientRegistrationSettings {
+    fn default() -> Self {
+        ClientRegistrationSettings {
+            enabled: false,
+            open_for_native_apps: false,
+            initial_token_ttl_hours: 24,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -12,14 +12,14 @@ use super::{client_assertion, client_auth};
 use crate::config::Config;
 use crate::crypto::keys::SigningAlg;
 use crate::oidc::paths::{
-    AUTHORIZE_PATH, END_SESSION_PATH, INTROSPECT_PATH, JWKS_PATH, PAR_PATH, REVOKE_PATH,
-    TOKEN_PATH, USERINFO_PATH,
+    AUTHORIZE_PATH, END_SESSION_PATH, INTROSPECT_PATH, JWKS_PATH, PAR_PATH, REGISTRATION_PATH,
+    REVOKE_PATH, TOKEN_PATH, USERINFO_PATH,
 };
 use crate::state::AppState;
 
 pub fn document(config: &Config, algorithms: &[SigningAlg]) -> String {
     let algs: Vec<&str> = algorithms.iter().map(|a| a.name()).collect();
-    json!({
+    let mut document = json!({
         "issuer": config.issuer,
         "authorization_endpoint": config.url(AUTHORIZE_PATH),
         "token_endpoint": config.url(TOKEN_PATH),
@@ -52,8 +52,11 @@ pub fn document(config: &Config, algorithms: &[SigningAlg]) -> String {
         "claims_parameter_supported": false,
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,
-    })
-    .to_string()
+    });
+    if config.settings.client_registration.enabled {
+        document["registration_endpoint"] = json!(config.url(REGISTRATION_PATH));
+    }
+    document.to_string()
 }
 
 pub async fn metadata(state: web::Data<AppState>) -> HttpResponse {

@@ -16,6 +16,7 @@ pub mod introspect;
 pub mod jwks;
 pub mod par;
 pub mod paths;
+pub mod registration;
 pub mod revoke;
 pub mod token;
 pub mod userinfo;

@@ -10,3 +10,4 @@ pub const END_SESSION_PATH: &str = "/logout";
 pub const INTROSPECT_PATH: &str = "/introspect";
 pub const REVOKE_PATH: &str = "/revoke";
 pub const PAR_PATH: &str = "/par";
+pub const REGISTRATION_PATH: &str = "/register";

@@ -49,6 +49,7 @@ fn bucket(method: &actix_web::http::Method, path: &str) -> Option<&'static str> 
             Some("signup")
         }
         "/token" | "/introspect" | "/revoke" | "/par" => Some("token"),
+        p if p == "/register" || p.starts_with("/register/") => Some("token"),
         "/authorize" | "/authorize/resume" => Some("authorize"),
         _ => None,
     }
