@@ -130,6 +130,9 @@ pub enum ClientCommand {
     List,
     /// Remove a client.
     Remove { id: String },
+    /// Initial access tokens for dynamic client registration (RFC 7591).
+    #[command(subcommand)]
+    RegistrationToken(super::registration_tokens::RegistrationTokenCommand),
 }
 
 /// A list option: given at least once replaces the list, `--no-…` empties it, else unchanged.
@@ -277,6 +280,10 @@ pub fn run(config: &Config, cmd: ClientCommand) -> Result<(), CommandError> {
         ClientCommand::Remove { id } => {
             ops::clients::remove(&mut conn, &ctx, &id)?;
             println!("removed client {id}");
+        }
+        ClientCommand::RegistrationToken(cmd) => {
+            drop(conn);
+            super::registration_tokens::run(config, cmd)?;
         }
     }
     Ok(())

@@ -3,6 +3,7 @@
 mod clients;
 mod email;
 mod keys;
+mod registration_tokens;
 mod security;
 mod upstream;
 mod users;

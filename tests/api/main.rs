@@ -23,6 +23,7 @@ mod database_restart;
 mod deploy;
 mod discovery;
 mod dpop;
+mod dynamic_registration;
 mod editing;
 mod faults;
 mod form_post;
