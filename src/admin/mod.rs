@@ -151,6 +151,9 @@ admin_routes! {
     post Post "/admin/clients/{id}/edit" ClientsWrite => console::edit_client;
     post Post "/admin/clients/{id}/rotate" ClientsWrite => console::rotate_secret;
     post Post "/admin/clients/{id}/delete" ClientsWrite => console::delete_client;
+    get Get "/admin/registration-tokens" ClientsRead => console::registration_tokens;
+    post Post "/admin/registration-tokens" ClientsWrite => console::create_registration_token;
+    post Post "/admin/registration-tokens/{id}/revoke" ClientsWrite => console::revoke_registration_token;
     get Get "/admin/upstreams" ClientsRead => console::upstreams;
     post Post "/admin/upstreams" ClientsWrite => console::create_upstream;
     post Post "/admin/upstreams/{id}/delete" ClientsWrite => console::delete_upstream;

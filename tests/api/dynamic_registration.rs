@@ -14,7 +14,8 @@ on_both_backends!(
     registrations_are_refused_with_the_rfc_errors,
     native_apps_may_register_openly_when_allowed,
     the_last_use_of_a_token_has_one_winner,
-    admins_make_and_revoke_tokens_through_the_api
+    admins_make_and_revoke_tokens_through_the_api,
+    admins_make_and_revoke_tokens_in_the_console
 );
 
 fn enabled(backend: Backend) -> TestEnv {
@@ -402,4 +403,48 @@ async fn admins_make_and_revoke_tokens_through_the_api(backend: Backend) {
     assert_eq!(response.status(), 204);
     let (status, _) = register(&server, Some(&token), &web_metadata()).await;
     assert_eq!(status, 401, "a revoked token registers nothing more");
+}
+
+async fn admins_make_and_revoke_tokens_in_the_console(backend: Backend) {
+    let env = enabled(backend);
+    crate::admin::add_user_with_roles(&env, "root", &["admin"]);
+    let server = env.start().await;
+    let (root, csrf) = crate::admin::sign_in(&server, "root").await;
+    let path = "/admin/registration-tokens";
+    let fields = [("csrf", csrf.as_str()), ("label", "partner"), ("uses", "x")];
+    let response = crate::admin::post_form(&root, path, &fields).await;
+    assert_eq!(response.status(), 400, "a number is needed");
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("label", "partner"),
+        ("uses", "1"),
+        ("ttl_hours", "2"),
+    ];
+    let response = crate::admin::post_form(&root, path, &fields).await;
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    let token = crate::support::input_value(&html, "secret").expect("the token is shown once");
+    assert!(token.starts_with("idpr_"), "{token}");
+
+    let listed = root.get(path).await.text().await.unwrap();
+    assert!(
+        listed.contains("partner") && !listed.contains(&token),
+        "{listed}"
+    );
+    let (status, body) = register(&server, Some(&token), &web_metadata()).await;
+    assert_eq!(status, 201, "{body}");
+    let listed = root.get(path).await.text().await.unwrap();
+    assert!(listed.contains("(spent)"), "its one use is spent: {listed}");
+
+    let id = env.cli_ok(&["client", "registration-token", "list"], "");
+    let id = id
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap();
+    let revoke = format!("{path}/{id}/revoke");
+    let response = crate::admin::post_form(&root, &revoke, &[("csrf", csrf.as_str())]).await;
+    assert_eq!(response.status(), 303);
+    let listed = root.get(path).await.text().await.unwrap();
+    assert!(!listed.contains("partner"), "{listed}");
 }

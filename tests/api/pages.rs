@@ -136,6 +136,20 @@ async fn every_page_passes_axe_and_fits_a_phone() {
     problems.extend(check_page(&root, "console-audit").await);
     root.goto(&server.url("/admin/api-keys")).await;
     problems.extend(check_page(&root, "console-api-keys").await);
+    env.cli_ok(
+        &[
+            "client",
+            "registration-token",
+            "create",
+            "--label",
+            "partner",
+            "--uses",
+            "3",
+        ],
+        "",
+    );
+    root.goto(&server.url("/admin/registration-tokens")).await;
+    problems.extend(check_page(&root, "console-registration-tokens").await);
     root.goto(&server.url("/admin/time-zone")).await;
     problems.extend(check_page(&root, "console-time-zone").await);
     env.cli_ok(
