@@ -5,6 +5,7 @@ mod email;
 mod keys;
 mod registration_tokens;
 mod security;
+mod seed;
 mod upstream;
 mod users;
 
@@ -61,6 +62,8 @@ pub enum Command {
     /// Address blocks shared by every node: list, add, remove.
     #[command(subcommand)]
     Blocks(security::BlocksCommand),
+    /// Fill a fresh store with synthetic data for scale measurements (docs/benchmarks.md).
+    Seed(seed::SeedArgs),
 }
 
 #[derive(Subcommand)]
@@ -105,6 +108,7 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Audit(cmd) => audit_command(&config, cmd),
         Command::Incidents(cmd) => security::run_incidents(&config, cmd),
         Command::Blocks(cmd) => security::run_blocks(&config, cmd),
+        Command::Seed(args) => seed::run(&config, args),
     }
 }
 

@@ -53,6 +53,22 @@ impl Entry {
     }
 }
 
+/// The MAC of the entry `seq` made at `at` of `e`, chained to the `previous` entry's MAC.
+pub(super) fn link(key: &[u8], previous: &str, seq: i64, at: i64, e: &Event) -> String {
+    mac(key, previous, seq, at, e)
+}
+
+/// The last entry's number and MAC (0 and the genesis value for an empty trail); the caller
+/// holds the audit lock.
+pub(super) fn last_link(conn: &mut AnyConnection) -> Result<(i64, String), StoreError> {
+    let last: Option<(i64, String)> = audit_events::table
+        .select((audit_events::seq, audit_events::mac))
+        .order(audit_events::seq.desc())
+        .first(conn)
+        .optional()?;
+    Ok(last.unwrap_or_else(|| (0, GENESIS.to_string())))
+}
+
 fn mac(key: &[u8], previous: &str, seq: i64, at: i64, e: &Event) -> String {
     // Length-prefixed fields: no two different entries serialise alike.
     let mut data = Vec::new();
@@ -93,15 +109,8 @@ pub fn append_within(
     now: i64,
 ) -> Result<i64, StoreError> {
     super::lock_for(conn, super::Lock::Audit)?;
-    let last: Option<(i64, String)> = audit_events::table
-        .select((audit_events::seq, audit_events::mac))
-        .order(audit_events::seq.desc())
-        .first(conn)
-        .optional()?;
-    let (seq, previous) = match last {
-        Some((seq, mac)) => (seq + 1, mac),
-        None => (1, GENESIS.to_string()),
-    };
+    let (last, previous) = last_link(conn)?;
+    let seq = last + 1;
     let entry_mac = mac(key, &previous, seq, now, event);
     diesel::insert_into(audit_events::table)
         .values((

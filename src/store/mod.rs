@@ -25,6 +25,7 @@ pub mod pushed_requests;
 pub mod registration_tokens;
 pub mod revocations;
 pub mod security_alerts;
+pub mod seed;
 pub mod self_registrations;
 
 mod schema;

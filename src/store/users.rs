@@ -65,7 +65,7 @@ pub(super) struct UserRow {
 }
 
 impl UserRow {
-    fn encrypt(user: &User) -> Result<UserRow, StoreError> {
+    pub(super) fn encrypt(user: &User) -> Result<UserRow, StoreError> {
         let email = encrypt_optional(user.email.as_deref(), &user_place("email", &user.id))?;
         let name = encrypt_optional(user.name.as_deref(), &user_place("name", &user.id))?;
         Ok(UserRow {

@@ -53,6 +53,7 @@ mod refresh;
 mod refresh_grace;
 mod restart;
 mod security_console;
+mod seed;
 mod services;
 mod signin;
 mod signup;

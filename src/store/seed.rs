@@ -1,0 +1,206 @@
+//! Filling a fresh store with synthetic accounts, clients, grants, refresh tokens and audit
+//! entries, for measuring how the provider's cost grows with its data (`idp seed`). Rows are
+//! written in batches of one multi-row insert each; every row is what the provider itself
+//! would write: personal data encrypted with its blind index, secrets as digests, the audit
+//! entries a valid chain after whatever the store already holds.
+
+use diesel::prelude::*;
+
+use super::audit::{self, Event};
+use super::grants::Grant;
+use super::schema::{audit_events, clients, grants, refresh_tokens, users};
+use super::users::{User, UserRow};
+use super::{write_transaction, AnyConnection, StoreError};
+use crate::crypto::secrets::{hash_secret, sha256_hex};
+
+/// One multi-row insert on the concrete connection (diesel's `MultiConnection` has none).
+macro_rules! insert_all {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match $conn {
+            AnyConnection::Postgresql(c) => diesel::insert_into($table).values($rows).execute(c),
+            AnyConnection::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
+        }
+    };
+}
+
+/// Rows per insert: well under SQLite's and PostgreSQL's bound on bound parameters.
+pub const BATCH: usize = 1_000;
+
+/// Seeded ids are made from this and a number, so that a load generator can name them.
+pub fn user_name(n: u64) -> String {
+    format!("seed{n:07}")
+}
+
+pub fn client_id(n: u64) -> String {
+    format!("seed-client-{n:06}")
+}
+
+/// Whether the store holds only what a first start makes (the first admin, keys, their audit
+/// entries): seeding refuses any other store, so that it never fills one in use.
+pub fn is_fresh(conn: &mut AnyConnection) -> Result<bool, StoreError> {
+    let accounts: i64 = users::table.count().get_result(conn)?;
+    let registered: i64 = clients::table.count().get_result(conn)?;
+    Ok(accounts <= 1 && registered == 0)
+}
+
+/// Accounts `from..from + count`, all with `password_hash` (one Argon2 hash: hashing a million
+/// passwords would measure Argon2, not the store).
+pub fn users(
+    conn: &mut AnyConnection,
+    from: u64,
+    count: u64,
+    password_hash: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    let rows = (from..from + count)
+        .map(|n| {
+            let name = user_name(n);
+            UserRow::encrypt(&User {
+                id: sha256_hex(name.as_bytes())[..24].to_string(),
+                email: Some(format!("{name}@seed.example")),
+                name: Some(format!("Seeded Person {n}")),
+                username: name,
+                password_hash: password_hash.to_string(),
+                roles: String::new(),
+                disabled: false,
+                must_change_password: false,
+                created_at: now,
+                updated_at: now,
+                email_verified: true,
+                failed_logins: 0,
+                locked_until: None,
+                totp_secret: None,
+                totp_enabled: false,
+                totp_last_step: None,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    insert_all!(conn, users::table, &rows)?;
+    Ok(())
+}
+
+/// The id a seeded account has (see [`users`]).
+pub fn user_id(n: u64) -> String {
+    sha256_hex(user_name(n).as_bytes())[..24].to_string()
+}
+
+/// Confidential clients `from..from + count` with the secret `secret`.
+pub fn clients(
+    conn: &mut AnyConnection,
+    from: u64,
+    count: u64,
+    secret: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    let digest = hash_secret(secret);
+    let rows: Vec<_> = (from..from + count)
+        .map(|n| {
+            (
+                clients::id.eq(client_id(n)),
+                clients::name.eq(format!("Seeded App {n}")),
+                clients::secret_hash.eq(Some(digest.clone())),
+                clients::redirect_uris.eq(format!("[\"https://app{n}.seed.example/cb\"]")),
+                clients::grant_types.eq("authorization_code refresh_token client_credentials"),
+                clients::scopes.eq("openid profile email offline_access"),
+                clients::audiences.eq("https://api.seed.example"),
+                clients::created_at.eq(now),
+                clients::post_logout_redirect_uris.eq("[]"),
+                clients::first_party.eq(false),
+                clients::jwks.eq(""),
+                clients::id_token_alg.eq("RS256"),
+                clients::require_mfa.eq(false),
+                clients::require_par.eq(false),
+                clients::require_dpop.eq(false),
+                clients::allowed_origins.eq(""),
+            )
+        })
+        .collect();
+    insert_all!(conn, clients::table, &rows)?;
+    Ok(())
+}
+
+/// Grants `from..from + count`, each of one seeded account with one seeded client and holding
+/// one live refresh token (stored, as always, as a digest of a value nobody keeps).
+pub fn grants(
+    conn: &mut AnyConnection,
+    from: u64,
+    count: u64,
+    (accounts, apps): (u64, u64),
+    now: i64,
+) -> Result<(), StoreError> {
+    let rows: Vec<Grant> = (from..from + count)
+        .map(|n| Grant {
+            id: sha256_hex(format!("grant {n}").as_bytes())[..24].to_string(),
+            user_id: user_id(n % accounts),
+            client_id: client_id(n % apps),
+            sid: sha256_hex(format!("sid {n}").as_bytes())[..22].to_string(),
+            scope: "openid profile offline_access".into(),
+            auth_time: now,
+            amr: "pwd".into(),
+            created_at: now,
+            expires_at: now + 365 * 86_400,
+            revoked_at: None,
+            dpop_jkt: None,
+        })
+        .collect();
+    let tokens: Vec<_> = rows
+        .iter()
+        .map(|grant| {
+            (
+                refresh_tokens::token_hash
+                    .eq(sha256_hex(format!("refresh {}", grant.id).as_bytes())),
+                refresh_tokens::grant_id.eq(grant.id.clone()),
+                refresh_tokens::created_at.eq(now),
+                refresh_tokens::expires_at.eq(now + 30 * 86_400),
+            )
+        })
+        .collect();
+    write_transaction(conn, |conn| {
+        insert_all!(conn, grants::table, &rows)?;
+        insert_all!(conn, refresh_tokens::table, &tokens)?;
+        Ok(())
+    })
+}
+
+/// `count` audit entries after the store's last one, chained under `key` as the provider
+/// chains its own; returns the new last sequence number.
+pub fn audit_entries(
+    conn: &mut AnyConnection,
+    key: &[u8],
+    count: u64,
+    now: i64,
+) -> Result<i64, StoreError> {
+    write_transaction(conn, |conn| {
+        super::lock_for(conn, super::Lock::Audit)?;
+        let (mut seq, mut previous) = audit::last_link(conn)?;
+        let mut rows = Vec::with_capacity(count as usize);
+        for i in 0..count {
+            seq += 1;
+            let event = Event {
+                actor: user_id(i % 1_000),
+                action: "login_success".into(),
+                target: user_name(i % 1_000),
+                outcome: "success".into(),
+                client_ip: format!("192.0.2.{}", i % 250),
+                user_agent: "seed".into(),
+                detail: String::new(),
+            };
+            let mac = audit::link(key, &previous, seq, now, &event);
+            rows.push((
+                audit_events::seq.eq(seq),
+                audit_events::at.eq(now),
+                audit_events::actor.eq(event.actor),
+                audit_events::action.eq(event.action),
+                audit_events::target.eq(event.target),
+                audit_events::outcome.eq(event.outcome),
+                audit_events::client_ip.eq(event.client_ip),
+                audit_events::user_agent.eq(event.user_agent),
+                audit_events::detail.eq(event.detail),
+                audit_events::mac.eq(mac.clone()),
+            ));
+            previous = mac;
+        }
+        insert_all!(conn, audit_events::table, &rows)?;
+        Ok(seq)
+    })
+}
