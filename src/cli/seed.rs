@@ -60,7 +60,7 @@ fn in_batches(
 }
 
 pub fn run(config: &Config, args: SeedArgs) -> Result<(), CommandError> {
-    if args.users == 0 && args.grants > 0 || args.clients == 0 && args.grants > 0 {
+    if args.grants > 0 && (args.users == 0 || args.clients == 0) {
         return Err(CommandError(
             "grants need at least one seeded user and client".into(),
         ));
