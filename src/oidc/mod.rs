@@ -5,6 +5,7 @@ pub mod access_token;
 pub mod amr;
 pub mod authorize;
 pub mod claims;
+pub mod device;
 pub mod client_assertion;
 pub mod client_auth;
 pub mod discovery;
