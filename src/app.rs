@@ -31,8 +31,14 @@ fn routes(cfg: &mut web::ServiceConfig) {
             protocol(DEVICE_AUTHORIZATION_PATH)
                 .route(web::post().to(crate::oidc::device::authorize)),
         )
-        .route(DEVICE_VERIFICATION_PATH, web::get().to(crate::web::device::page))
-        .route(DEVICE_VERIFICATION_PATH, web::post().to(crate::web::device::submit))
+        .route(
+            DEVICE_VERIFICATION_PATH,
+            web::get().to(crate::web::device::page),
+        )
+        .route(
+            DEVICE_VERIFICATION_PATH,
+            web::post().to(crate::web::device::submit),
+        )
         .route(AUTHORIZE_PATH, web::get().to(authorize::authorize_get))
         .route(AUTHORIZE_PATH, web::post().to(authorize::authorize_post))
         .route("/authorize/resume", web::get().to(authorize::resume))

@@ -21,6 +21,8 @@ mod console_views;
 mod cors;
 mod database_restart;
 mod deploy;
+mod device;
+mod device_browser;
 mod discovery;
 mod dpop;
 mod editing;

@@ -252,9 +252,16 @@ async fn proceed(
     }
     if let Some(device_id) = &request.device_id {
         let pending_id = progress.pending_id.as_deref();
-        return device::approve(state, req, request, device_id, pending_id, &signed_in.session)
-            .await?
-            .ok_or_else(crate::web::expired_request);
+        return device::approve(
+            state,
+            req,
+            request,
+            device_id,
+            pending_id,
+            &signed_in.session,
+        )
+        .await?
+        .ok_or_else(crate::web::expired_request);
     }
     match respond::issue_code(
         state,
@@ -280,7 +287,15 @@ pub async fn decline(
     let progress = Progress::resumed(pending);
     if let Some(device_id) = &progress.request.device_id {
         let pending_id = progress.pending_id.as_deref();
-        return device::deny(state, req, &progress.request, device_id, pending_id, user_id).await;
+        return device::deny(
+            state,
+            req,
+            &progress.request,
+            device_id,
+            pending_id,
+            user_id,
+        )
+        .await;
     }
     finish_with_error(state, &progress, "access_denied", "the person declined").await
 }

@@ -87,9 +87,8 @@ async fn store_with_new_user_code(
 ) -> Result<String, AppError> {
     for _ in 0..USER_CODE_ATTEMPTS {
         let code = user_code::generate();
-        let normalized = user_code::normalize(&code).ok_or_else(|| {
-            AppError::Internal("a generated user code does not read back".into())
-        })?;
+        let normalized = user_code::normalize(&code)
+            .ok_or_else(|| AppError::Internal("a generated user code does not read back".into()))?;
         request.user_code_hash = user_code::digest(&normalized);
         let row = request.clone();
         let stored = state

@@ -12,7 +12,7 @@ use crate::oidc::device::GRANT_TYPE;
 use crate::oidc::form::Form;
 use crate::state::AppState;
 use crate::store::clients::Client;
-use crate::store::device_authorizations::{self as devices, APPROVED, DENIED, PENDING};
+use crate::store::device_authorizations::{self as devices, APPROVED, DENIED, PENDING, USED};
 use crate::store::{grants, unix_now, users, write_transaction, StoreError};
 
 /// What a poll found.
@@ -53,34 +53,67 @@ pub async fn grant(
                     return Ok(Poll::Refused("invalid_grant", "the device code is invalid"));
                 };
                 if request.client_id != client_id {
-                    return Ok(Poll::Refused("invalid_grant", "the device code was issued to another client"));
+                    return Ok(Poll::Refused(
+                        "invalid_grant",
+                        "the device code was issued to another client",
+                    ));
                 }
                 if request.expires_at <= now {
-                    return Ok(Poll::Refused("expired_token", "the device code has expired"));
+                    return Ok(Poll::Refused(
+                        "expired_token",
+                        "the device code has expired",
+                    ));
+                }
+                // A used code is refused however fast it comes back.
+                if request.status == USED {
+                    return Ok(Poll::Refused(
+                        "invalid_grant",
+                        "the device code has already been used",
+                    ));
                 }
                 let too_soon = request
                     .last_polled_at
                     .is_some_and(|last| now - last < request.interval_secs);
-                let interval = request.interval_secs + if too_soon { SLOW_DOWN_STEP_SECS } else { 0 };
+                let interval =
+                    request.interval_secs + if too_soon { SLOW_DOWN_STEP_SECS } else { 0 };
                 devices::record_poll(conn, &request.id, now, interval)?;
                 if too_soon {
-                    return Ok(Poll::Refused("slow_down", "poll no more often than the interval, now 5 seconds longer"));
+                    return Ok(Poll::Refused(
+                        "slow_down",
+                        "poll no more often than the interval, now 5 seconds longer",
+                    ));
                 }
                 match request.status.as_str() {
-                    PENDING => return Ok(Poll::Refused("authorization_pending", "the person has not decided yet")),
+                    PENDING => {
+                        return Ok(Poll::Refused(
+                            "authorization_pending",
+                            "the person has not decided yet",
+                        ))
+                    }
                     DENIED => return Ok(Poll::Refused("access_denied", "the person declined")),
                     APPROVED if devices::claim(conn, &request.id)? => {}
-                    _ => return Ok(Poll::Refused("invalid_grant", "the device code has already been used")),
+                    _ => {
+                        return Ok(Poll::Refused(
+                            "invalid_grant",
+                            "the device code has already been used",
+                        ))
+                    }
                 }
                 let grant = match &request.grant_id {
                     Some(id) => grants::find_grant(conn, id)?.filter(|g| g.is_live(now)),
                     None => None,
                 };
                 let Some(mut grant) = grant else {
-                    return Ok(Poll::Refused("invalid_grant", "the authorization has been revoked"));
+                    return Ok(Poll::Refused(
+                        "invalid_grant",
+                        "the authorization has been revoked",
+                    ));
                 };
                 let Some(user) = users::get(conn, &grant.user_id)?.filter(|u| !u.disabled) else {
-                    return Ok(Poll::Refused("invalid_grant", "the account can no longer sign in"));
+                    return Ok(Poll::Refused(
+                        "invalid_grant",
+                        "the account can no longer sign in",
+                    ));
                 };
                 // A public client's refresh tokens are bound to its DPoP key (RFC 9449 §5).
                 if let (true, Some(jkt)) = (public, &jkt) {
