@@ -17,6 +17,20 @@ use crate::webdriver::Browser;
 
 on_both_backends!(a_person_approves_a_device_in_chromium);
 
+/// The button under the user code.
+const CONTINUE: &str = "form[action='/device'] button[type=submit]";
+
+/// From the login page the code led to: signs in as alice and waits for the consent page.
+async fn sign_in_to_consent(browser: &Browser) {
+    browser.wait_for_url(|u| u.contains("/login?")).await;
+    browser.type_into("#username", "alice").await;
+    browser.type_into("#password", PASSWORD).await;
+    browser
+        .click("form[action='/login'] button[type=submit]")
+        .await;
+    browser.wait_for_url(|u| u.contains("/consent")).await;
+}
+
 /// Polls as a device does, every `interval` seconds, until the tokens come; returns them and
 /// how many `authorization_pending` answers came first.
 async fn poll_until_tokens(
@@ -24,8 +38,7 @@ async fn poll_until_tokens(
     client: &WebClient,
     device: &DeviceRequest,
 ) -> (Value, u32) {
-    let mut pending = 0;
-    for _ in 0..120 {
+    for pending in 0..120 {
         tokio::time::sleep(Duration::from_secs(device.interval)).await;
         let response = poll(server, client, &device.device_code).await;
         let status = response.status();
@@ -34,7 +47,6 @@ async fn poll_until_tokens(
             return (body, pending);
         }
         assert_eq!(body["error"], "authorization_pending", "{body}");
-        pending += 1;
     }
     panic!("the device never got its tokens");
 }
@@ -59,16 +71,8 @@ async fn a_person_approves_a_device_in_chromium(backend: Backend) {
     browser
         .type_into("#user_code", &device.user_code.to_lowercase())
         .await;
-    browser
-        .click("form[action='/device'] button[type=submit]")
-        .await;
-    browser.wait_for_url(|u| u.contains("/login?")).await;
-    browser.type_into("#username", "alice").await;
-    browser.type_into("#password", PASSWORD).await;
-    browser
-        .click("form[action='/login'] button[type=submit]")
-        .await;
-    browser.wait_for_url(|u| u.contains("/consent")).await;
+    browser.click(CONTINUE).await;
+    sign_in_to_consent(&browser).await;
     assert!(browser.page_source().await.contains("Living Room TV"));
     browser.click("button[value=allow]").await;
     browser.wait_for_text("Device connected").await;
@@ -108,9 +112,7 @@ async fn a_person_approves_a_device_in_chromium(backend: Backend) {
         poll_error(&server, &tv, &second.device_code).await,
         "authorization_pending"
     );
-    browser
-        .click("form[action='/device'] button[type=submit]")
-        .await;
+    browser.click(CONTINUE).await;
     browser.wait_for_text("Device connected").await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(poll(&server, &tv, &second.device_code).await.status(), 200);
@@ -132,31 +134,19 @@ async fn the_device_pages_pass_axe_and_fit_a_phone() {
     browser.goto(&device.verification_uri).await;
     problems.extend(check_page(&browser, "device").await);
     browser.type_into("#user_code", "BCDF-GHJK").await;
-    browser
-        .click("form[action='/device'] button[type=submit]")
-        .await;
+    browser.click(CONTINUE).await;
     browser.wait_for_text("role=\"alert\"").await;
     problems.extend(check_page(&browser, "device-unknown").await);
     browser.goto(&device.verification_uri_complete).await;
     problems.extend(check_page(&browser, "device-prefilled").await);
-    browser
-        .click("form[action='/device'] button[type=submit]")
-        .await;
-    browser.wait_for_url(|u| u.contains("/login?")).await;
-    browser.type_into("#username", "alice").await;
-    browser.type_into("#password", PASSWORD).await;
-    browser
-        .click("form[action='/login'] button[type=submit]")
-        .await;
-    browser.wait_for_url(|u| u.contains("/consent")).await;
+    browser.click(CONTINUE).await;
+    sign_in_to_consent(&browser).await;
     browser.click("button[value=allow]").await;
     browser.wait_for_text("Device connected").await;
     problems.extend(check_page(&browser, "device-connected").await);
     let denied = request_device(&server, &tv, "openid profile").await;
     browser.goto(&denied.verification_uri_complete).await;
-    browser
-        .click("form[action='/device'] button[type=submit]")
-        .await;
+    browser.click(CONTINUE).await;
     browser.wait_for_url(|u| u.contains("/consent")).await;
     browser.click("button[value=deny]").await;
     browser.wait_for_text("Device not connected").await;

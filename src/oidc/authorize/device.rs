@@ -12,8 +12,9 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::audit::Event;
 use crate::store::device_authorizations::{self, APPROVED, DENIED};
+use crate::store::grants::{self, Grant};
 use crate::store::sessions::Session;
-use crate::store::{auth_requests, grants, unix_now, write_transaction, StoreError};
+use crate::store::{auth_requests, unix_now, write_transaction, StoreError};
 use crate::web::render;
 
 #[derive(Template)]
@@ -34,27 +35,8 @@ pub(super) async fn approve(
     pending_id: Option<&str>,
     session: &Session,
 ) -> Result<Option<HttpResponse>, AppError> {
-    let now = unix_now();
-    let grant = respond::new_grant(state, request, session, now);
-    let (device_id, pending_id) = (device_id.to_string(), pending_id.map(String::from));
-    let approved = state
-        .store
-        .run(move |conn| {
-            write_transaction(conn, |conn| {
-                if let Some(id) = &pending_id {
-                    if !auth_requests::take(conn, id, now)? {
-                        return Ok::<_, StoreError>(false);
-                    }
-                }
-                if !device_authorizations::decide(conn, &device_id, APPROVED, now)? {
-                    return Ok(false);
-                }
-                grants::insert_grant(conn, &grant)?;
-                device_authorizations::attach_grant(conn, &device_id, &grant.id)?;
-                Ok(true)
-            })
-        })
-        .await?;
+    let grant = respond::new_grant(state, request, session, unix_now());
+    let approved = record(state, device_id, pending_id, APPROVED, Some(grant)).await?;
     if !approved {
         return Ok(None);
     }
@@ -71,9 +53,26 @@ pub(super) async fn deny(
     pending_id: Option<&str>,
     user_id: &str,
 ) -> Result<HttpResponse, AppError> {
-    let now = unix_now();
+    let denied = record(state, device_id, pending_id, DENIED, None).await?;
+    if !denied {
+        return Err(crate::web::expired_request());
+    }
+    audit(state, req, request, user_id, "device_denied").await;
+    done_page(request, false)
+}
+
+/// Records the decision (with the grant an approval made) and takes the pending request, in one
+/// transaction; `false` when either was finished or had expired already.
+async fn record(
+    state: &AppState,
+    device_id: &str,
+    pending_id: Option<&str>,
+    status: &'static str,
+    grant: Option<Grant>,
+) -> Result<bool, AppError> {
     let (device_id, pending_id) = (device_id.to_string(), pending_id.map(String::from));
-    let denied = state
+    let now = unix_now();
+    let recorded = state
         .store
         .run(move |conn| {
             write_transaction(conn, |conn| {
@@ -82,15 +81,18 @@ pub(super) async fn deny(
                         return Ok::<_, StoreError>(false);
                     }
                 }
-                device_authorizations::decide(conn, &device_id, DENIED, now)
+                if !device_authorizations::decide(conn, &device_id, status, now)? {
+                    return Ok(false);
+                }
+                if let Some(grant) = &grant {
+                    grants::insert_grant(conn, grant)?;
+                    device_authorizations::attach_grant(conn, &device_id, &grant.id)?;
+                }
+                Ok(true)
             })
         })
         .await?;
-    if !denied {
-        return Err(crate::web::expired_request());
-    }
-    audit(state, req, request, user_id, "device_denied").await;
-    done_page(request, false)
+    Ok(recorded)
 }
 
 /// The audit entry names the account, the client and the scopes; never a code.

@@ -35,13 +35,7 @@ pub async fn authorize(
             OAuthError::invalid_request("client_id is not the authenticated client").into(),
         );
     }
-    if !client.allows_grant(GRANT_TYPE) {
-        return Err(OAuthError::new(
-            "unauthorized_client",
-            "this client may not use the device authorization grant",
-        )
-        .into());
-    }
+    client_auth::require_grant(&client, GRANT_TYPE)?;
     let scopes = checks::requested_scopes(&client, &form)
         .map_err(|(error, description)| OAuthError::new(error, description))?;
     if scopes.is_empty() {

@@ -31,19 +31,10 @@ pub async fn grant(
     form: &Form,
     jkt: Option<&str>,
 ) -> Result<Value, AppError> {
-    if !client.allows_grant(GRANT_TYPE) {
-        return Err(OAuthError::new(
-            "unauthorized_client",
-            "this client may not use the device authorization grant",
-        )
-        .into());
-    }
+    crate::oidc::client_auth::require_grant(client, GRANT_TYPE)?;
     let code_hash = sha256_hex(form.required("device_code")?.as_bytes());
     let client_id = client.id.clone();
-    let refresh_allowed = client.allows_grant("refresh_token");
-    let public = client.is_public();
-    let jkt = jkt.map(String::from);
-    let idle_secs = state.config.settings.tokens.refresh_idle_secs;
+    let recipient = issue::Recipient::new(state, client, jkt);
     let poll = state
         .store
         .run(move |conn| {
@@ -103,7 +94,7 @@ pub async fn grant(
                     Some(id) => grants::find_grant(conn, id)?.filter(|g| g.is_live(now)),
                     None => None,
                 };
-                let Some(mut grant) = grant else {
+                let Some(grant) = grant else {
                     return Ok(Poll::Refused(
                         "invalid_grant",
                         "the authorization has been revoked",
@@ -115,25 +106,8 @@ pub async fn grant(
                         "the account can no longer sign in",
                     ));
                 };
-                // A public client's refresh tokens are bound to its DPoP key (RFC 9449 §5).
-                if let (true, Some(jkt)) = (public, &jkt) {
-                    grants::bind_dpop_key(conn, &grant.id, jkt)?;
-                    grant.dpop_jkt = Some(jkt.clone());
-                }
-                let offline = grant.scope.split(' ').any(|s| s == "offline_access");
-                let refresh_token = if offline && refresh_allowed {
-                    Some(issue::new_refresh_token(conn, idle_secs, &grant, now)?)
-                } else {
-                    None
-                };
-                Ok::<_, StoreError>(Poll::Issued(Box::new(UserTokens {
-                    scope: grant.scope.clone(),
-                    nonce: None,
-                    grant,
-                    user,
-                    refresh_token,
-                    dpop_jkt: jkt,
-                })))
+                let tokens = recipient.tokens(conn, grant, user, None, now)?;
+                Ok::<_, StoreError>(Poll::Issued(Box::new(tokens)))
             })
         })
         .await?;
