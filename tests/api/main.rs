@@ -23,6 +23,7 @@ mod database_restart;
 mod deploy;
 mod device;
 mod device_browser;
+mod device_clients;
 mod device_nodes;
 mod discovery;
 mod dpop;
