@@ -25,6 +25,7 @@ mod device;
 mod device_browser;
 mod device_clients;
 mod device_nodes;
+mod device_refusals;
 mod discovery;
 mod dpop;
 mod editing;
