@@ -29,6 +29,18 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route(JWKS_PATH, web::get().to(jwks::jwks))
         .service(protocol(TOKEN_PATH).route(web::post().to(token::token)))
         .service(protocol(PAR_PATH).route(web::post().to(crate::oidc::par::push)))
+        .service(
+            protocol(DEVICE_AUTHORIZATION_PATH)
+                .route(web::post().to(crate::oidc::device::authorize)),
+        )
+        .route(
+            DEVICE_VERIFICATION_PATH,
+            web::get().to(crate::web::device::page),
+        )
+        .route(
+            DEVICE_VERIFICATION_PATH,
+            web::post().to(crate::web::device::submit),
+        )
         .route(AUTHORIZE_PATH, web::get().to(authorize::authorize_get))
         .route(AUTHORIZE_PATH, web::post().to(authorize::authorize_post))
         .route("/authorize/resume", web::get().to(authorize::resume))

@@ -31,11 +31,16 @@ const UNMATCHED: &str = "unmatched";
 const LATENCY_BUCKETS: [f64; 10] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
 
 /// The grants whose issued tokens are counted, in the order they are exposed.
-const GRANTS: [&str; 3] = ["authorization_code", "refresh_token", "client_credentials"];
+const GRANTS: [&str; 4] = [
+    "authorization_code",
+    "refresh_token",
+    "client_credentials",
+    "urn:ietf:params:oauth:grant-type:device_code",
+];
 
 static SIGNINS_OK: AtomicU64 = AtomicU64::new(0);
 static SIGNINS_FAILED: AtomicU64 = AtomicU64::new(0);
-static TOKENS_ISSUED: [AtomicU64; 3] = [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)];
+static TOKENS_ISSUED: [AtomicU64; 4] = [const { AtomicU64::new(0) }; 4];
 /// The kinds of incident the detection rules open, in the order they are exposed.
 pub const INCIDENT_KINDS: [&str; 2] = ["credential_stuffing", "password_spraying"];
 static INCIDENTS_OPENED: [AtomicU64; 2] = [AtomicU64::new(0), AtomicU64::new(0)];

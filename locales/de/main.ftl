@@ -44,6 +44,17 @@ scope-offline-access = Zugriff behalten, auch wenn Sie die Anwendung nicht nutze
 scope-roles = Ihre Rollen hier sehen
 scope-other = Eine weitere Berechtigung nutzen, die Sie besitzen
 
+## Connecting a device (RFC 8628)
+device-title = Gerät verbinden
+device-explain = Geben Sie den Code ein, den Ihr Gerät anzeigt.
+device-check = Prüfen Sie, ob dies der Code ist, den Ihr Gerät anzeigt, und fahren Sie dann fort.
+device-code = Code
+device-unknown = Dieser Code ist ungültig oder abgelaufen. Prüfen Sie ihn oder beginnen Sie auf dem Gerät neu.
+device-approved-title = Gerät verbunden
+device-approved = { $client } kann Ihr Konto jetzt nutzen. Sie können zu Ihrem Gerät zurückkehren.
+device-denied-title = Gerät nicht verbunden
+device-denied = { $client } hat keinen Zugriff erhalten. Sie können diese Seite schließen.
+
 ## Second factor
 second-factor-title = Zweiter Faktor
 backup-codes-title = Speichern Sie Ihre Sicherungscodes

@@ -44,6 +44,17 @@ scope-offline-access = Keep access while you are not using it
 scope-roles = See the roles you hold here
 scope-other = Use another permission you hold
 
+## Connecting a device (RFC 8628)
+device-title = Connect a device
+device-explain = Enter the code your device shows.
+device-check = Check that this is the code your device shows, then continue.
+device-code = Code
+device-unknown = This code is not valid or has expired. Check it, or start again on the device.
+device-approved-title = Device connected
+device-approved = { $client } can now use your account. You can return to your device.
+device-denied-title = Device not connected
+device-denied = { $client } was not given access. You can close this page.
+
 ## Second factor
 second-factor-title = Second factor
 backup-codes-title = Save your backup codes

@@ -44,6 +44,17 @@ scope-offline-access = Garder l’accès lorsque vous ne l’utilisez pas
 scope-roles = Voir les rôles que vous avez ici
 scope-other = Utiliser une autre autorisation dont vous disposez
 
+## Connecting a device (RFC 8628)
+device-title = Connecter un appareil
+device-explain = Saisissez le code affiché par votre appareil.
+device-check = Vérifiez qu’il s’agit bien du code affiché par votre appareil, puis continuez.
+device-code = Code
+device-unknown = Ce code n’est pas valide ou a expiré. Vérifiez-le, ou recommencez sur l’appareil.
+device-approved-title = Appareil connecté
+device-approved = { $client } peut désormais utiliser votre compte. Vous pouvez revenir à votre appareil.
+device-denied-title = Appareil non connecté
+device-denied = { $client } n’a pas reçu l’accès. Vous pouvez fermer cette page.
+
 ## Second factor
 second-factor-title = Second facteur
 backup-codes-title = Enregistrez vos codes de secours

@@ -29,7 +29,8 @@ pub enum ClientCommand {
         /// A client of this operator's own: people are not asked for consent.
         #[arg(long)]
         first_party: bool,
-        /// A grant type (repeatable): authorization_code, refresh_token, client_credentials.
+        /// A grant type (repeatable): authorization_code, refresh_token, client_credentials,
+        /// urn:ietf:params:oauth:grant-type:device_code.
         #[arg(long = "grant", default_values_t = ["authorization_code".to_string(), "refresh_token".to_string()])]
         grant_types: Vec<String>,
         /// A scope the client may request (repeatable).

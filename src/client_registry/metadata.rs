@@ -11,7 +11,11 @@ use crate::store::clients::{AuthMethod, Client};
 
 /// Grant types a client may register for itself; `client_credentials` needs audiences, which
 /// only an operator grants.
-const SELF_SERVICE_GRANTS: [&str; 2] = ["authorization_code", "refresh_token"];
+const SELF_SERVICE_GRANTS: [&str; 3] = [
+    "authorization_code",
+    "refresh_token",
+    "urn:ietf:params:oauth:grant-type:device_code",
+];
 
 const AUTH_METHODS: [&str; 5] = [
     "client_secret_basic",
@@ -129,16 +133,17 @@ pub fn read(body: &Value) -> Result<Requested, MetadataError> {
         .find(|g| !SELF_SERVICE_GRANTS.contains(&g.as_str()))
     {
         return Err(invalid(format!(
-            "grant type {grant:?} cannot be registered here (authorization_code, refresh_token)"
+            "grant type {grant:?} cannot be registered here ({})",
+            SELF_SERVICE_GRANTS.join(", ")
         )));
-    }
-    let response_types =
-        string_list(body, "response_types")?.unwrap_or_else(|| vec!["code".to_string()]);
-    if response_types.iter().any(|r| r != "code") {
-        return Err(invalid("the only response type is code"));
     }
     // RFC 7591 §2.1: the response type `code` goes with the grant `authorization_code`.
     let uses_code = grant_types.iter().any(|g| g == "authorization_code");
+    let response_types = string_list(body, "response_types")?
+        .unwrap_or_else(|| uses_code.then(|| "code".to_string()).into_iter().collect());
+    if response_types.iter().any(|r| r != "code") {
+        return Err(invalid("the only response type is code"));
+    }
     if uses_code != response_types.iter().any(|r| r == "code") {
         return Err(invalid(
             "response type code and grant type authorization_code go together",
@@ -277,6 +282,17 @@ mod tests {
         assert_eq!(r.client.grant_types, ["authorization_code"]);
         assert_eq!(r.client.scopes, ["openid", "profile", "email"]);
         assert_eq!(r.client.name, "app.example");
+    }
+
+    #[test]
+    fn a_device_client_needs_no_redirect_uri() {
+        let r = read_json(json!({
+            "grant_types": ["urn:ietf:params:oauth:grant-type:device_code"],
+            "token_endpoint_auth_method": "none",
+            "client_name": "TV"
+        }))
+        .unwrap();
+        assert!(r.client.public && r.client.redirect_uris.is_empty());
     }
 
     #[test]

@@ -35,7 +35,13 @@ impl From<StoreError> for ClientError {
     }
 }
 
-pub const KNOWN_GRANTS: [&str; 3] = ["authorization_code", "refresh_token", "client_credentials"];
+pub const KNOWN_GRANTS: [&str; 4] = [
+    "authorization_code",
+    "refresh_token",
+    "client_credentials",
+    // RFC 8628: a device without a browser; needs no redirect URI.
+    "urn:ietf:params:oauth:grant-type:device_code",
+];
 
 pub struct NewClient {
     pub id: Option<String>,

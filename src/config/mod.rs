@@ -157,6 +157,16 @@ impl Config {
                 10..=600,
             ),
             (
+                "authorization.device_code_ttl_secs",
+                settings.authorization.device_code_ttl_secs,
+                5..=3600,
+            ),
+            (
+                "authorization.device_interval_secs",
+                settings.authorization.device_interval_secs,
+                1..=60,
+            ),
+            (
                 "session.idle_secs",
                 settings.session.idle_secs,
                 60..=30 * 86_400,
@@ -233,6 +243,7 @@ impl Config {
             || limits.recovery_per_address == 0
             || limits.signup == 0
             || limits.signup_per_address == 0
+            || limits.device == 0
         {
             return Err(invalid(
                 "rate_limit.window_secs must be 1 to 3600 and every limit at least 1",

@@ -326,6 +326,8 @@ pub struct RateLimitSettings {
     pub signup: u32,
     /// Sign-up and verification mails asked for one address per hour (from any IP).
     pub signup_per_address: u32,
+    /// User codes entered on `/device` per client IP per window: guesses (RFC 8628 §5.1).
+    pub device: u32,
 }
 
 impl Default for RateLimitSettings {
@@ -340,6 +342,7 @@ impl Default for RateLimitSettings {
             recovery_per_address: 5,
             signup: 10,
             signup_per_address: 5,
+            device: 10,
         }
     }
 }
@@ -409,6 +412,10 @@ pub struct AuthorizationSettings {
     pub require_par: bool,
     /// How long a pushed request's `request_uri` may be used (once).
     pub par_ttl_secs: i64,
+    /// How long a device authorization request's codes live (RFC 8628 `expires_in`).
+    pub device_code_ttl_secs: i64,
+    /// How often a device may poll the token endpoint at first (RFC 8628 `interval`).
+    pub device_interval_secs: i64,
 }
 
 impl Default for AuthorizationSettings {
@@ -416,6 +423,8 @@ impl Default for AuthorizationSettings {
         AuthorizationSettings {
             require_par: false,
             par_ttl_secs: 60,
+            device_code_ttl_secs: 600,
+            device_interval_secs: 5,
         }
     }
 }

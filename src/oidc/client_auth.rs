@@ -253,3 +253,12 @@ fn check(
     };
     Ok(verified.then_some((client, None)))
 }
+
+/// `unauthorized_client` unless the client is registered for `grant_type` (RFC 6749 §5.2).
+pub fn require_grant(client: &Client, grant_type: &str) -> Result<(), AppError> {
+    if client.allows_grant(grant_type) {
+        return Ok(());
+    }
+    let why = format!("this client may not use {grant_type}");
+    Err(OAuthError::new("unauthorized_client", why).into())
+}

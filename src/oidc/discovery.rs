@@ -12,8 +12,8 @@ use super::{client_assertion, client_auth};
 use crate::config::Config;
 use crate::crypto::keys::SigningAlg;
 use crate::oidc::paths::{
-    AUTHORIZE_PATH, END_SESSION_PATH, INTROSPECT_PATH, JWKS_PATH, PAR_PATH, REGISTRATION_PATH,
-    REVOKE_PATH, TOKEN_PATH, USERINFO_PATH,
+    AUTHORIZE_PATH, DEVICE_AUTHORIZATION_PATH, END_SESSION_PATH, INTROSPECT_PATH, JWKS_PATH,
+    PAR_PATH, REGISTRATION_PATH, REVOKE_PATH, TOKEN_PATH, USERINFO_PATH,
 };
 use crate::state::AppState;
 
@@ -30,6 +30,7 @@ pub fn document(config: &Config, algorithms: &[SigningAlg]) -> String {
         "revocation_endpoint": config.url(REVOKE_PATH),
         "pushed_authorization_request_endpoint": config.url(PAR_PATH),
         "require_pushed_authorization_requests": config.settings.authorization.require_par,
+        "device_authorization_endpoint": config.url(DEVICE_AUTHORIZATION_PATH),
         "scopes_supported": SCOPES_SUPPORTED,
         "claims_supported": CLAIMS_SUPPORTED,
         "response_types_supported": ["code"],

@@ -11,3 +11,6 @@ pub const INTROSPECT_PATH: &str = "/introspect";
 pub const REVOKE_PATH: &str = "/revoke";
 pub const PAR_PATH: &str = "/par";
 pub const REGISTRATION_PATH: &str = "/register";
+pub const DEVICE_AUTHORIZATION_PATH: &str = "/device_authorization";
+/// Where people enter a device's user code (RFC 8628 `verification_uri`).
+pub const DEVICE_VERIFICATION_PATH: &str = "/device";

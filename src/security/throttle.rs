@@ -48,7 +48,9 @@ fn bucket(method: &actix_web::http::Method, path: &str) -> Option<&'static str> 
         {
             Some("signup")
         }
-        "/token" | "/introspect" | "/revoke" | "/par" => Some("token"),
+        // Each one is a guess at a device's user code (RFC 8628 §5.1).
+        "/device" if method == actix_web::http::Method::POST => Some("device"),
+        "/token" | "/introspect" | "/revoke" | "/par" | "/device_authorization" => Some("token"),
         p if p == "/register" || p.starts_with("/register/") => Some("token"),
         "/authorize" | "/authorize/resume" => Some("authorize"),
         _ => None,
@@ -83,6 +85,7 @@ pub async fn enforce(
                 "token" => limits.token,
                 "recovery" => limits.recovery,
                 "signup" => limits.signup,
+                "device" => limits.device,
                 _ => limits.authorize,
             };
             let ip = state

@@ -32,6 +32,9 @@ pub struct PendingRequest {
     pub response_mode: String,
     /// The language of the interaction: the first of the request's `ui_locales` we have.
     pub ui_locale: Option<String>,
+    /// The device authorization request (RFC 8628) this sign-in approves, when it came from
+    /// `/device`: its outcome goes to the device, not to a redirect URI.
+    pub device_id: Option<String>,
 }
 
 pub fn insert(conn: &mut AnyConnection, request: &PendingRequest) -> Result<(), StoreError> {

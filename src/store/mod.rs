@@ -10,6 +10,7 @@ pub mod auth_requests;
 pub mod backup_codes;
 pub mod clients;
 pub mod consents;
+pub mod device_authorizations;
 pub mod email_verifications;
 pub mod grants;
 pub mod incidents;

@@ -29,6 +29,7 @@ pub fn expired(conn: &mut AnyConnection, now: i64) -> Result<usize, StoreError> 
             diesel::delete(grants::table.filter(grants::expires_at.le(now))).execute(conn)?;
         removed += super::revocations::purge(conn, now)?;
         removed += super::pushed_requests::purge(conn, now)?;
+        removed += super::device_authorizations::purge(conn, now)?;
         removed += super::mail_outbox::purge(conn, now)?;
         removed += super::password_resets::purge(conn, now)?;
         removed += super::webauthn_ceremonies::purge(conn, now)?;

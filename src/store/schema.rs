@@ -92,6 +92,7 @@ diesel::table! {
         consented_by -> Nullable<Text>,
         response_mode -> Text,
         ui_locale -> Nullable<Text>,
+        device_id -> Nullable<Text>,
     }
 }
 
@@ -198,6 +199,22 @@ diesel::table! {
         params -> Text,
         expires_at -> BigInt,
         used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    device_authorizations (id) {
+        id -> Text,
+        device_code_hash -> Text,
+        user_code_hash -> Text,
+        client_id -> Text,
+        scope -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        interval_secs -> BigInt,
+        last_polled_at -> Nullable<BigInt>,
+        status -> Text,
+        grant_id -> Nullable<Text>,
     }
 }
 
@@ -421,6 +438,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     admin_api_keys,
     pushed_requests,
+    device_authorizations,
     mail_outbox,
     password_resets,
     passkeys,

@@ -83,7 +83,7 @@ pub async fn decide(
         return Ok(see_other(&format!("/login?req={}", pending.id)));
     };
     if form.decision != "allow" {
-        return authorize::decline(&state, pending).await;
+        return authorize::decline(&req, &state, pending, &signed_in.user.id).await;
     }
     pending::record_consent(&state, &pending, &signed_in.user.id).await?;
     Ok(see_other(&format!("/authorize/resume?req={}", pending.id)))

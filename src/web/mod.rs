@@ -4,6 +4,7 @@ pub mod account;
 pub mod brand;
 pub mod consent;
 pub mod csrf;
+pub mod device;
 pub mod home;
 pub mod invitation;
 pub mod login;

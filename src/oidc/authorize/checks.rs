@@ -56,9 +56,31 @@ pub struct ValidRequest {
     /// The first language of `ui_locales` that has a catalog (Core §3.1.2.1): the pages of the
     /// interaction speak it.
     pub ui_locale: Option<String>,
+    /// The device authorization request (RFC 8628) a person is approving on `/device`: the
+    /// pipeline then ends by recording its decision for the device, not by a redirect.
+    pub device_id: Option<String>,
 }
 
 impl ValidRequest {
+    /// A device's request as the pipeline carries it: no redirect, state, nonce or prompt.
+    pub fn for_device(client: Client, scopes: Vec<String>, device_id: String) -> ValidRequest {
+        ValidRequest {
+            client,
+            redirect_uri: String::new(),
+            response_mode: ResponseMode::Query,
+            scopes,
+            state: None,
+            nonce: None,
+            code_challenge: None,
+            prompt: Vec::new(),
+            max_age: None,
+            login_hint: None,
+            acr_values: Vec::new(),
+            ui_locale: None,
+            device_id: Some(device_id),
+        }
+    }
+
     pub fn prompts(&self, value: &str) -> bool {
         self.prompt.iter().any(|p| p == value)
     }
@@ -82,7 +104,7 @@ pub enum Rejection {
     },
 }
 
-type Refusal = (&'static str, String);
+pub type Refusal = (&'static str, String);
 
 fn refuse(error: &'static str, description: &str) -> Refusal {
     (error, description.to_string())
@@ -141,6 +163,7 @@ pub fn validate(conn: &mut AnyConnection, form: &Form) -> Result<ValidRequest, R
         login_hint,
         acr_values,
         ui_locale,
+        device_id: None,
     })
 }
 
@@ -231,18 +254,22 @@ fn check_client_may_sign_in(client: &Client) -> Result<(), Refusal> {
 }
 
 fn check_scope(client: &Client, form: &Form) -> Result<Vec<String>, Refusal> {
-    let requested = form
-        .single("scope")
-        .map_err(|e| (e.code, e.description))?
-        .unwrap_or("");
+    let scopes = requested_scopes(client, form)?;
+    if !scopes.iter().any(|s| s == "openid") {
+        return Err(refuse("invalid_scope", "the openid scope is required"));
+    }
+    Ok(scopes)
+}
+
+/// The requested scopes, without repeats, each one the client may ask for. The device
+/// authorization endpoint checks its requests' scopes with this too.
+pub fn requested_scopes(client: &Client, form: &Form) -> Result<Vec<String>, Refusal> {
+    let requested = check_length(form, "scope")?.unwrap_or_default();
     let mut scopes: Vec<String> = Vec::new();
     for scope in requested.split(' ').filter(|s| !s.is_empty()) {
         if !scopes.iter().any(|s| s == scope) {
             scopes.push(scope.to_string());
         }
-    }
-    if !scopes.iter().any(|s| s == "openid") {
-        return Err(refuse("invalid_scope", "the openid scope is required"));
     }
     let allowed = client.scope_list();
     if scopes.iter().any(|s| !allowed.contains(&s.as_str())) {

@@ -5,6 +5,7 @@
 //! to `/authorize/resume`, which runs the whole policy again: nothing else issues codes.
 
 pub mod checks;
+mod device;
 pub mod pending;
 mod respond;
 
@@ -115,6 +116,16 @@ async fn pushed_request(
     crate::oidc::par::take(state, request_uri, client_id)
         .await?
         .ok_or_else(refused)
+}
+
+/// A person on `/device` entered the user code of a live device request (RFC 8628 §3.3): from
+/// here it is a sign-in like any other, ending in the device's approval instead of a code.
+pub async fn start_device(
+    req: &HttpRequest,
+    state: &AppState,
+    request: ValidRequest,
+) -> Result<HttpResponse, AppError> {
+    proceed(req, state, Progress::fresh(request)).await
 }
 
 #[derive(serde::Deserialize)]
@@ -239,6 +250,19 @@ async fn proceed(
     if needs_consent {
         return interact(req, state, &progress, Interaction::Consent).await;
     }
+    if let Some(device_id) = &request.device_id {
+        let pending_id = progress.pending_id.as_deref();
+        return device::approve(
+            state,
+            req,
+            request,
+            device_id,
+            pending_id,
+            &signed_in.session,
+        )
+        .await?
+        .ok_or_else(crate::web::expired_request);
+    }
     match respond::issue_code(
         state,
         request,
@@ -253,9 +277,26 @@ async fn proceed(
     }
 }
 
-/// The person refused on the consent page: the request ends with `access_denied`.
-pub async fn decline(state: &AppState, pending: Pending) -> Result<HttpResponse, AppError> {
+/// Account `user_id` refused on the consent page: the request ends with `access_denied`.
+pub async fn decline(
+    req: &HttpRequest,
+    state: &AppState,
+    pending: Pending,
+    user_id: &str,
+) -> Result<HttpResponse, AppError> {
     let progress = Progress::resumed(pending);
+    if let Some(device_id) = &progress.request.device_id {
+        let pending_id = progress.pending_id.as_deref();
+        return device::deny(
+            state,
+            req,
+            &progress.request,
+            device_id,
+            pending_id,
+            user_id,
+        )
+        .await;
+    }
     finish_with_error(state, &progress, "access_denied", "the person declined").await
 }
 

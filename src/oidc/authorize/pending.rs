@@ -71,6 +71,7 @@ pub async fn save(
         consented_by: None,
         response_mode: request.response_mode.as_str().to_string(),
         ui_locale: request.ui_locale.clone(),
+        device_id: request.device_id.clone(),
     };
     let id = pending.id.clone();
     state
@@ -129,6 +130,7 @@ fn from_stored(client: clients::Client, pending: PendingRequest) -> Pending {
             ui_locale: pending.ui_locale,
             response_mode: ResponseMode::parse(&pending.response_mode)
                 .unwrap_or(ResponseMode::Query),
+            device_id: pending.device_id,
         },
         id: pending.id,
         created_at: pending.created_at,

@@ -85,6 +85,29 @@ pub fn error_redirect(
     )
 }
 
+/// The grant a finished request makes: the session's sign-in (its time and methods) for the
+/// client and the requested scopes.
+pub(super) fn new_grant(
+    state: &AppState,
+    request: &ValidRequest,
+    session: &Session,
+    now: i64,
+) -> Grant {
+    Grant {
+        id: random_id::<16>(),
+        user_id: session.user_id.clone(),
+        client_id: request.client.id.clone(),
+        sid: session.sid.clone(),
+        scope: request.scopes.join(" "),
+        auth_time: session.auth_time,
+        amr: session.amr.clone(),
+        created_at: now,
+        expires_at: now + state.config.settings.tokens.refresh_absolute_secs,
+        revoked_at: None,
+        dpop_jkt: None,
+    }
+}
+
 /// Records the grant and a single-use code for it, then redirects to the client with the code.
 /// A pending request is taken in the same transaction: `None` when it was already finished.
 /// Only the pipeline in `super::proceed` calls this.
@@ -97,19 +120,7 @@ pub(super) async fn issue_code(
     let now = unix_now();
     let tokens = &state.config.settings.tokens;
     let code = random_token::<32>();
-    let grant = Grant {
-        id: random_id::<16>(),
-        user_id: session.user_id.clone(),
-        client_id: request.client.id.clone(),
-        sid: session.sid.clone(),
-        scope: request.scopes.join(" "),
-        auth_time: session.auth_time,
-        amr: session.amr.clone(),
-        created_at: now,
-        expires_at: now + tokens.refresh_absolute_secs,
-        revoked_at: None,
-        dpop_jkt: None,
-    };
+    let grant = new_grant(state, request, session, now);
     let stored_code = AuthorizationCode {
         code_hash: sha256_hex(code.as_bytes()),
         grant_id: grant.id.clone(),

@@ -27,21 +27,12 @@ pub async fn grant(
     form: &Form,
     jkt: Option<&str>,
 ) -> Result<Value, AppError> {
-    if !client.allows_grant(GRANT_TYPE) {
-        return Err(OAuthError::new(
-            "unauthorized_client",
-            "this client may not use authorization_code",
-        )
-        .into());
-    }
+    crate::oidc::client_auth::require_grant(client, GRANT_TYPE)?;
     let code_hash = sha256_hex(form.required("code")?.as_bytes());
     let redirect_uri = form.required("redirect_uri")?.to_string();
     let verifier = form.single("code_verifier")?.map(String::from);
     let client_id = client.id.clone();
-    let refresh_allowed = client.allows_grant("refresh_token");
-    let public = client.is_public();
-    let jkt = jkt.map(String::from);
-    let idle_secs = state.config.settings.tokens.refresh_idle_secs;
+    let recipient = issue::Recipient::new(state, client, jkt);
     let exchange = state
         .store
         .run(move |conn| {
@@ -74,26 +65,8 @@ pub async fn grant(
                 let Some(user) = users::get(conn, &grant.user_id)?.filter(|u| !u.disabled) else {
                     return Ok(Exchange::Refused("the account can no longer sign in"));
                 };
-                // A public client's refresh tokens are bound to its DPoP key (RFC 9449 §5).
-                let mut grant = grant;
-                if let (true, Some(jkt)) = (public, &jkt) {
-                    grants::bind_dpop_key(conn, &grant.id, jkt)?;
-                    grant.dpop_jkt = Some(jkt.clone());
-                }
-                let offline = grant.scope.split(' ').any(|s| s == "offline_access");
-                let refresh_token = if offline && refresh_allowed {
-                    Some(issue::new_refresh_token(conn, idle_secs, &grant, now)?)
-                } else {
-                    None
-                };
-                Ok::<_, StoreError>(Exchange::Issued(Box::new(UserTokens {
-                    scope: grant.scope.clone(),
-                    nonce: code.nonce,
-                    grant,
-                    user,
-                    refresh_token,
-                    dpop_jkt: jkt,
-                })))
+                let tokens = recipient.tokens(conn, grant, user, code.nonce, now)?;
+                Ok::<_, StoreError>(Exchange::Issued(Box::new(tokens)))
             })
         })
         .await?;

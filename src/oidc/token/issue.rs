@@ -25,6 +25,58 @@ pub struct UserTokens {
     pub dpop_jkt: Option<String>,
 }
 
+/// What the client brings to an exchange that ends a person's sign-in (a code, an approved
+/// device): read before the transaction that makes the tokens.
+pub struct Recipient {
+    public: bool,
+    refresh_allowed: bool,
+    idle_secs: i64,
+    /// The key of this request's DPoP proof, if any.
+    jkt: Option<String>,
+}
+
+impl Recipient {
+    pub fn new(state: &AppState, client: &Client, jkt: Option<&str>) -> Recipient {
+        Recipient {
+            public: client.is_public(),
+            refresh_allowed: client.allows_grant("refresh_token"),
+            idle_secs: state.config.settings.tokens.refresh_idle_secs,
+            jkt: jkt.map(String::from),
+        }
+    }
+
+    /// The tokens `grant` earns `user` now, inside the caller's transaction: a public client's
+    /// grant is bound to its DPoP key (RFC 9449 §5), and a refresh token is stored when
+    /// `offline_access` was granted and the client may refresh.
+    pub fn tokens(
+        self,
+        conn: &mut AnyConnection,
+        mut grant: Grant,
+        user: User,
+        nonce: Option<String>,
+        now: i64,
+    ) -> Result<UserTokens, StoreError> {
+        if let (true, Some(jkt)) = (self.public, &self.jkt) {
+            grants::bind_dpop_key(conn, &grant.id, jkt)?;
+            grant.dpop_jkt = Some(jkt.clone());
+        }
+        let offline = grant.scope.split(' ').any(|s| s == "offline_access");
+        let refresh_token = if offline && self.refresh_allowed {
+            Some(new_refresh_token(conn, self.idle_secs, &grant, now)?)
+        } else {
+            None
+        };
+        Ok(UserTokens {
+            scope: grant.scope.clone(),
+            nonce,
+            grant,
+            user,
+            refresh_token,
+            dpop_jkt: self.jkt,
+        })
+    }
+}
+
 /// Stores a new refresh token for `grant`; returns its value (only the digest is stored).
 pub fn new_refresh_token(
     conn: &mut AnyConnection,

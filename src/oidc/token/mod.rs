@@ -2,6 +2,7 @@
 
 mod authorization_code;
 mod client_credentials;
+mod device_code;
 mod issue;
 mod refresh_token;
 
@@ -15,10 +16,11 @@ use crate::error::{AppError, OAuthError};
 use crate::oidc::paths::TOKEN_PATH;
 use crate::state::AppState;
 
-pub const GRANT_TYPES_SUPPORTED: [&str; 3] = [
+pub const GRANT_TYPES_SUPPORTED: [&str; 4] = [
     authorization_code::GRANT_TYPE,
     refresh_token::GRANT_TYPE,
     client_credentials::GRANT_TYPE,
+    crate::oidc::device::GRANT_TYPE,
 ];
 
 pub async fn token(
@@ -46,6 +48,7 @@ pub async fn token(
         }
         refresh_token::GRANT_TYPE => refresh_token::grant(&state, &client, &form, jkt).await?,
         client_credentials::GRANT_TYPE => client_credentials::grant(&state, &client, &form, jkt)?,
+        crate::oidc::device::GRANT_TYPE => device_code::grant(&state, &client, &form, jkt).await?,
         _ => {
             return Err(OAuthError::new(
                 "unsupported_grant_type",

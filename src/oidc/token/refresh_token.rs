@@ -32,13 +32,7 @@ pub async fn grant(
     form: &Form,
     jkt: Option<&str>,
 ) -> Result<Value, AppError> {
-    if !client.allows_grant(GRANT_TYPE) {
-        return Err(OAuthError::new(
-            "unauthorized_client",
-            "this client may not use refresh_token",
-        )
-        .into());
-    }
+    crate::oidc::client_auth::require_grant(client, GRANT_TYPE)?;
     let token_hash = sha256_hex(form.required("refresh_token")?.as_bytes());
     let requested_scope = form.single("scope")?.map(String::from);
     let client_id = client.id.clone();
