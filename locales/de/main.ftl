@@ -94,6 +94,9 @@ logout-explain = Sie werden von diesem Anmeldedienst abgemeldet.
 logout-submit = Abmelden
 signed-out-title = Sie sind abgemeldet
 signed-out-message = Sie können dieses Fenster schließen oder sich erneut anmelden.
+signed-out-apps = Die Anwendungen, die Sie während der Anmeldung genutzt haben, werden über Ihre Abmeldung informiert.
+signed-out-frame-title = Abmeldung bei { $app }
+signed-out-continue = Weiter zur Anwendung
 
 ## Error pages
 error-go-start = Zur Startseite

@@ -94,6 +94,9 @@ logout-explain = You will be signed out of this sign-in service.
 logout-submit = Sign out
 signed-out-title = You are signed out
 signed-out-message = You can close this window, or sign in again.
+signed-out-apps = The applications you used while signed in are being told that you signed out.
+signed-out-frame-title = Signing out of { $app }
+signed-out-continue = Continue to the application
 
 ## Error pages
 error-go-start = Go to the start page

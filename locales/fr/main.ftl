@@ -94,6 +94,9 @@ logout-explain = Vous serez déconnecté de ce service de connexion.
 logout-submit = Se déconnecter
 signed-out-title = Vous êtes déconnecté
 signed-out-message = Vous pouvez fermer cette fenêtre ou vous reconnecter.
+signed-out-apps = Les applications utilisées pendant votre connexion sont informées de votre déconnexion.
+signed-out-frame-title = Déconnexion de { $app }
+signed-out-continue = Continuer vers l’application
 
 ## Error pages
 error-go-start = Aller à la page d’accueil

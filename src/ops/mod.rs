@@ -17,6 +17,7 @@ pub mod passkeys;
 pub mod password_reset;
 pub mod registration;
 pub mod security;
+pub mod sessions;
 pub mod upstream;
 pub mod users;
 
@@ -292,6 +293,10 @@ mod tests {
                 require_mfa: false,
                 require_par: false,
                 require_dpop: false,
+                backchannel_logout_uri: None,
+                backchannel_logout_session_required: false,
+                frontchannel_logout_uri: None,
+                frontchannel_logout_session_required: false,
             },
         )
         .unwrap();

@@ -10,6 +10,7 @@ pub mod auth_requests;
 pub mod backup_codes;
 pub mod clients;
 pub mod consents;
+pub mod deliveries;
 pub mod email_verifications;
 pub mod grants;
 pub mod incidents;
@@ -22,8 +23,8 @@ pub mod password_resets;
 pub mod personal_data;
 pub mod purge;
 pub mod pushed_requests;
+pub mod queue;
 pub mod revocations;
-pub mod security_alerts;
 pub mod self_registrations;
 
 mod schema;

@@ -4,11 +4,12 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::{PersonPost, ACCOUNT_PATH};
 use crate::error::AppError;
+use crate::ops::sessions::{self as ending, Which};
 use crate::state::AppState;
-use crate::store::{consents, grants, sessions, unix_now, write_transaction, StoreError};
+use crate::store::{consents, grants, unix_now, write_transaction, StoreError};
 use crate::web::see_other;
-use crate::web::session;
 use crate::web::signin::event;
+use crate::web::{session, signed_out};
 
 #[derive(serde::Deserialize)]
 pub struct EndSessionForm {
@@ -20,7 +21,9 @@ pub struct EndSessionForm {
 crate::web::csrf::csrf_forms!(EndSessionForm);
 
 /// `POST /account/sessions/end`: ends one of the person's sessions and the grants made in it
-/// (except `offline_access` ones). Ending the current one signs this browser out.
+/// (except `offline_access` ones); its clients are told (see `ops::sessions`). Ending the
+/// current one signs this browser out, through the signed-out page when clients are to be
+/// told in it (front-channel logout).
 pub async fn end_session(
     req: HttpRequest,
     PersonPost { signed_in, form }: PersonPost<EndSessionForm>,
@@ -31,23 +34,34 @@ pub async fn end_session(
         .store
         .run(move |conn| {
             write_transaction(conn, |conn| {
-                let ended = sessions::delete_for_user(conn, &user_id, &sid)?;
-                if ended.is_some() {
-                    grants::revoke_session_grants(conn, &sid, unix_now())?;
+                let now = unix_now();
+                let which = Which::Sid {
+                    user_id: &user_id,
+                    sid: &sid,
+                };
+                let ended = ending::end(conn, which, now)?;
+                if !ended.sessions.is_empty() {
+                    grants::revoke_session_grants(conn, &sid, now)?;
                 }
                 Ok::<_, StoreError>(ended)
             })
         })
         .await?;
-    let Some(ended) = ended else {
+    if ended.tokens_queued > 0 {
+        state.deliveries_queued();
+    }
+    let Some(session) = ended.sessions.first() else {
         return Ok(see_other(ACCOUNT_PATH));
     };
     let user_id = &signed_in.user.id;
     let mut ended_event = event(&req, &state, user_id, "session_ended", user_id, "success");
-    ended_event.detail = format!("sid {}", ended.sid);
+    ended_event.detail = format!("sid {}", session.sid);
     state.audit(ended_event).await;
-    if ended.id_hash == signed_in.session.id_hash {
-        let mut response = see_other("/login");
+    if session.id_hash == signed_in.session.id_hash {
+        let mut response = match ended.front_channel.is_empty() {
+            true => see_other("/login"),
+            false => signed_out::page(&state, &ended.front_channel, None)?,
+        };
         response
             .add_cookie(&session::removal_cookie(&state))
             .map_err(AppError::failed)?;
