@@ -122,6 +122,10 @@ fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(crate::web::account::end_session),
         )
         .route(
+            "/account/sessions/end-all",
+            web::post().to(crate::web::account::end_all_sessions),
+        )
+        .route(
             "/account/consents/withdraw",
             web::post().to(crate::web::account::withdraw_consent),
         )

@@ -95,7 +95,7 @@ logout-submit = Se déconnecter
 signed-out-title = Vous êtes déconnecté
 signed-out-message = Vous pouvez fermer cette fenêtre ou vous reconnecter.
 signed-out-apps = Les applications utilisées pendant votre connexion sont informées de votre déconnexion.
-signed-out-frame-title = Déconnexion de { $app }
+signed-out-frame-title = Déconnexion de { $client }
 signed-out-continue = Continuer vers l’application
 
 ## Error pages
@@ -210,6 +210,7 @@ account-session-two-steps = Connecté le { $since } en deux étapes, dernière a
 account-this-browser = Ce navigateur.
 account-end-here = Terminer (se déconnecter ici)
 account-end = Terminer
+account-end-all = Se déconnecter partout
 account-apps = Applications que vous avez autorisées
 account-none-yet = Aucune pour l’instant.
 account-app-may = { $client } peut :

@@ -231,9 +231,8 @@ pub async fn end_sessions(
     // No body ends every session; a body that does not parse must not.
     let EndSessions { sid } = match body.is_empty() {
         true => EndSessions::default(),
-        false => serde_json::from_slice(&body).map_err(|_| {
-            ops::OpsError::Invalid("the body is not {\"sid\": \"…\"}".into())
-        })?,
+        false => serde_json::from_slice(&body)
+            .map_err(|_| ops::OpsError::Invalid("the body is not {\"sid\": \"…\"}".into()))?,
     };
     let ctx = state.ops_context(&req, &actor.id);
     let id = path.into_inner();

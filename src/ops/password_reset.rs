@@ -4,9 +4,9 @@
 //! the lock is lifted, other links die, and a notice goes to the address. It does not touch the
 //! second factor: the next sign-in still asks for it.
 
+use super::sessions::{self as ending, Which};
 use super::{audited, Context, OpsError};
 use crate::store::mail_outbox::{self, NewMail};
-use super::sessions::{self as ending, Which};
 use crate::store::{grants, password_resets, unix_now, users, AnyConnection};
 
 /// How long a reset link works.

@@ -2,12 +2,12 @@
 //! disable, enable, unlock, reset the second factor, end sessions, delete. Each is audited in
 //! its own transaction (see [`super::audited`]).
 
+use super::sessions::{self as ending, Which};
 use super::{audited, missing, Context, OpsError};
 use crate::accounts::{self, NewUser};
 use crate::store::admin as queries;
 use crate::store::mail_outbox::{self, NewMail};
 use crate::store::users::{self, User};
-use super::sessions::{self as ending, Which};
 use crate::store::{backup_codes, grants, unix_now, AnyConnection};
 
 /// The user named by id or username.

@@ -45,7 +45,7 @@ pub fn page(
         origins.push(url.origin().ascii_serialization());
         frames.push(Frame {
             src: url.to_string(),
-            title: crate::i18n::t1("signed-out-frame-title", "app", &entry.client.name),
+            title: crate::i18n::t1("signed-out-frame-title", "client", &entry.client.name),
         });
     }
     origins.sort();
@@ -66,8 +66,7 @@ pub fn page(
 /// The default policy, with frames from `origins` (none: no frames at all) and, to go on,
 /// our own script.
 fn policy(origins: &[String], script: bool) -> String {
-    let mut policy =
-        String::from("default-src 'none'; style-src 'self'; img-src 'self' data:; ");
+    let mut policy = String::from("default-src 'none'; style-src 'self'; img-src 'self' data:; ");
     if script {
         policy.push_str("script-src 'self'; ");
     }

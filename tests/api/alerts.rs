@@ -77,7 +77,10 @@ async fn an_incident_is_posted_signed_and_mailed_once(backend: Backend) {
     let posts = receiver
         .wait_for("/hooks/idp", 2, Duration::from_secs(15))
         .await;
-    assert_eq!(posts[0].body, posts[1].body, "the retry posts the same alert");
+    assert_eq!(
+        posts[0].body, posts[1].body,
+        "the retry posts the same alert"
+    );
     let (method, body) = (&posts[1].method, &posts[1].body);
     assert_eq!(method, "POST");
     assert_eq!(posts[1].header("content-type"), Some("application/json"));

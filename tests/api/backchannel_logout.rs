@@ -56,7 +56,10 @@ async fn signed_in(
         tokens.push((claims, id_token));
     }
     let sids: Vec<&Value> = tokens.iter().map(|(c, _)| &c["sid"]).collect();
-    assert!(sids.windows(2).all(|w| w[0] == w[1]), "one session: {sids:?}");
+    assert!(
+        sids.windows(2).all(|w| w[0] == w[1]),
+        "one session: {sids:?}"
+    );
     (browser, tokens)
 }
 
@@ -83,9 +86,15 @@ fn check_token(
     assert_eq!(claims["sub"], id_claims["sub"], "{claims}");
     assert_eq!(claims["events"], json!({ EVENT: {} }), "{claims}");
     assert!(claims.get("nonce").is_none(), "never a nonce: {claims}");
-    let (iat, exp) = (claims["iat"].as_i64().unwrap(), claims["exp"].as_i64().unwrap());
+    let (iat, exp) = (
+        claims["iat"].as_i64().unwrap(),
+        claims["exp"].as_i64().unwrap(),
+    );
     assert!(exp > iat && exp - iat <= 300, "short-lived: {claims}");
-    assert!(claims["jti"].as_str().is_some_and(|j| j.len() >= 16), "{claims}");
+    assert!(
+        claims["jti"].as_str().is_some_and(|j| j.len() >= 16),
+        "{claims}"
+    );
     claims
 }
 
@@ -204,7 +213,11 @@ async fn a_refused_logout_token_is_sent_again(backend: Backend) {
         assert_ne!(first["jti"], again["jti"], "each attempt a fresh token");
     }
     tokio::time::sleep(QUIET).await;
-    assert_eq!(receiver.at("/bcl/failing").len(), 2, "taken the second time");
+    assert_eq!(
+        receiver.at("/bcl/failing").len(),
+        2,
+        "taken the second time"
+    );
     assert_eq!(receiver.at("/bcl/moved").len(), 2, "taken the second time");
     assert!(receiver.at("/elsewhere").is_empty());
 }
@@ -240,7 +253,10 @@ async fn several_nodes_post_each_token_once(backend: Backend) {
             .iter()
             .map(|r| {
                 let token = &r.form()["logout_token"];
-                verify_with_jwks(token, &jwks)["sid"].as_str().unwrap().to_string()
+                verify_with_jwks(token, &jwks)["sid"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
             })
             .collect();
         seen.sort();
@@ -256,17 +272,35 @@ async fn invalid_logout_uris_are_refused(backend: Backend) {
     add_user_with_roles(&env, "root", &["admin"]);
     for (flag, uri) in [
         ("--backchannel-logout-uri", "http://app.example.com/bcl"),
-        ("--backchannel-logout-uri", "https://app.example.com/bcl#top"),
+        (
+            "--backchannel-logout-uri",
+            "https://app.example.com/bcl#top",
+        ),
         ("--frontchannel-logout-uri", "app.example.com/fcl"),
     ] {
-        let args = ["client", "add", "--name", "Bad", "--redirect-uri", "https://app.example.com/cb", flag, uri];
+        let args = [
+            "client",
+            "add",
+            "--name",
+            "Bad",
+            "--redirect-uri",
+            "https://app.example.com/cb",
+            flag,
+            uri,
+        ];
         let err = cli_error(&env, &args);
         assert!(err.contains("logout_uri"), "{err}");
     }
     env.add_web_client("good", "Good", &[]);
     let err = cli_error(
         &env,
-        &["client", "edit", "good", "--frontchannel-logout-uri", "ftp://app.example.com/f"],
+        &[
+            "client",
+            "edit",
+            "good",
+            "--frontchannel-logout-uri",
+            "ftp://app.example.com/f",
+        ],
     );
     assert!(err.contains("frontchannel_logout_uri"), "{err}");
     let out = env.cli_ok(
@@ -281,7 +315,10 @@ async fn invalid_logout_uris_are_refused(backend: Backend) {
         ],
         "",
     );
-    assert!(out.contains("front-channel logout https://app.example.com/fcl?x=1"), "{out}");
+    assert!(
+        out.contains("front-channel logout https://app.example.com/fcl?x=1"),
+        "{out}"
+    );
 
     let server = env.start().await;
     let (root, csrf) = console_sign_in(&server, "root").await;
@@ -294,15 +331,20 @@ async fn invalid_logout_uris_are_refused(backend: Backend) {
             .json(&body)
             .send()
     };
-    let refused = create(json!({"name": "Bad", "redirect_uris": ["https://app.example.com/cb"],
-        "backchannel_logout_uri": "https://app.example.com/bcl#frag"}))
+    let refused = create(
+        json!({"name": "Bad", "redirect_uris": ["https://app.example.com/cb"],
+        "backchannel_logout_uri": "https://app.example.com/bcl#frag"}),
+    )
     .await
     .unwrap();
     assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
     let body: Value = refused.json().await.unwrap();
     assert_eq!(body["error"], "invalid_request", "{body}");
     assert!(
-        body["error_description"].as_str().unwrap().contains("backchannel_logout_uri"),
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("backchannel_logout_uri"),
         "{body}"
     );
     let created = create(json!({"name": "Api", "client_id": "api-app",
@@ -313,7 +355,10 @@ async fn invalid_logout_uris_are_refused(backend: Backend) {
     .unwrap();
     assert_eq!(created.status(), StatusCode::CREATED);
     let client: Value = created.json().await.unwrap();
-    assert_eq!(client["backchannel_logout_uri"], "https://app.example.com/bcl");
+    assert_eq!(
+        client["backchannel_logout_uri"],
+        "https://app.example.com/bcl"
+    );
     assert_eq!(client["backchannel_logout_session_required"], true);
     assert_eq!(client["frontchannel_logout_uri"], Value::Null);
     // The console shows them.

@@ -18,6 +18,7 @@ use crate::webdriver;
 
 on_both_backends!(
     the_signed_out_page_frames_exactly_the_sessions_clients,
+    signing_out_everywhere_on_the_account_page_tells_every_client,
     a_browser_loads_the_front_channel_frames_then_returns,
 );
 
@@ -117,7 +118,10 @@ async fn the_signed_out_page_frames_exactly_the_sessions_clients(backend: Backen
     assert_eq!(frames, expected, "{html}");
     assert!(html.contains("hidden"), "{html}");
     let back = format!("{}?state=s-1", receiver.url("/after"));
-    assert!(html.contains(&format!("href=\"{back}\"")), "a link without script: {html}");
+    assert!(
+        html.contains(&format!("href=\"{back}\"")),
+        "a link without script: {html}"
+    );
     assert!(html.contains("<script src=\"/static/signed-out.js\"></script>"));
     // Signed out: another logout shows the page without frames, and goes straight back.
     let response = browser.get(logout.as_str()).await;
@@ -126,11 +130,81 @@ async fn the_signed_out_page_frames_exactly_the_sessions_clients(backend: Backen
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
 }
 
+/// "Sign out everywhere" on /account ends this browser's session and another one: each gets its
+/// logout token, and this browser's signed-out page frames the client of its own session only.
+async fn signing_out_everywhere_on_the_account_page_tells_every_client(backend: Backend) {
+    let env = TestEnv::new(backend);
+    env.add_user("alice", "Alice");
+    let receiver = Receiver::ok().await;
+    let (front, back) = (receiver.url("/fcl/app"), receiver.url("/bcl/app"));
+    let app = env.add_web_client(
+        "app",
+        "App",
+        &[
+            "--frontchannel-logout-uri",
+            &front,
+            "--frontchannel-logout-session-required",
+            "--backchannel-logout-uri",
+            &back,
+        ],
+    );
+    let server = env.start().await;
+    let mut sids = Vec::new();
+    let here = Browser::new(&env.issuer());
+    let there = Browser::new(&env.issuer());
+    for browser in [&here, &there] {
+        let tokens = browser.tokens(&server, &app, "openid", "alice").await;
+        let sid = id_token_claims(&server, &tokens).await["sid"].clone();
+        sids.push(sid.as_str().unwrap().to_string());
+    }
+    let html = here.get("/account").await.text().await.unwrap();
+    assert!(
+        html.contains("action=\"/account/sessions/end-all\""),
+        "{html}"
+    );
+    let csrf = crate::support::input_value(&html, "csrf").unwrap();
+    let response =
+        crate::account::post(&here, "/account/sessions/end-all", &[("csrf", &csrf)]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = unescape(&response.text().await.unwrap());
+    assert!(
+        html.contains(&format!("sid={}", sids[0])),
+        "this session's frame: {html}"
+    );
+    assert!(!html.contains(&sids[1]), "not the other browser's: {html}");
+    for browser in [&here, &there] {
+        let response = browser.get("/account").await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "signed out");
+    }
+    let got = receiver
+        .wait_for("/bcl/app", 2, Duration::from_secs(15))
+        .await;
+    let jwks = server.get_json("/jwks.json").await;
+    let mut told: Vec<String> = got
+        .iter()
+        .map(|r| {
+            let claims = crate::support::verify_with_jwks(&r.form()["logout_token"], &jwks);
+            claims["sid"].as_str().unwrap().to_string()
+        })
+        .collect();
+    told.sort();
+    sids.sort();
+    assert_eq!(told, sids, "one logout token per session");
+}
+
 /// The page's HTML with the entities the template's escaping makes turned back into characters.
 fn unescape(html: &str) -> String {
-    [("&#38;", "&"), ("&amp;", "&"), ("&#x2f;", "/"), ("&#47;", "/"), ("&#61;", "=")]
-        .iter()
-        .fold(html.to_string(), |text, (entity, c)| text.replace(entity, c))
+    [
+        ("&#38;", "&"),
+        ("&amp;", "&"),
+        ("&#x2f;", "/"),
+        ("&#47;", "/"),
+        ("&#61;", "="),
+    ]
+    .iter()
+    .fold(html.to_string(), |text, (entity, c)| {
+        text.replace(entity, c)
+    })
 }
 
 async fn a_browser_loads_the_front_channel_frames_then_returns(backend: Backend) {
@@ -160,7 +234,9 @@ async fn a_browser_loads_the_front_channel_frames_then_returns(backend: Backend)
         }
         chromium.wait_for_url(|u| u.contains("/consent?req=")).await;
         chromium.click("button[value=allow]").await;
-        chromium.wait_for_url(|u| u.starts_with(&redirect_uri)).await;
+        chromium
+            .wait_for_url(|u| u.starts_with(&redirect_uri))
+            .await;
         let target = callbacks
             .recv_timeout(Duration::from_secs(10))
             .expect("callback reached")
@@ -201,7 +277,10 @@ async fn a_browser_loads_the_front_channel_frames_then_returns(backend: Backend)
     assert_eq!(framed[0].method, "GET");
     let query = framed[0].query();
     assert_eq!(query.get("iss"), Some(&env.issuer()));
-    assert_eq!(query.get("sid").map(String::as_str), sid.as_ref().unwrap().as_str());
+    assert_eq!(
+        query.get("sid").map(String::as_str),
+        sid.as_ref().unwrap().as_str()
+    );
     assert_eq!(query.get("tenant").map(String::as_str), Some("7"));
     let quiet_frames = receiver.at("/fcl/quiet");
     assert_eq!(quiet_frames.len(), 1);

@@ -61,7 +61,9 @@ impl Receiver {
 
     /// Starts a receiver; `answer(request, earlier)` is the status for a request, given how
     /// many requests to the same path came before it.
-    pub async fn start(answer: impl Fn(&Request, usize) -> u16 + Send + Sync + 'static) -> Receiver {
+    pub async fn start(
+        answer: impl Fn(&Request, usize) -> u16 + Send + Sync + 'static,
+    ) -> Receiver {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let received: Arc<Mutex<Vec<Request>>> = Arc::default();
@@ -84,7 +86,11 @@ impl Receiver {
                         log.push(request);
                         status
                     };
-                    let body = if status == 200 { "<!doctype html><title>ok</title>" } else { "" };
+                    let body = if status == 200 {
+                        "<!doctype html><title>ok</title>"
+                    } else {
+                        ""
+                    };
                     let answer = format!(
                         "HTTP/1.1 {status} {}\r\ncontent-type: text/html\r\ncontent-length: {}\r\n\
                          cache-control: no-store\r\nconnection: close\r\n\r\n{body}",
@@ -158,7 +164,10 @@ async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<Request> {
     let head = String::from_utf8_lossy(&data[..head_end]).to_string();
     let mut lines = head.lines();
     let mut request_line = lines.next()?.split_whitespace();
-    let (method, target) = (request_line.next()?.to_string(), request_line.next()?.to_string());
+    let (method, target) = (
+        request_line.next()?.to_string(),
+        request_line.next()?.to_string(),
+    );
     let headers: Vec<(String, String)> = lines
         .filter_map(|line| {
             let (n, v) = line.split_once(':')?;

@@ -151,7 +151,7 @@ impl EditClientForm {
                 backchannel_logout_session_required: on(client.backchannel_logout_session_required),
                 frontchannel_logout_uri: client.frontchannel_logout_uri.clone().unwrap_or_default(),
                 frontchannel_logout_session_required: on(
-                    client.frontchannel_logout_session_required,
+                    client.frontchannel_logout_session_required
                 ),
             },
         }
