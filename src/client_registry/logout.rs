@@ -28,26 +28,11 @@ mod tests {
 
     fn with(backchannel: &str, frontchannel: &str) -> NewClient {
         NewClient {
-            id: None,
-            name: "App".into(),
-            public: false,
-            redirect_uris: vec!["https://app.example.com/cb".into()],
-            post_logout_redirect_uris: Vec::new(),
-            first_party: false,
-            grant_types: vec!["authorization_code".into()],
-            scopes: vec!["openid".into()],
-            audiences: Vec::new(),
-            allowed_origins: Vec::new(),
-            jwks: None,
-            secret_jwt: false,
-            id_token_alg: "RS256".into(),
-            require_mfa: false,
-            require_par: false,
-            require_dpop: false,
             backchannel_logout_uri: optional_uri(backchannel),
             backchannel_logout_session_required: true,
             frontchannel_logout_uri: optional_uri(frontchannel),
             frontchannel_logout_session_required: true,
+            ..NewClient::example()
         }
     }
 

@@ -1,5 +1,7 @@
 //! Registering relying parties and machine clients: the rules a client must meet.
 
+#[cfg(test)]
+mod example;
 mod logout;
 mod origins;
 
