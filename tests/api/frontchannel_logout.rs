@@ -163,6 +163,11 @@ async fn signing_out_everywhere_on_the_account_page_tells_every_client(backend: 
         "{html}"
     );
     let csrf = crate::support::input_value(&html, "csrf").unwrap();
+    // Not without the form's CSRF token.
+    let forged = crate::account::post(&here, "/account/sessions/end-all", &[("csrf", "x")]).await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let still = here.get("/account").await.status();
+    assert_eq!(still, StatusCode::OK, "still signed in");
     let response =
         crate::account::post(&here, "/account/sessions/end-all", &[("csrf", &csrf)]).await;
     assert_eq!(response.status(), StatusCode::OK);
