@@ -33,11 +33,17 @@ const MAX_BACKOFF_SECS: i64 = 300;
 
 /// Posts queued rows until the process ends.
 pub async fn run(state: Arc<AppState>) {
-    let client = match reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(LONGEST_POST)
-        .build()
-    {
+    // Loading the system's root certificates takes a while: not on the runtime's thread, which
+    // has yet to install the stop signal's handler (a SIGTERM meanwhile would kill the node).
+    let built = tokio::task::spawn_blocking(|| {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(LONGEST_POST)
+            .build()
+            .map_err(|e| e.to_string())
+    })
+    .await;
+    let client = match built.map_err(|e| e.to_string()).and_then(|b| b) {
         Ok(client) => client,
         Err(e) => {
             tracing::error!(error = %e, "cannot make the deliveries' HTTP client");
