@@ -136,6 +136,10 @@ fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(crate::web::account::end_session),
         )
         .route(
+            "/account/sessions/end-all",
+            web::post().to(crate::web::account::end_all_sessions),
+        )
+        .route(
             "/account/consents/withdraw",
             web::post().to(crate::web::account::withdraw_consent),
         )
@@ -182,7 +186,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
             web::get().to(crate::web::brand::stylesheet),
         )
         .route("/static/form-post.js", web::get().to(form_post_script))
-        .route("/static/passkey.js", web::get().to(passkey_script));
+        .route("/static/passkey.js", web::get().to(passkey_script))
+        .route("/static/signed-out.js", web::get().to(signed_out_script));
 }
 
 /// A protocol endpoint (or a passkey ceremony's, which a script calls): programs call it, so
@@ -208,18 +213,24 @@ async fn stylesheet() -> HttpResponse {
         .body(include_str!("../static/style.css"))
 }
 
-async fn form_post_script() -> HttpResponse {
+/// One of our own scripts (static/), cached for an hour.
+fn script(body: &'static str) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/javascript; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
-        .body(include_str!("../static/form-post.js"))
+        .body(body)
+}
+
+async fn form_post_script() -> HttpResponse {
+    script(include_str!("../static/form-post.js"))
 }
 
 async fn passkey_script() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/javascript; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
-        .body(include_str!("../static/passkey.js"))
+    script(include_str!("../static/passkey.js"))
+}
+
+async fn signed_out_script() -> HttpResponse {
+    script(include_str!("../static/signed-out.js"))
 }
 
 async fn not_found(_req: HttpRequest) -> Result<HttpResponse, AppError> {

@@ -15,6 +15,7 @@ pub mod client_registry;
 pub mod config;
 pub mod contrast;
 pub mod crypto;
+pub mod delivery;
 pub mod error;
 pub mod health;
 pub mod i18n;

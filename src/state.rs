@@ -51,8 +51,8 @@ pub struct AppState {
     pub webauthn: Option<Arc<webauthn_rs::prelude::Webauthn>>,
     /// The detection rules' distinct counts (see `security::monitor`).
     pub monitor_counts: crate::security::distinct_counts::DistinctCounts,
-    /// Wakes this node's webhook sender after alerts were queued.
-    pub alerts_queued: tokio::sync::Notify,
+    /// Wakes this node's deliveries sender (`crate::delivery`); see [`AppState::deliveries_queued`].
+    pub deliveries_wake: tokio::sync::Notify,
     /// The address blocks in force, as this node last read them.
     pub blocks: crate::security::blocks::BlockList,
     /// Keys the audit chain's MACs; derived from the KEK so every node (and `audit verify`) agrees.
@@ -90,7 +90,7 @@ impl AppState {
                 kek.derive(crate::security::distinct_counts::MONITOR_KEY_LABEL),
             ),
             blocks: Default::default(),
-            alerts_queued: tokio::sync::Notify::new(),
+            deliveries_wake: tokio::sync::Notify::new(),
             audit_key: kek.derive(AUDIT_KEY_LABEL),
             audit_checked: std::sync::Mutex::new((audit::Checkpoint::genesis(), 0)),
             readiness: Readiness::new(&replay),
@@ -290,6 +290,12 @@ impl AppState {
         if let Some(mailer) = &self.mail {
             mailer.wake();
         }
+    }
+
+    /// Wakes this node's deliveries sender after a commit that queued posts (logout tokens,
+    /// webhook alerts); other nodes find them at their next poll.
+    pub fn deliveries_queued(&self) {
+        self.deliveries_wake.notify_one();
     }
 
     pub fn open(&self, sealed: &str, context: &str) -> Option<Vec<u8>> {

@@ -105,6 +105,9 @@ logout-explain = Sie werden von diesem Anmeldedienst abgemeldet.
 logout-submit = Abmelden
 signed-out-title = Sie sind abgemeldet
 signed-out-message = Sie können dieses Fenster schließen oder sich erneut anmelden.
+signed-out-apps = Die Anwendungen, die Sie während der Anmeldung genutzt haben, werden über Ihre Abmeldung informiert.
+signed-out-frame-title = Abmeldung bei { $client }
+signed-out-continue = Weiter zur Anwendung
 
 ## Error pages
 error-go-start = Zur Startseite
@@ -218,6 +221,7 @@ account-session-two-steps = Angemeldet seit { $since } in zwei Schritten, zuletz
 account-this-browser = Dieser Browser.
 account-end-here = Beenden (hier abmelden)
 account-end = Beenden
+account-end-all = Überall abmelden
 account-apps = Anwendungen, die Sie erlaubt haben
 account-none-yet = Noch keine.
 account-app-may = { $client } darf:

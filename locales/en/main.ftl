@@ -105,6 +105,9 @@ logout-explain = You will be signed out of this sign-in service.
 logout-submit = Sign out
 signed-out-title = You are signed out
 signed-out-message = You can close this window, or sign in again.
+signed-out-apps = The applications you used while signed in are being told that you signed out.
+signed-out-frame-title = Signing out of { $client }
+signed-out-continue = Continue to the application
 
 ## Error pages
 error-go-start = Go to the start page
@@ -215,6 +218,7 @@ account-session-two-steps = Signed in { $since } with two steps, last active { $
 account-this-browser = This browser.
 account-end-here = End (sign out here)
 account-end = End
+account-end-all = Sign out everywhere
 account-apps = Apps you allowed
 account-none-yet = None yet.
 account-app-may = { $client } may:

@@ -105,6 +105,9 @@ logout-explain = Vous serez déconnecté de ce service de connexion.
 logout-submit = Se déconnecter
 signed-out-title = Vous êtes déconnecté
 signed-out-message = Vous pouvez fermer cette fenêtre ou vous reconnecter.
+signed-out-apps = Les applications utilisées pendant votre connexion sont informées de votre déconnexion.
+signed-out-frame-title = Déconnexion de { $client }
+signed-out-continue = Continuer vers l’application
 
 ## Error pages
 error-go-start = Aller à la page d’accueil
@@ -218,6 +221,7 @@ account-session-two-steps = Connecté le { $since } en deux étapes, dernière a
 account-this-browser = Ce navigateur.
 account-end-here = Terminer (se déconnecter ici)
 account-end = Terminer
+account-end-all = Se déconnecter partout
 account-apps = Applications que vous avez autorisées
 account-none-yet = Aucune pour l’instant.
 account-app-may = { $client } peut :

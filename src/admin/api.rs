@@ -95,6 +95,10 @@ fn client_json(client: &Client) -> Value {
         "require_par": client.require_par,
         "require_dpop": client.require_dpop,
         "id_token_alg": client.id_token_alg,
+        "backchannel_logout_uri": client.backchannel_logout_uri,
+        "backchannel_logout_session_required": client.backchannel_logout_session_required,
+        "frontchannel_logout_uri": client.frontchannel_logout_uri,
+        "frontchannel_logout_session_required": client.frontchannel_logout_session_required,
         "created_at": client.created_at,
     })
 }
@@ -171,6 +175,7 @@ async fn set_disabled(
         .store
         .run(move |conn| ops::users::set_disabled(conn, &ctx, &id, disabled))
         .await?;
+    state.deliveries_queued();
     Ok(HttpResponse::Ok().json(user_json(&user)))
 }
 
@@ -204,6 +209,38 @@ pub async fn delete_user(
         .store
         .run(move |conn| ops::users::delete(conn, &ctx, &id))
         .await?;
+    state.deliveries_queued();
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct EndSessions {
+    /// One session's public id (`sid`); none: every session.
+    #[serde(default)]
+    sid: Option<String>,
+}
+
+/// Ends one of the user's sessions, or all of them; their clients are told (logout tokens).
+pub async fn end_sessions(
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+    actor: Actor,
+) -> Result<HttpResponse, ApiError> {
+    // No body ends every session; a body that does not parse must not.
+    let EndSessions { sid } = match body.is_empty() {
+        true => EndSessions::default(),
+        false => serde_json::from_slice(&body)
+            .map_err(|_| ops::OpsError::Invalid("the body is not {\"sid\": \"…\"}".into()))?,
+    };
+    let ctx = state.ops_context(&req, &actor.id);
+    let id = path.into_inner();
+    state
+        .store
+        .run(move |conn| ops::users::end_sessions(conn, &ctx, &id, sid.as_deref()))
+        .await?;
+    state.deliveries_queued();
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -244,6 +281,14 @@ pub struct CreateClient {
     require_par: bool,
     #[serde(default)]
     require_dpop: bool,
+    #[serde(default)]
+    backchannel_logout_uri: Option<String>,
+    #[serde(default)]
+    backchannel_logout_session_required: bool,
+    #[serde(default)]
+    frontchannel_logout_uri: Option<String>,
+    #[serde(default)]
+    frontchannel_logout_session_required: bool,
     /// RFC 7591's name; only `client_secret_jwt` changes anything (a secret-bearing client
     /// otherwise takes Basic or post, a public one `none`).
     #[serde(default)]
@@ -273,6 +318,10 @@ pub async fn create_client(
     new.require_mfa = body.require_mfa;
     new.require_par = body.require_par;
     new.require_dpop = body.require_dpop;
+    new.backchannel_logout_uri = body.backchannel_logout_uri;
+    new.backchannel_logout_session_required = body.backchannel_logout_session_required;
+    new.frontchannel_logout_uri = body.frontchannel_logout_uri;
+    new.frontchannel_logout_session_required = body.frontchannel_logout_session_required;
     new.secret_jwt = match body.token_endpoint_auth_method.as_deref() {
         None | Some("client_secret_basic" | "client_secret_post" | "none") => false,
         Some("client_secret_jwt") => true,

@@ -171,6 +171,7 @@ admin_routes! {
     post Post "/admin/api/users/{id}/disable" UsersWrite => api::disable_user;
     post Post "/admin/api/users/{id}/enable" UsersWrite => api::enable_user;
     delete Delete "/admin/api/users/{id}" UsersWrite => api::delete_user;
+    post Post "/admin/api/users/{id}/sessions/end" UsersWrite => api::end_sessions;
     get Get "/admin/api/invitations" UsersRead => invitations::api_list;
     post Post "/admin/api/invitations" UsersWrite => invitations::api_create;
     delete Delete "/admin/api/invitations/{id}" UsersWrite => invitations::api_revoke;

@@ -63,6 +63,20 @@ pub enum ClientCommand {
         /// Token requests must carry a DPoP proof (RFC 9449): every token is bound to the client's key.
         #[arg(long)]
         require_dpop: bool,
+        /// Where logout tokens are posted when a session the client took part in ends
+        /// (OpenID Connect Back-Channel Logout): absolute, https unless loopback.
+        #[arg(long)]
+        backchannel_logout_uri: Option<String>,
+        /// The client requires `sid` in its logout tokens (they always carry it).
+        #[arg(long)]
+        backchannel_logout_session_required: bool,
+        /// What the signed-out page loads in a hidden iframe (OpenID Connect Front-Channel
+        /// Logout): absolute, https unless loopback.
+        #[arg(long)]
+        frontchannel_logout_uri: Option<String>,
+        /// Add `iss` and `sid` to the front-channel logout URI.
+        #[arg(long)]
+        frontchannel_logout_session_required: bool,
     },
     /// Change a client's settings; what is not given stays. A repeatable option given at
     /// least once replaces the whole list; --no-… empties it.
@@ -119,6 +133,24 @@ pub enum ClientCommand {
         /// true: token requests must carry a DPoP proof (RFC 9449).
         #[arg(long)]
         require_dpop: Option<bool>,
+        /// Where logout tokens are posted (OpenID Connect Back-Channel Logout).
+        #[arg(long, conflicts_with = "no_backchannel_logout_uri")]
+        backchannel_logout_uri: Option<String>,
+        /// Post no logout tokens to this client.
+        #[arg(long)]
+        no_backchannel_logout_uri: bool,
+        /// true: the client requires `sid` in its logout tokens.
+        #[arg(long)]
+        backchannel_logout_session_required: Option<bool>,
+        /// What the signed-out page loads in a hidden iframe (OpenID Connect Front-Channel Logout).
+        #[arg(long, conflicts_with = "no_frontchannel_logout_uri")]
+        frontchannel_logout_uri: Option<String>,
+        /// Load no front-channel logout iframe for this client.
+        #[arg(long)]
+        no_frontchannel_logout_uri: bool,
+        /// true: add `iss` and `sid` to the front-channel logout URI.
+        #[arg(long)]
+        frontchannel_logout_session_required: Option<bool>,
     },
     /// Give a confidential client a new secret; the old one keeps working for the overlap.
     RotateSecret {
@@ -134,6 +166,15 @@ pub enum ClientCommand {
     /// Initial access tokens for dynamic client registration (RFC 7591).
     #[command(subcommand)]
     RegistrationToken(super::registration_tokens::RegistrationTokenCommand),
+}
+
+/// A single optional value: given sets it, `--no-…` removes it, else unchanged.
+fn value_edit(value: Option<String>, clear: bool) -> Option<Option<String>> {
+    match (value, clear) {
+        (Some(value), _) => Some(Some(value)),
+        (None, true) => Some(None),
+        (None, false) => None,
+    }
 }
 
 /// A list option: given at least once replaces the list, `--no-…` empties it, else unchanged.
@@ -162,6 +203,10 @@ pub fn run(config: &Config, cmd: ClientCommand) -> Result<(), CommandError> {
             require_mfa,
             require_par,
             require_dpop,
+            backchannel_logout_uri,
+            backchannel_logout_session_required,
+            frontchannel_logout_uri,
+            frontchannel_logout_session_required,
         } => {
             let jwks = jwks_file
                 .map(|path| {
@@ -186,6 +231,10 @@ pub fn run(config: &Config, cmd: ClientCommand) -> Result<(), CommandError> {
                 require_mfa,
                 require_par,
                 require_dpop,
+                backchannel_logout_uri,
+                backchannel_logout_session_required,
+                frontchannel_logout_uri,
+                frontchannel_logout_session_required,
             };
             let kek = crate::serve::load_kek(config)?;
             let (client, secret) = ops::clients::register(&mut conn, &ctx, &kek, new)?;
@@ -223,6 +272,12 @@ pub fn run(config: &Config, cmd: ClientCommand) -> Result<(), CommandError> {
             require_mfa,
             require_par,
             require_dpop,
+            backchannel_logout_uri,
+            no_backchannel_logout_uri,
+            backchannel_logout_session_required,
+            frontchannel_logout_uri,
+            no_frontchannel_logout_uri,
+            frontchannel_logout_session_required,
         } => {
             let edit = ClientEdit {
                 name,
@@ -239,6 +294,16 @@ pub fn run(config: &Config, cmd: ClientCommand) -> Result<(), CommandError> {
                 require_mfa,
                 require_par,
                 require_dpop,
+                backchannel_logout_uri: value_edit(
+                    backchannel_logout_uri,
+                    no_backchannel_logout_uri,
+                ),
+                backchannel_logout_session_required,
+                frontchannel_logout_uri: value_edit(
+                    frontchannel_logout_uri,
+                    no_frontchannel_logout_uri,
+                ),
+                frontchannel_logout_session_required,
             };
             let client = ops::clients::edit(&mut conn, &ctx, &id, edit)?;
             println!(
@@ -251,6 +316,13 @@ pub fn run(config: &Config, cmd: ClientCommand) -> Result<(), CommandError> {
                 client.audiences,
                 client.web_origins().join(" "),
                 client.first_party
+            );
+            println!(
+                "back-channel logout {} (sid required: {}), front-channel logout {} (iss and sid: {})",
+                client.backchannel_logout_uri.as_deref().unwrap_or("-"),
+                client.backchannel_logout_session_required,
+                client.frontchannel_logout_uri.as_deref().unwrap_or("-"),
+                client.frontchannel_logout_session_required
             );
         }
         ClientCommand::List => {

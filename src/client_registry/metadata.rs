@@ -201,6 +201,10 @@ pub fn read(body: &Value) -> Result<Requested, MetadataError> {
         require_mfa: false,
         require_par: flag(body, "require_pushed_authorization_requests")?,
         require_dpop: flag(body, "dpop_bound_access_tokens")?,
+        backchannel_logout_uri: string(body, "backchannel_logout_uri")?.map(String::from),
+        backchannel_logout_session_required: flag(body, "backchannel_logout_session_required")?,
+        frontchannel_logout_uri: string(body, "frontchannel_logout_uri")?.map(String::from),
+        frontchannel_logout_session_required: flag(body, "frontchannel_logout_session_required")?,
     };
     super::check_settings(&client).map_err(|e| invalid(e.to_string()))?;
     Ok(Requested {
@@ -252,7 +256,15 @@ pub fn describe(client: &Client, auth_method: &str) -> Map<String, Value> {
         "id_token_signed_response_alg": client.id_token_alg,
         "require_pushed_authorization_requests": client.require_par,
         "dpop_bound_access_tokens": client.require_dpop,
+        "backchannel_logout_session_required": client.backchannel_logout_session_required,
+        "frontchannel_logout_session_required": client.frontchannel_logout_session_required,
     });
+    if let Some(uri) = &client.backchannel_logout_uri {
+        out["backchannel_logout_uri"] = json!(uri);
+    }
+    if let Some(uri) = &client.frontchannel_logout_uri {
+        out["frontchannel_logout_uri"] = json!(uri);
+    }
     if let Ok(keys) = serde_json::from_str::<Value>(&client.jwks) {
         out["jwks"] = keys;
     }

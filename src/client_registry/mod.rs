@@ -1,8 +1,12 @@
 //! Registering relying parties and machine clients: the rules a client must meet.
 
+#[cfg(test)]
+mod example;
+mod logout;
 pub mod metadata;
 mod origins;
 
+pub use logout::optional_uri;
 use origins::canonical_origins;
 pub use origins::check_origin;
 
@@ -65,12 +69,27 @@ pub struct NewClient {
     pub require_mfa: bool,
     pub require_par: bool,
     pub require_dpop: bool,
+    /// Where logout tokens are posted when a session the client took part in ends
+    /// (OpenID Connect Back-Channel Logout 1.0).
+    pub backchannel_logout_uri: Option<String>,
+    /// The client wants `sid` in its logout tokens (they always carry it).
+    pub backchannel_logout_session_required: bool,
+    /// What the signed-out page loads in an iframe (OpenID Connect Front-Channel Logout 1.0).
+    pub frontchannel_logout_uri: Option<String>,
+    /// The client wants `iss` and `sid` added to its front-channel logout URI.
+    pub frontchannel_logout_session_required: bool,
 }
 
 /// A redirect URI is compared as an exact string, so it must be absolute, carry no fragment,
 /// and use https unless it points at this machine's loopback interface.
 pub fn check_redirect_uri(uri: &str) -> Result<(), ClientError> {
-    let invalid = |why: &str| ClientError::Invalid(format!("redirect URI {uri:?} {why}"));
+    check_uri("redirect URI", uri)
+}
+
+/// The rules of a redirect URI (see [`check_redirect_uri`]), for any URI of a client that
+/// people's browsers or this server are sent to; `what` names it in the refusal.
+pub(crate) fn check_uri(what: &str, uri: &str) -> Result<(), ClientError> {
+    let invalid = |why: &str| ClientError::Invalid(format!("{what} {uri:?} {why}"));
     // The URL parser would percent-encode a space; in a registered URI it is a typing slip
     // (two URIs on one line), never meant.
     if uri.chars().any(char::is_whitespace) {
@@ -208,6 +227,7 @@ pub fn check_settings(new: &NewClient) -> Result<(), ClientError> {
     {
         check_redirect_uri(uri)?;
     }
+    logout::check(new)?;
     if new.grant_types.is_empty() {
         return Err(ClientError::Invalid(
             "a client needs at least one grant type".into(),
@@ -276,6 +296,12 @@ pub struct ClientEdit {
     pub require_mfa: Option<bool>,
     pub require_par: Option<bool>,
     pub require_dpop: Option<bool>,
+    /// `Some(None)` removes it.
+    pub backchannel_logout_uri: Option<Option<String>>,
+    pub backchannel_logout_session_required: Option<bool>,
+    /// `Some(None)` removes it.
+    pub frontchannel_logout_uri: Option<Option<String>>,
+    pub frontchannel_logout_session_required: Option<bool>,
 }
 
 impl ClientEdit {
@@ -291,6 +317,10 @@ impl ClientEdit {
             && self.require_mfa.is_none()
             && self.require_par.is_none()
             && self.require_dpop.is_none()
+            && self.backchannel_logout_uri.is_none()
+            && self.backchannel_logout_session_required.is_none()
+            && self.frontchannel_logout_uri.is_none()
+            && self.frontchannel_logout_session_required.is_none()
     }
 }
 
@@ -329,6 +359,10 @@ pub fn apply_edit(
         require_mfa: client.require_mfa,
         require_par: client.require_par,
         require_dpop: client.require_dpop,
+        backchannel_logout_uri: client.backchannel_logout_uri.clone(),
+        backchannel_logout_session_required: client.backchannel_logout_session_required,
+        frontchannel_logout_uri: client.frontchannel_logout_uri.clone(),
+        frontchannel_logout_session_required: client.frontchannel_logout_session_required,
     };
     let mut changed = Vec::new();
     macro_rules! take {
@@ -358,6 +392,16 @@ pub fn apply_edit(
     take!(require_mfa, "require MFA");
     take!(require_par, "require PAR");
     take!(require_dpop, "require DPoP");
+    take!(backchannel_logout_uri, "back-channel logout URI");
+    take!(
+        backchannel_logout_session_required,
+        "back-channel logout session required"
+    );
+    take!(frontchannel_logout_uri, "front-channel logout URI");
+    take!(
+        frontchannel_logout_session_required,
+        "front-channel logout session required"
+    );
     check_settings(&settings)?;
     let updated = Client {
         name: settings.name.trim().to_string(),
@@ -371,6 +415,10 @@ pub fn apply_edit(
         require_mfa: settings.require_mfa,
         require_par: settings.require_par,
         require_dpop: settings.require_dpop,
+        backchannel_logout_uri: settings.backchannel_logout_uri,
+        backchannel_logout_session_required: settings.backchannel_logout_session_required,
+        frontchannel_logout_uri: settings.frontchannel_logout_uri,
+        frontchannel_logout_session_required: settings.frontchannel_logout_session_required,
         ..client.clone()
     };
     Ok((updated, changed))
@@ -435,6 +483,10 @@ pub fn register(
         audiences: new.audiences.join(" "),
         allowed_origins: new.allowed_origins.join(" "),
         created_at: now,
+        backchannel_logout_uri: new.backchannel_logout_uri,
+        backchannel_logout_session_required: new.backchannel_logout_session_required,
+        frontchannel_logout_uri: new.frontchannel_logout_uri,
+        frontchannel_logout_session_required: new.frontchannel_logout_session_required,
     };
     clients::insert(conn, &client)?;
     Ok((client, secret))

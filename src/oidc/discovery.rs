@@ -53,6 +53,12 @@ pub fn document(config: &Config, algorithms: &[SigningAlg]) -> String {
         "claims_parameter_supported": false,
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,
+        // Logout tokens always carry sid; the signed-out page adds iss and sid for clients
+        // that ask (see oidc::backchannel, web::signed_out).
+        "backchannel_logout_supported": true,
+        "backchannel_logout_session_supported": true,
+        "frontchannel_logout_supported": true,
+        "frontchannel_logout_session_supported": true,
     });
     if config.settings.client_registration.enabled {
         document["registration_endpoint"] = json!(config.url(REGISTRATION_PATH));

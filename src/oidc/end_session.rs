@@ -1,18 +1,21 @@
 //! RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0). The browser session ends, with
 //! the grants made in it (except offline ones), and the person returns to the relying party only
 //! at a URI registered for it. Without a matching `id_token_hint`, the person confirms first.
+//! The session's clients are told (see `ops::sessions`): by logout tokens queued with the end,
+//! and by the signed-out page's iframes (`web::signed_out`), which then go on to the return URI.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde_json::Value;
 
-use crate::error::{shown, AppError};
+use crate::error::AppError;
 use crate::oidc::form::Form;
+use crate::ops::sessions::{self as ending, FrontChannel, Which};
 use crate::state::AppState;
 use crate::store::clients::{self, Client};
-use crate::store::{grants, sessions, unix_now, StoreError};
-use crate::web::{csrf, render, see_other, session, with_cookie};
+use crate::store::{grants, unix_now, StoreError};
+use crate::web::{csrf, render, see_other, session, signed_out, with_cookie};
 
 #[derive(Template)]
 #[template(path = "logout.html")]
@@ -103,6 +106,7 @@ async fn end_session(
         }
     }
 
+    let mut front_channel: Vec<FrontChannel> = Vec::new();
     if let Some(signed_in) = session::current(state, req).await? {
         let hint_matches = hint_claims
             .as_ref()
@@ -125,28 +129,38 @@ async fn end_session(
             signed_in.session.id_hash.clone(),
             signed_in.session.sid.clone(),
         );
-        state
+        let ended = state
             .store
             .run(move |conn| {
                 crate::store::write_transaction(conn, |conn| {
-                    sessions::delete(conn, &id_hash)?;
-                    grants::revoke_session_grants(conn, &sid, unix_now())?;
-                    Ok::<_, StoreError>(())
+                    let now = unix_now();
+                    let ended = ending::end(conn, Which::Stored(&id_hash), now)?;
+                    grants::revoke_session_grants(conn, &sid, now)?;
+                    Ok::<_, StoreError>(ended)
                 })
             })
             .await?;
+        if ended.tokens_queued > 0 {
+            state.deliveries_queued();
+        }
+        front_channel = ended.front_channel;
         tracing::info!(event = "logout", user_id = %signed_in.user.id);
     }
 
-    let mut response = match redirect_uri {
+    let return_to = match redirect_uri {
         Some(uri) => {
             let mut url = url::Url::parse(&uri).map_err(AppError::failed)?;
             if !client_state.is_empty() {
                 url.query_pairs_mut().append_pair("state", client_state);
             }
-            see_other(url.as_str())
+            Some(url.to_string())
         }
-        None => shown(StatusCode::OK, "signed-out-title", "signed-out-message"),
+        None => None,
+    };
+    let mut response = match return_to {
+        // Nothing to show on the way: straight back.
+        Some(uri) if front_channel.is_empty() => see_other(&uri),
+        uri => signed_out::page(state, &front_channel, uri.as_deref())?,
     };
     response
         .add_cookie(&session::removal_cookie(state))

@@ -238,6 +238,12 @@ pub fn update(
                 require_mfa: None,
                 require_par: Some(new.require_par),
                 require_dpop: Some(new.require_dpop),
+                backchannel_logout_uri: Some(new.backchannel_logout_uri),
+                backchannel_logout_session_required: Some(new.backchannel_logout_session_required),
+                frontchannel_logout_uri: Some(new.frontchannel_logout_uri),
+                frontchannel_logout_session_required: Some(
+                    new.frontchannel_logout_session_required,
+                ),
             };
             let (updated, changed) = client_registry::apply_edit(&client, edit)?;
             clients::update(conn, &updated).map_err(missing("client"))?;

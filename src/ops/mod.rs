@@ -18,6 +18,7 @@ pub mod passkeys;
 pub mod password_reset;
 pub mod registration;
 pub mod security;
+pub mod sessions;
 pub mod upstream;
 pub mod users;
 
@@ -278,21 +279,8 @@ mod tests {
             &kek,
             NewClient {
                 id: Some("app".into()),
-                name: "App".into(),
-                public: false,
-                redirect_uris: vec!["https://app.example.com/cb".into()],
-                post_logout_redirect_uris: Vec::new(),
-                first_party: false,
-                grant_types: vec!["authorization_code".into()],
-                scopes: vec!["openid".into()],
-                audiences: Vec::new(),
-                allowed_origins: Vec::new(),
-                jwks: None,
                 secret_jwt: true,
-                id_token_alg: "RS256".into(),
-                require_mfa: false,
-                require_par: false,
-                require_dpop: false,
+                ..NewClient::example()
             },
         )
         .unwrap();

@@ -4,9 +4,10 @@
 //! the lock is lifted, other links die, and a notice goes to the address. It does not touch the
 //! second factor: the next sign-in still asks for it.
 
+use super::sessions::{self as ending, Which};
 use super::{audited, Context, OpsError};
 use crate::store::mail_outbox::{self, NewMail};
-use crate::store::{grants, password_resets, sessions, unix_now, users, AnyConnection};
+use crate::store::{grants, password_resets, unix_now, users, AnyConnection};
 
 /// How long a reset link works.
 pub const RESET_TTL_SECS: i64 = 30 * 60;
@@ -45,7 +46,8 @@ pub fn complete(
         users::set_password(conn, user_id, password_hash, false, now)?;
         users::unlock(conn, user_id)?;
         password_resets::remove_for_user(conn, user_id)?;
-        let ended = sessions::delete_others(conn, user_id, "")?;
+        let everything = Which::AllOf { user_id, keep: "" };
+        let ended = ending::end(conn, everything, now)?.sessions.len();
         let revoked = grants::revoke_all_for_user(conn, user_id, now)?;
         if let Some(notice) = notice {
             mail_outbox::insert(conn, notice, now)?;

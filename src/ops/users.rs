@@ -2,12 +2,13 @@
 //! disable, enable, unlock, reset the second factor, end sessions, delete. Each is audited in
 //! its own transaction (see [`super::audited`]).
 
+use super::sessions::{self as ending, Which};
 use super::{audited, missing, Context, OpsError};
 use crate::accounts::{self, NewUser};
 use crate::store::admin as queries;
 use crate::store::mail_outbox::{self, NewMail};
 use crate::store::users::{self, User};
-use crate::store::{backup_codes, grants, sessions, unix_now, AnyConnection};
+use crate::store::{backup_codes, grants, unix_now, AnyConnection};
 
 /// The user named by id or username.
 pub fn find(conn: &mut AnyConnection, key: &str) -> Result<User, OpsError> {
@@ -139,7 +140,11 @@ pub fn set_password(
         let now = unix_now();
         users::set_password(conn, id, password_hash, temporary, now).map_err(missing("user"))?;
         users::unlock(conn, id)?;
-        let ended = sessions::delete_others(conn, id, "")?;
+        let everything = Which::AllOf {
+            user_id: id,
+            keep: "",
+        };
+        let ended = ending::end(conn, everything, now)?.sessions.len();
         let revoked = grants::revoke_all_for_user(conn, id, now)?;
         event.detail = format!("{ended} sessions ended, {revoked} grants revoked");
         Ok((ended, revoked))
@@ -159,7 +164,11 @@ pub fn change_own_password(
     audited(conn, ctx, "password_changed", id, |conn, event| {
         let now = unix_now();
         users::set_password(conn, id, password_hash, false, now).map_err(missing("user"))?;
-        let ended = sessions::delete_others(conn, id, keep_session_hash)?;
+        let others = Which::AllOf {
+            user_id: id,
+            keep: keep_session_hash,
+        };
+        let ended = ending::end(conn, others, now)?.sessions.len();
         let revoked = grants::revoke_all_for_user(conn, id, now)?;
         if let Some(notice) = notice {
             mail_outbox::insert(conn, notice, now)?;
@@ -187,9 +196,14 @@ pub fn set_disabled(
                 "you cannot disable your own account".into(),
             ));
         }
-        users::set_disabled(conn, id, disabled, unix_now()).map_err(missing("user"))?;
+        let now = unix_now();
+        users::set_disabled(conn, id, disabled, now).map_err(missing("user"))?;
         if disabled {
-            sessions::delete_others(conn, id, "")?;
+            let everything = Which::AllOf {
+                user_id: id,
+                keep: "",
+            };
+            ending::end(conn, everything, now)?;
         }
         get(conn, id)
     })
@@ -230,13 +244,18 @@ pub fn end_sessions(
 ) -> Result<(), OpsError> {
     audited(conn, ctx, "admin_user_sessions_end", id, |conn, event| {
         get(conn, id)?;
+        let now = unix_now();
         match sid {
             Some(sid) => {
-                sessions::delete_for_user(conn, id, sid)?;
+                ending::end(conn, Which::Sid { user_id: id, sid }, now)?;
                 event.detail = format!("sid {sid}");
             }
             None => {
-                let ended = sessions::delete_others(conn, id, "")?;
+                let everything = Which::AllOf {
+                    user_id: id,
+                    keep: "",
+                };
+                let ended = ending::end(conn, everything, now)?.sessions.len();
                 event.detail = format!("{ended} sessions ended");
             }
         }
@@ -245,7 +264,7 @@ pub fn end_sessions(
 }
 
 /// Deletes an account (not one's own, not the last enabled admin); its sessions, grants,
-/// consents and backup codes go with it.
+/// consents and backup codes go with it, its sessions' clients told first.
 pub fn delete(conn: &mut AnyConnection, ctx: &Context, id: &str) -> Result<User, OpsError> {
     audited(conn, ctx, "admin_user_delete", id, |conn, event| {
         if ctx.acting_user.as_deref() == Some(id) {
@@ -263,6 +282,11 @@ pub fn delete(conn: &mut AnyConnection, ctx: &Context, id: &str) -> Result<User,
                 "the last enabled admin cannot be deleted".into(),
             ));
         }
+        let everything = Which::AllOf {
+            user_id: id,
+            keep: "",
+        };
+        ending::end(conn, everything, unix_now())?;
         queries::delete_user(conn, id)?;
         Ok(user)
     })

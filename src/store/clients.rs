@@ -45,6 +45,13 @@ pub struct Client {
     /// After a rotation of such a client's secret, the old one sealed, accepted as long as
     /// [`Client::previous_secret_expires_at`] says.
     pub previous_sealed_secret: Option<String>,
+    /// Where logout tokens are posted (Back-Channel Logout 1.0); `None`: no back-channel logout.
+    pub backchannel_logout_uri: Option<String>,
+    pub backchannel_logout_session_required: bool,
+    /// What the signed-out page loads in an iframe (Front-Channel Logout 1.0).
+    pub frontchannel_logout_uri: Option<String>,
+    /// `iss` and `sid` are added to the front-channel logout URI.
+    pub frontchannel_logout_session_required: bool,
 }
 
 /// How a client proves who it is at the token endpoint.
@@ -136,6 +143,18 @@ impl Client {
         origins
     }
 
+    /// The front-channel logout URL for the session `sid`: the registered URI, with `iss` and
+    /// `sid` added to its query when the client asked for them (Front-Channel Logout §2).
+    pub fn frontchannel_logout_url(&self, issuer: &str, sid: &str) -> Option<url::Url> {
+        let mut url = url::Url::parse(self.frontchannel_logout_uri.as_deref()?).ok()?;
+        if self.frontchannel_logout_session_required {
+            url.query_pairs_mut()
+                .append_pair("iss", issuer)
+                .append_pair("sid", sid);
+        }
+        Some(url)
+    }
+
     pub fn allows_origin(&self, origin: &str) -> bool {
         self.web_origins().iter().any(|o| o == origin)
     }
@@ -215,6 +234,12 @@ pub fn update(conn: &mut AnyConnection, client: &Client) -> Result<(), StoreErro
             clients::require_par.eq(client.require_par),
             clients::require_dpop.eq(client.require_dpop),
             clients::allowed_origins.eq(&client.allowed_origins),
+            clients::backchannel_logout_uri.eq(&client.backchannel_logout_uri),
+            clients::backchannel_logout_session_required
+                .eq(client.backchannel_logout_session_required),
+            clients::frontchannel_logout_uri.eq(&client.frontchannel_logout_uri),
+            clients::frontchannel_logout_session_required
+                .eq(client.frontchannel_logout_session_required),
         ))
         .execute(conn)?;
     expect_one(changed)

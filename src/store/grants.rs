@@ -111,6 +111,17 @@ pub fn revoke_session_grants(
     .execute(conn)?)
 }
 
+/// The clients that were issued tokens in the browser session `sid`, each once: those to tell
+/// when it ends (whatever became of their grants since).
+pub fn clients_of_session(conn: &mut AnyConnection, sid: &str) -> Result<Vec<String>, StoreError> {
+    Ok(grants::table
+        .filter(grants::sid.eq(sid))
+        .select(grants::client_id)
+        .distinct()
+        .order(grants::client_id.asc())
+        .load(conn)?)
+}
+
 pub fn insert_code(conn: &mut AnyConnection, code: &AuthorizationCode) -> Result<(), StoreError> {
     diesel::insert_into(authorization_codes::table)
         .values(code)

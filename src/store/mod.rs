@@ -10,6 +10,7 @@ pub mod auth_requests;
 pub mod backup_codes;
 pub mod clients;
 pub mod consents;
+pub mod deliveries;
 pub mod device_authorizations;
 pub mod email_verifications;
 pub mod grants;
@@ -23,9 +24,9 @@ pub mod password_resets;
 pub mod personal_data;
 pub mod purge;
 pub mod pushed_requests;
+pub mod queue;
 pub mod registration_tokens;
 pub mod revocations;
-pub mod security_alerts;
 pub mod seed;
 pub mod self_registrations;
 

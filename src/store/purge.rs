@@ -38,7 +38,7 @@ pub fn expired(conn: &mut AnyConnection, now: i64) -> Result<usize, StoreError> 
         removed += super::invitations::purge(conn, now - 30 * 86_400)?;
         removed += super::upstream::purge(conn, now)?;
         removed += super::address_blocks::purge(conn, now)?;
-        removed += super::security_alerts::purge(conn, now)?;
+        removed += super::deliveries::purge(conn, now)?;
         // Marks outlive any detection window (at most a day) before they go.
         removed += super::monitor_marks::purge(conn, now - 86_400)?;
         Ok(removed)

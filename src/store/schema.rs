@@ -45,6 +45,10 @@ diesel::table! {
         allowed_origins -> Text,
         sealed_secret -> Nullable<Text>,
         previous_sealed_secret -> Nullable<Text>,
+        backchannel_logout_uri -> Nullable<Text>,
+        backchannel_logout_session_required -> Bool,
+        frontchannel_logout_uri -> Nullable<Text>,
+        frontchannel_logout_session_required -> Bool,
     }
 }
 
@@ -369,9 +373,10 @@ diesel::table! {
 }
 
 diesel::table! {
-    security_alerts (id) {
+    deliveries (id) {
         id -> Text,
-        incident_id -> Text,
+        kind -> Text,
+        about -> Text,
         body -> Text,
         created_at -> BigInt,
         attempts -> Integer,
@@ -447,7 +452,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     self_registrations,
     invitations,
     security_incidents,
-    security_alerts,
+    deliveries,
     address_blocks,
     monitor_marks,
     registration_tokens,

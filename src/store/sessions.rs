@@ -84,16 +84,20 @@ pub fn delete_for_user(
     Ok(session)
 }
 
-/// Ends every session of `user_id` except the one stored as `keep_id_hash`; returns how many.
+/// Ends every session of `user_id` except the one stored as `keep_id_hash`; returns them.
 pub fn delete_others(
     conn: &mut AnyConnection,
     user_id: &str,
     keep_id_hash: &str,
-) -> Result<usize, StoreError> {
-    Ok(diesel::delete(
+) -> Result<Vec<Session>, StoreError> {
+    let others = || {
         sessions::table
             .filter(sessions::user_id.eq(user_id))
-            .filter(sessions::id_hash.ne(keep_id_hash)),
-    )
-    .execute(conn)?)
+            .filter(sessions::id_hash.ne(keep_id_hash))
+    };
+    let ended = others().select(Session::as_select()).load(conn)?;
+    // All of them, also one started since the read (the change that ends them, a new
+    // password, must not leave a session behind).
+    diesel::delete(others()).execute(conn)?;
+    Ok(ended)
 }

@@ -13,6 +13,7 @@ pub mod password_change;
 pub mod recovery;
 pub mod second_factor;
 pub mod session;
+pub mod signed_out;
 pub mod signin;
 pub mod signup;
 pub mod ticket;

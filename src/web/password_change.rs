@@ -111,5 +111,6 @@ pub async fn change_password(
         })
         .await?;
     state.mail_queued();
+    state.deliveries_queued();
     sign_in(&req, &state, &user.id, &amr, &form.req).await
 }

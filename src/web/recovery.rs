@@ -259,5 +259,6 @@ pub async fn reset_submit(
         return Err(link_invalid());
     }
     state.mail_queued();
+    state.deliveries_queued();
     render(StatusCode::OK, &ResetDone)
 }

@@ -4,85 +4,20 @@
 //! PostgreSQL the run is spread over two nodes, both of which run the queue's sender: the
 //! alert is still posted once and mailed once.
 
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::admin::add_user_with_roles;
 use crate::monitoring::{incidents, login_form, monitored, ATTACKER};
 use crate::on_both_backends;
+use crate::receiver::Receiver;
 use crate::smtp::MailSink;
 use crate::support::{free_port, post_login_from, require, Backend, Prerequisite};
 
 on_both_backends!(an_incident_is_posted_signed_and_mailed_once);
 
 const SECRET: &str = "a webhook secret of at least thirty-two characters";
-
-/// What the receiver got: each request's signature header and body.
-type Received = Arc<Mutex<Vec<(Option<String>, String)>>>;
-
-/// A small HTTP server on a free port: it answers its first request 500, the others 204.
-async fn webhook_receiver() -> (String, Received) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hooks/idp", listener.local_addr().unwrap());
-    let received: Received = Arc::default();
-    let log = Arc::clone(&received);
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut stream, _)) = listener.accept().await else {
-                return;
-            };
-            let (signature, body) = read_request(&mut stream).await;
-            let first = {
-                let mut log = log.lock().unwrap();
-                log.push((signature, body));
-                log.len() == 1
-            };
-            let status = if first {
-                "500 Internal Server Error"
-            } else {
-                "204 No Content"
-            };
-            let answer =
-                format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
-            let _ = stream.write_all(answer.as_bytes()).await;
-        }
-    });
-    (url, received)
-}
-
-/// The `x-idp-signature` header and the body of one request.
-async fn read_request(stream: &mut tokio::net::TcpStream) -> (Option<String>, String) {
-    let mut data = Vec::new();
-    let mut buf = [0u8; 4096];
-    let head_end = loop {
-        let n = stream.read(&mut buf).await.unwrap();
-        assert!(n > 0, "the request ended early");
-        data.extend_from_slice(&buf[..n]);
-        if let Some(i) = data.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-    };
-    let head = String::from_utf8_lossy(&data[..head_end]).to_string();
-    let header = |name: &str| {
-        head.lines().find_map(|line| {
-            let (n, v) = line.split_once(':')?;
-            n.eq_ignore_ascii_case(name).then(|| v.trim().to_string())
-        })
-    };
-    assert!(head.starts_with("POST /hooks/idp "), "{head}");
-    assert_eq!(header("content-type").as_deref(), Some("application/json"));
-    let length: usize = header("content-length").unwrap().parse().unwrap();
-    while data.len() < head_end + length {
-        let n = stream.read(&mut buf).await.unwrap();
-        assert!(n > 0, "the body ended early");
-        data.extend_from_slice(&buf[..n]);
-    }
-    let body = String::from_utf8(data[head_end..head_end + length].to_vec()).unwrap();
-    (header("x-idp-signature"), body)
-}
 
 /// `sha256=` and the hex HMAC-SHA256 of `body` under `secret`, computed here with OpenSSL.
 fn expected_signature(secret: &str, body: &str) -> String {
@@ -97,17 +32,6 @@ fn expected_signature(secret: &str, body: &str) -> String {
     )
 }
 
-async fn received_within(received: &Received, count: usize, within: Duration) {
-    let start = Instant::now();
-    while received.lock().unwrap().len() < count {
-        assert!(
-            start.elapsed() < within,
-            "{count} webhook requests not seen in {within:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 async fn an_incident_is_posted_signed_and_mailed_once(backend: Backend) {
     if !require(Prerequisite::SmtpServer)
         || (backend == Backend::Postgres && !require(Prerequisite::Redis))
@@ -116,7 +40,9 @@ async fn an_incident_is_posted_signed_and_mailed_once(backend: Backend) {
     }
     let mut sink = MailSink::on_port(free_port());
     sink.run().await;
-    let (url, received) = webhook_receiver().await;
+    // The first post is refused, so the alert is tried again from the queue.
+    let receiver = Receiver::start(|_, earlier| if earlier == 0 { 500 } else { 204 }).await;
+    let url = receiver.url("/hooks/idp");
     let env = monitored(backend)
         .with_env("IDP_EMAIL__SMTP_URL", &sink.url())
         .with_env("IDP_EMAIL__FROM", crate::mail::FROM)
@@ -148,16 +74,20 @@ async fn an_incident_is_posted_signed_and_mailed_once(backend: Backend) {
     assert_eq!(open.len(), 1, "{open:?}");
 
     // Refused once, then posted again from the queue: the same alert, signed.
-    received_within(&received, 2, Duration::from_secs(15)).await;
-    let posts = received.lock().unwrap().clone();
-    assert_eq!(posts[0].1, posts[1].1, "the retry posts the same alert");
-    let (signature, body) = &posts[1];
+    let posts = receiver
+        .wait_for("/hooks/idp", 2, Duration::from_secs(15))
+        .await;
     assert_eq!(
-        signature.as_deref(),
-        Some(expected_signature(SECRET, body).as_str())
+        posts[0].body, posts[1].body,
+        "the retry posts the same alert"
     );
+    let (method, body) = (&posts[1].method, &posts[1].body);
+    assert_eq!(method, "POST");
+    assert_eq!(posts[1].header("content-type"), Some("application/json"));
+    let signature = posts[1].header("x-idp-signature");
+    assert_eq!(signature, Some(expected_signature(SECRET, body).as_str()));
     assert_ne!(
-        signature.as_deref(),
+        signature,
         Some(expected_signature("another secret", body).as_str())
     );
     let alert: Value = serde_json::from_str(body).unwrap();
@@ -183,7 +113,7 @@ async fn an_incident_is_posted_signed_and_mailed_once(backend: Backend) {
     // More sightings of the open incident within the window alert no more (the block came
     // at the sixth name, after the alert); nor does either node post the alert again.
     tokio::time::sleep(Duration::from_secs(4)).await;
-    assert_eq!(received.lock().unwrap().len(), 2, "no storm, no repeat");
+    assert_eq!(receiver.all().len(), 2, "no storm, no repeat");
     assert_eq!(
         sink.messages()
             .iter()

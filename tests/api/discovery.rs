@@ -42,6 +42,15 @@ async fn discovery_document_is_correct(backend: Backend) {
         serde_json::json!(["public"])
     );
     assert_eq!(doc["response_types_supported"], serde_json::json!(["code"]));
+    // Back- and front-channel logout, with the session (sid; iss and sid) for both.
+    for feature in [
+        "backchannel_logout_supported",
+        "backchannel_logout_session_supported",
+        "frontchannel_logout_supported",
+        "frontchannel_logout_session_supported",
+    ] {
+        assert_eq!(doc[feature], true, "{feature}");
+    }
     assert_eq!(
         doc["code_challenge_methods_supported"],
         serde_json::json!(["S256"])

@@ -70,7 +70,8 @@ fn web_metadata() -> Value {
         "redirect_uris": [REDIRECT_URI],
         "grant_types": ["authorization_code", "refresh_token"],
         "token_endpoint_auth_method": "client_secret_post",
-        "scope": "openid profile"
+        "scope": "openid profile",
+        "backchannel_logout_uri": "https://app.example.com/backchannel"
     })
 }
 
@@ -107,6 +108,10 @@ async fn a_registered_client_signs_in_and_manages_itself(backend: Backend) {
     assert_eq!(created["client_secret_expires_at"], 0);
     assert_eq!(created["response_types"], json!(["code"]));
     assert_eq!(created["scope"], "openid profile");
+    assert_eq!(
+        created["backchannel_logout_uri"],
+        "https://app.example.com/backchannel"
+    );
     let manage = created["registration_access_token"]
         .as_str()
         .unwrap()

@@ -1,6 +1,7 @@
 //! Integration tests: each starts the real `idp` binary on a free loopback port with a fresh
 //! database (SQLite always; PostgreSQL when TEST_DATABASE_URL is set) and talks HTTP to it.
 
+mod receiver;
 mod smtp;
 mod support;
 
@@ -8,6 +9,7 @@ mod account;
 mod admin;
 mod alerts;
 mod axe;
+mod backchannel_logout;
 mod blocks;
 mod bootstrap;
 mod branding;
@@ -32,6 +34,7 @@ mod dynamic_registration;
 mod editing;
 mod faults;
 mod form_post;
+mod frontchannel_logout;
 mod headers;
 mod healthcheck;
 mod interaction_steps;

@@ -30,6 +30,8 @@ async fn every_page_passes_axe_and_fits_a_phone() {
         &format!("{PASSWORD}\n"),
     );
     let (redirect_uri, _callbacks) = webdriver::callback_listener();
+    // The signed-out page then frames the app (front-channel logout).
+    let frontchannel = format!("{redirect_uri}/logout");
     env.cli_ok(
         &[
             "client",
@@ -40,6 +42,8 @@ async fn every_page_passes_axe_and_fits_a_phone() {
             "webapp",
             "--redirect-uri",
             &redirect_uri,
+            "--frontchannel-logout-uri",
+            &frontchannel,
             "--scope",
             "openid",
             "--scope",
@@ -98,6 +102,7 @@ async fn every_page_passes_axe_and_fits_a_phone() {
     problems.extend(check_page(&alice, "logout").await);
     submit(&alice, "form[action='/logout']").await;
     alice.wait_for_text("signed out").await;
+    assert!(alice.page_source().await.contains("<iframe"), "framed");
     problems.extend(check_page(&alice, "signed-out").await);
     alice.goto(&server.url("/login?next=/account")).await;
     sign_in(&alice, "alice", PASSWORD).await;

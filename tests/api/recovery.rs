@@ -70,7 +70,12 @@ async fn forgot_password_resets_and_ends_everything(backend: Backend) {
     let sink = sink().await;
     let env = mail_env(backend, &sink);
     env.add_user("alice", "Alice");
-    let client = env.add_web_client("app", "App", OFFLINE_SCOPES);
+    // The app hears of sessions ending (back-channel logout).
+    let receiver = crate::receiver::Receiver::ok().await;
+    let logout_uri = receiver.url("/bcl/app");
+    let mut args = OFFLINE_SCOPES.to_vec();
+    args.extend(["--backchannel-logout-uri", &logout_uri]);
+    let client = env.add_web_client("app", "App", &args);
     let server = env.start().await;
     let issuer = env.issuer();
 
@@ -127,6 +132,14 @@ async fn forgot_password_resets_and_ends_everything(backend: Backend) {
     assert_eq!(refreshed.status(), 400);
     let error: serde_json::Value = refreshed.json().await.unwrap();
     assert_eq!(error["error"], "invalid_grant");
+    // The app was told, with a logout token about that session.
+    let told = receiver
+        .wait_for("/bcl/app", 1, Duration::from_secs(15))
+        .await;
+    let jwks = server.get_json("/jwks.json").await;
+    let logout = crate::support::verify_with_jwks(&told[0].form()["logout_token"], &jwks);
+    let id_token = crate::account::id_token_claims(&server, &tokens).await;
+    assert_eq!(logout["sid"], id_token["sid"], "{logout}");
 
     // A notice went to the address.
     let deadline = Instant::now() + Duration::from_secs(20);

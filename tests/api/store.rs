@@ -65,6 +65,10 @@ fn setup(conn: &mut store::AnyConnection, now: i64, grant_expires: i64) -> Grant
         allowed_origins: String::new(),
         sealed_secret: None,
         previous_sealed_secret: None,
+        backchannel_logout_uri: None,
+        backchannel_logout_session_required: false,
+        frontchannel_logout_uri: None,
+        frontchannel_logout_session_required: false,
     };
     idp::store::clients::insert(conn, &client).unwrap();
     let grant = Grant {

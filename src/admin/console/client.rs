@@ -11,7 +11,7 @@ use super::{
     Nav, NoticeQuery, Posted, ViewerClock,
 };
 use crate::admin::{Actor, Permission};
-use crate::client_registry::ClientEdit;
+use crate::client_registry::{optional_uri, ClientEdit};
 use crate::error::AppError;
 use crate::ops;
 use crate::state::AppState;
@@ -34,6 +34,10 @@ struct ClientPage {
     require_mfa: bool,
     require_par: bool,
     require_dpop: bool,
+    backchannel_logout_uri: Option<String>,
+    backchannel_logout_session_required: bool,
+    frontchannel_logout_uri: Option<String>,
+    frontchannel_logout_session_required: bool,
     id_token_alg: String,
     created: String,
     has_secret: bool,
@@ -97,6 +101,10 @@ fn client_page(
             require_mfa: client.require_mfa,
             require_par: client.require_par,
             require_dpop: client.require_dpop,
+            backchannel_logout_uri: client.backchannel_logout_uri.clone(),
+            backchannel_logout_session_required: client.backchannel_logout_session_required,
+            frontchannel_logout_uri: client.frontchannel_logout_uri.clone(),
+            frontchannel_logout_session_required: client.frontchannel_logout_session_required,
             id_token_alg: client.id_token_alg.clone(),
             created: ViewerClock::of(req).when(client.created_at),
             has_secret: client.secret_hash.is_some(),
@@ -139,6 +147,12 @@ impl EditClientForm {
                 require_mfa: on(client.require_mfa),
                 require_par: on(client.require_par),
                 require_dpop: on(client.require_dpop),
+                backchannel_logout_uri: client.backchannel_logout_uri.clone().unwrap_or_default(),
+                backchannel_logout_session_required: on(client.backchannel_logout_session_required),
+                frontchannel_logout_uri: client.frontchannel_logout_uri.clone().unwrap_or_default(),
+                frontchannel_logout_session_required: on(
+                    client.frontchannel_logout_session_required
+                ),
             },
         }
     }
@@ -158,6 +172,14 @@ impl EditClientForm {
             require_mfa: Some(form.require_mfa.is_some()),
             require_par: Some(form.require_par.is_some()),
             require_dpop: Some(form.require_dpop.is_some()),
+            backchannel_logout_uri: Some(optional_uri(&form.backchannel_logout_uri)),
+            backchannel_logout_session_required: Some(
+                form.backchannel_logout_session_required.is_some(),
+            ),
+            frontchannel_logout_uri: Some(optional_uri(&form.frontchannel_logout_uri)),
+            frontchannel_logout_session_required: Some(
+                form.frontchannel_logout_session_required.is_some(),
+            ),
         }
     }
 }

@@ -6,7 +6,7 @@ use askama::Template;
 
 use super::{act, non_empty, once, page_with_status, refusal, Nav, Posted};
 use crate::admin::{Actor, Permission};
-use crate::client_registry::NewClient;
+use crate::client_registry::{optional_uri, NewClient};
 use crate::error::AppError;
 use crate::ops;
 use crate::state::AppState;
@@ -122,6 +122,12 @@ pub struct ClientSettingsForm {
     pub require_mfa: Option<String>,
     pub require_par: Option<String>,
     pub require_dpop: Option<String>,
+    #[serde(default)]
+    pub backchannel_logout_uri: String,
+    pub backchannel_logout_session_required: Option<String>,
+    #[serde(default)]
+    pub frontchannel_logout_uri: String,
+    pub frontchannel_logout_session_required: Option<String>,
 }
 
 #[derive(serde::Deserialize, Clone)]
@@ -180,6 +186,14 @@ impl CreateClientForm {
             require_mfa: settings.require_mfa.is_some(),
             require_par: settings.require_par.is_some(),
             require_dpop: settings.require_dpop.is_some(),
+            backchannel_logout_uri: optional_uri(&settings.backchannel_logout_uri),
+            backchannel_logout_session_required: settings
+                .backchannel_logout_session_required
+                .is_some(),
+            frontchannel_logout_uri: optional_uri(&settings.frontchannel_logout_uri),
+            frontchannel_logout_session_required: settings
+                .frontchannel_logout_session_required
+                .is_some(),
         }
     }
 }

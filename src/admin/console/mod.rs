@@ -78,6 +78,7 @@ pub async fn authenticate(state: &AppState, req: &HttpRequest) -> Result<Actor, 
 }
 
 /// Runs an operation as the console's actor (audited inside, with this request's address).
+/// One that ended sessions may have queued logout tokens: the sender is woken after it.
 async fn act<T: Send + 'static>(
     state: &AppState,
     req: &HttpRequest,
@@ -86,7 +87,11 @@ async fn act<T: Send + 'static>(
 ) -> Result<T, OpsError> {
     let mut ctx = state.ops_context(req, &actor.id);
     ctx.acting_user = actor.user.as_ref().map(|u| u.id.clone());
-    state.store.run(move |conn| op(conn, &ctx)).await
+    let done = state.store.run(move |conn| op(conn, &ctx)).await;
+    if done.is_ok() {
+        state.deliveries_queued();
+    }
+    done
 }
 
 /// A sensitive action: the admin types their own password again; a wrong one is audited as a

@@ -113,6 +113,7 @@ pub async fn change_password(
         })
         .await?;
     state.mail_queued();
+    state.deliveries_queued();
     tracing::info!(event = "password_changed", user_id = %user.id, ended, revoked);
     Ok(see_other("/account?done=password"))
 }
