@@ -235,6 +235,9 @@ impl AppState {
                 ))
             })
             .await?;
+        if let Err(broken) = &outcome {
+            self.audit_chain_broken(*broken).await;
+        }
         let mut slot = self
             .audit_checked
             .lock()
@@ -252,6 +255,19 @@ impl AppState {
                 Err(broken)
             }
         })
+    }
+
+    /// Records the break at `seq` as an incident (and alerts about it).
+    async fn audit_chain_broken(&self, seq: i64) {
+        let ctx = ops::Context::new(self.audit_key, "system");
+        let recorded = self
+            .store
+            .run(move |conn| ops::response::audit_chain_broken(conn, &ctx, seq))
+            .await;
+        match recorded {
+            Ok(incident) => crate::security::alerts::incident_seen(self, &incident, false).await,
+            Err(e) => tracing::error!(error = %e, "could not record the audit chain's break"),
+        }
     }
 
     /// Seals a secret at rest with the KEK, bound to `context` (e.g. the user id).

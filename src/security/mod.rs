@@ -10,5 +10,6 @@ pub mod in_flight;
 pub mod monitor;
 pub mod rate_limit;
 pub mod replay;
+pub mod response;
 pub mod swept_map;
 pub mod throttle;

@@ -23,6 +23,7 @@ pub mod personal_data;
 pub mod purge;
 pub mod pushed_requests;
 pub mod revocations;
+pub mod second_factor_demands;
 pub mod security_alerts;
 pub mod self_registrations;
 

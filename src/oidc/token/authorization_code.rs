@@ -2,6 +2,7 @@
 //! and bound to its client, redirect URI, PKCE challenge and nonce. A second presentation
 //! revokes everything issued from the first (RFC 9700 §4.2.4).
 
+use actix_web::HttpRequest;
 use openssl::sha::sha256;
 use serde_json::Value;
 
@@ -19,10 +20,13 @@ pub const GRANT_TYPE: &str = "authorization_code";
 enum Exchange {
     Issued(Box<UserTokens>),
     Refused(&'static str),
+    /// The code came again: its grant (of this account, if it is still there) is revoked.
+    Replayed(Option<String>),
 }
 
 pub async fn grant(
     state: &AppState,
+    req: &HttpRequest,
     client: &Client,
     form: &Form,
     jkt: Option<&str>,
@@ -52,7 +56,8 @@ pub async fn grant(
                     Use::Replayed(code) => {
                         grants::revoke_grant(conn, &code.grant_id, now)?;
                         tracing::warn!(event = "code_replay", grant_id = %code.grant_id, "authorization code presented twice; grant revoked");
-                        return Ok(Exchange::Refused("the authorization code has already been used"));
+                        let account = grants::find_grant(conn, &code.grant_id)?.map(|g| g.user_id);
+                        return Ok(Exchange::Replayed(account));
                     }
                     Use::Unknown => return Ok(Exchange::Refused("the authorization code is invalid")),
                 };
@@ -100,6 +105,21 @@ pub async fn grant(
     match exchange {
         Exchange::Issued(tokens) => issue::respond(state, client, *tokens),
         Exchange::Refused(why) => Err(OAuthError::new("invalid_grant", why).into()),
+        Exchange::Replayed(account) => {
+            crate::security::response::replay_seen(
+                state,
+                req,
+                "code_replay",
+                &client.id,
+                account.as_deref(),
+            )
+            .await;
+            Err(OAuthError::new(
+                "invalid_grant",
+                "the authorization code has already been used",
+            )
+            .into())
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 //! last, after the client, the grant, the account and the scope are checked, so a request that
 //! is refused does not use the token up.
 
+use actix_web::HttpRequest;
 use serde_json::Value;
 
 use super::issue::{self, UserTokens};
@@ -24,10 +25,13 @@ enum Refresh {
     /// into, still sealed.
     Again(Box<UserTokens>, String),
     Refused(&'static str, &'static str),
+    /// A used token came back from its own client: the grant (of this account) is revoked.
+    Replayed(String),
 }
 
 pub async fn grant(
     state: &AppState,
+    req: &HttpRequest,
     client: &Client,
     form: &Form,
     jkt: Option<&str>,
@@ -110,7 +114,7 @@ pub async fn grant(
                         Some((used_at, successor)) if grace > 0 && now - used_at <= grace => {
                             Ok(Refresh::Again(tokens(None), successor))
                         }
-                        _ => replayed(conn, &grant.id, now),
+                        _ => replayed(conn, &grant, now),
                     };
                 }
                 let next = issue::store_refresh_token(conn, successor, idle_secs, &grant, now)?;
@@ -130,6 +134,17 @@ pub async fn grant(
             issue::respond(state, client, *tokens)
         }
         Refresh::Refused(code, why) => Err(OAuthError::new(code, why).into()),
+        Refresh::Replayed(user_id) => {
+            crate::security::response::replay_seen(
+                state,
+                req,
+                "refresh_token_reuse",
+                &client.id,
+                Some(&user_id),
+            )
+            .await;
+            Err(OAuthError::new("invalid_grant", "the refresh token has already been used").into())
+        }
     }
 }
 
@@ -137,15 +152,12 @@ pub async fn grant(
 /// (RFC 9700 §4.14.2).
 fn replayed(
     conn: &mut crate::store::AnyConnection,
-    grant_id: &str,
+    grant: &grants::Grant,
     now: i64,
 ) -> Result<Refresh, StoreError> {
-    grants::revoke_grant(conn, grant_id, now)?;
-    tracing::warn!(event = "refresh_reuse", grant_id = %grant_id, "rotated refresh token presented again; grant revoked");
-    Ok(Refresh::Refused(
-        "invalid_grant",
-        "the refresh token has already been used",
-    ))
+    grants::revoke_grant(conn, &grant.id, now)?;
+    tracing::warn!(event = "refresh_reuse", grant_id = %grant.id, "rotated refresh token presented again; grant revoked");
+    Ok(Refresh::Replayed(grant.user_id.clone()))
 }
 
 /// RFC 6749 §6: the requested scope may only narrow the original grant.
