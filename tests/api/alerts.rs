@@ -18,13 +18,18 @@ use crate::support::{free_port, post_login_from, require, Backend, Prerequisite}
 
 on_both_backends!(an_incident_is_posted_signed_and_mailed_once);
 
-const SECRET: &str = "a webhook secret of at least thirty-two characters";
+pub const SECRET: &str = "a webhook secret of at least thirty-two characters";
 
 /// What the receiver got: each request's signature header and body.
-type Received = Arc<Mutex<Vec<(Option<String>, String)>>>;
+pub type Received = Arc<Mutex<Vec<(Option<String>, String)>>>;
 
 /// A small HTTP server on a free port: it answers its first request 500, the others 204.
 async fn webhook_receiver() -> (String, Received) {
+    receiver(true).await
+}
+
+/// A small HTTP server on a free port answering 204 (its first request 500 if `fail_first`).
+pub async fn receiver(fail_first: bool) -> (String, Received) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/hooks/idp", listener.local_addr().unwrap());
     let received: Received = Arc::default();
@@ -40,7 +45,7 @@ async fn webhook_receiver() -> (String, Received) {
                 log.push((signature, body));
                 log.len() == 1
             };
-            let status = if first {
+            let status = if first && fail_first {
                 "500 Internal Server Error"
             } else {
                 "204 No Content"
@@ -85,7 +90,7 @@ async fn read_request(stream: &mut tokio::net::TcpStream) -> (Option<String>, St
 }
 
 /// `sha256=` and the hex HMAC-SHA256 of `body` under `secret`, computed here with OpenSSL.
-fn expected_signature(secret: &str, body: &str) -> String {
+pub fn expected_signature(secret: &str, body: &str) -> String {
     let key = openssl::pkey::PKey::hmac(secret.as_bytes()).unwrap();
     let mut signer =
         openssl::sign::Signer::new(openssl::hash::MessageDigest::sha256(), &key).unwrap();
@@ -97,7 +102,7 @@ fn expected_signature(secret: &str, body: &str) -> String {
     )
 }
 
-async fn received_within(received: &Received, count: usize, within: Duration) {
+pub async fn received_within(received: &Received, count: usize, within: Duration) {
     let start = Instant::now();
     while received.lock().unwrap().len() < count {
         assert!(
