@@ -167,6 +167,11 @@ impl AppState {
 
     /// The context of an operation (see `ops`) done by `actor` through this request: the audit
     /// entry records the actor, the client IP and the user agent.
+    /// The context of what the server does on its own (actor `system`, no request).
+    pub fn system_context(&self) -> ops::Context {
+        ops::Context::new(self.audit_key, "system")
+    }
+
     pub fn ops_context(&self, req: &HttpRequest, actor: &str) -> ops::Context {
         let mut ctx = ops::Context::new(self.audit_key, actor);
         (ctx.client_ip, ctx.user_agent) = self.requester(req);
@@ -235,9 +240,6 @@ impl AppState {
                 ))
             })
             .await?;
-        if let Err(broken) = &outcome {
-            self.audit_chain_broken(*broken).await;
-        }
         let mut slot = self
             .audit_checked
             .lock()
@@ -255,19 +257,6 @@ impl AppState {
                 Err(broken)
             }
         })
-    }
-
-    /// Records the break at `seq` as an incident (and alerts about it).
-    async fn audit_chain_broken(&self, seq: i64) {
-        let ctx = ops::Context::new(self.audit_key, "system");
-        let recorded = self
-            .store
-            .run(move |conn| ops::response::audit_chain_broken(conn, &ctx, seq))
-            .await;
-        match recorded {
-            Ok(incident) => crate::security::alerts::incident_seen(self, &incident, false).await,
-            Err(e) => tracing::error!(error = %e, "could not record the audit chain's break"),
-        }
     }
 
     /// Seals a secret at rest with the KEK, bound to `context` (e.g. the user id).

@@ -58,7 +58,7 @@ pub fn create(
             "medium"
         };
         let subject = format!("account:{}", creator.id);
-        super::response::privilege_event(
+        super::security::privilege_event(
             conn,
             ctx,
             "api_key_created",

@@ -45,7 +45,7 @@ pub fn edit(
         // Where codes and tokens are sent: a change there can hand them to someone else.
         if updated.redirect_uris != client.redirect_uris {
             let subject = format!("client:{id}");
-            super::response::privilege_event(
+            super::security::privilege_event(
                 conn,
                 ctx,
                 "redirect_uris_changed",

@@ -23,7 +23,7 @@ pub fn rotate(
             .collect::<Vec<_>>()
             .join(", ");
         // The schedule rotates on its own (`rotation::rotate_due`); a rotation by hand is news.
-        super::response::privilege_event(
+        super::security::privilege_event(
             conn,
             ctx,
             "keys_rotated_manually",

@@ -1,11 +1,11 @@
-//! Incident response in the operations layer: privilege events recorded as incidents in the
-//! transaction of the change that is one (so the console, the admin API and the CLI all
-//! record them), a broken audit chain, and the remediation an incident's kind calls for,
-//! applied to the accounts it targets once each.
+//! Incident response in the operations layer: the kinds operations record (privilege events,
+//! see `security::privilege_event`, and a broken audit chain), and the remediation an
+//! incident's kind calls for, applied to the accounts it targets once each.
 
-use super::{audited, security::record_sighting, Context, OpsError};
+use super::security::privilege_event;
+use super::{audited, Context, OpsError};
 use crate::config::Remediation;
-use crate::store::incidents::{self, Incident, Sighting};
+use crate::store::incidents::{self, Incident};
 use crate::store::{grants, second_factor_demands, unix_now, AnyConnection};
 
 /// The kinds of privilege events, and a broken audit chain: recorded by operations (the CLI
@@ -17,63 +17,6 @@ pub const OPERATION_KINDS: [&str; 5] = [
     "keys_rotated_manually",
     "audit_chain_broken",
 ];
-
-/// A privilege event, within the operation's transaction: counted on the open incident of its
-/// kind and subject, or opening one. The address is the actor's (none from the CLI).
-pub(crate) fn privilege_event(
-    conn: &mut AnyConnection,
-    ctx: &Context,
-    kind: &str,
-    subject: &str,
-    severity: &str,
-    account: Option<&str>,
-    client: Option<&str>,
-) -> Result<Incident, OpsError> {
-    let sighting = Sighting {
-        kind,
-        subject,
-        severity,
-        address: &ctx.client_ip,
-        account,
-        client,
-    };
-    record_sighting(conn, ctx, &sighting).map(|(incident, _)| incident)
-}
-
-/// Roles newly held by an account (`before` → `after`, space-separated): a `role_granted`
-/// event, high when `admin` is among them.
-pub(crate) fn roles_granted(
-    conn: &mut AnyConnection,
-    ctx: &Context,
-    user_id: &str,
-    before: &str,
-    after: &str,
-) -> Result<(), OpsError> {
-    let old: Vec<&str> = before.split_whitespace().collect();
-    let added: Vec<&str> = after
-        .split_whitespace()
-        .filter(|r| !old.contains(r))
-        .collect();
-    if added.is_empty() {
-        return Ok(());
-    }
-    let severity = if added.contains(&"admin") {
-        "high"
-    } else {
-        "medium"
-    };
-    let subject = format!("account:{user_id}");
-    privilege_event(
-        conn,
-        ctx,
-        "role_granted",
-        &subject,
-        severity,
-        Some(user_id),
-        None,
-    )
-    .map(drop)
-}
 
 /// The audit chain failed verification at entry `seq`: a critical incident (one open at a
 /// time, counted on while the break stays).

@@ -34,7 +34,7 @@ pub fn create(
         if !user.roles.is_empty() {
             event.detail = format!("roles: {}", user.roles);
             if !setup {
-                super::response::roles_granted(conn, ctx, &user.id, "", &user.roles)?;
+                super::security::roles_granted(conn, ctx, &user.id, "", &user.roles)?;
             }
         }
         Ok(user)
@@ -109,7 +109,7 @@ pub fn edit(
         if let Some(roles) = roles {
             let roles = roles.join(" ");
             queries::set_roles(conn, &user.id, &roles, now)?;
-            super::response::roles_granted(conn, ctx, &user.id, &user.roles, &roles)?;
+            super::security::roles_granted(conn, ctx, &user.id, &user.roles, &roles)?;
             if user.has_role("admin")
                 && !user.disabled
                 && queries::count_enabled_with_role(conn, "admin")? == 0

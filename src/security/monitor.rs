@@ -109,7 +109,7 @@ pub async fn observe(state: &AppState, failure: Failure<'_>) {
             let blocked = blocks
                 && !never_blocked(state, ip)
                 && block(state, &failure.ctx, ip, kind, &incident.id).await;
-            let incident = super::response::remediate(state, &failure.ctx, incident).await;
+            let incident = super::remediation::remediate(state, &failure.ctx, incident).await;
             super::alerts::incident_seen(state, &incident, blocked).await;
         }
     }
@@ -127,7 +127,7 @@ pub async fn observe(state: &AppState, failure: Failure<'_>) {
             client: None,
         };
         if let Some(incident) = record(state, &failure.ctx, &sighting).await {
-            let incident = super::response::remediate(state, &failure.ctx, incident).await;
+            let incident = super::remediation::remediate(state, &failure.ctx, incident).await;
             super::alerts::incident_seen(state, &incident, false).await;
         }
     }

@@ -1,7 +1,7 @@
 //! Incident response on the server: replayed refresh tokens and authorization codes as
-//! incidents per client, the remediation of each incident's kind (see
-//! `ops::response::remediate`), and the task that alerts about the incidents operations record
-//! (privilege events, from the CLI too, and a broken audit chain) and checks the audit chain.
+//! incidents per client (remediated like the others, see `remediation`), the audit chain's
+//! check that opens an incident on a break, and the task that alerts about the incidents
+//! operations record (privilege events, from the CLI too) and checks the chain periodically.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,9 +9,11 @@ use std::time::Duration;
 use actix_web::HttpRequest;
 
 use super::monitor::{record, watched_network};
+use super::remediation::remediate;
+use crate::error::AppError;
 use crate::ops::response::{self as ops_response, OPERATION_KINDS};
 use crate::state::AppState;
-use crate::store::incidents::{self, Incident, Sighting};
+use crate::store::incidents::{self, Sighting};
 use crate::store::unix_now;
 
 /// How often the task looks for incidents recorded by operations.
@@ -54,44 +56,22 @@ pub async fn replay_seen(
     }
 }
 
-/// Applies the remediation `monitoring.remediation` sets for the incident's kind to the
-/// accounts it targets that were not yet remediated; the incident as it is then.
-pub async fn remediate(
-    state: &AppState,
-    ctx: &crate::ops::Context,
-    incident: Incident,
-) -> Incident {
-    let remediation = state
-        .config
-        .settings
-        .monitoring
-        .remediation
-        .for_kind(&incident.kind);
-    let (ctx, id) = (ctx.clone(), incident.id.clone());
-    let result = state
-        .store
-        .run(move |conn| {
-            let applied = ops_response::remediate(conn, &ctx, &id, remediation)?;
-            Ok::<_, crate::ops::OpsError>((applied, incidents::get(conn, &id)?))
-        })
-        .await;
-    match result {
-        Ok((applied, updated)) => {
-            if !applied.is_empty() {
-                tracing::warn!(
-                    event = "incident_remediated",
-                    id = %updated.id,
-                    remediation = remediation.as_str(),
-                    accounts = applied.len()
-                );
-            }
-            updated
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "could not remediate an incident");
-            incident
+/// [`AppState::verify_audit`], recording a break as an `audit_chain_broken` incident (and
+/// alerting about it): for the console's views and the periodic check.
+pub async fn verify_audit(state: &AppState) -> Result<Result<i64, i64>, AppError> {
+    let outcome = state.verify_audit().await?;
+    if let Err(seq) = outcome {
+        let ctx = state.system_context();
+        let recorded = state
+            .store
+            .run(move |conn| ops_response::audit_chain_broken(conn, &ctx, seq))
+            .await;
+        match recorded {
+            Ok(incident) => super::alerts::incident_seen(state, &incident, false).await,
+            Err(e) => tracing::error!(error = %e, "could not record the audit chain's break"),
         }
     }
+    Ok(outcome)
 }
 
 /// Alerts about incidents operations recorded, as they come; checks the audit chain every
@@ -127,7 +107,7 @@ pub async fn run(state: Arc<AppState>) {
         if check_every > 0 && now - checked_at >= check_every {
             checked_at = now;
             // A break is recorded (and alerted) by the check itself.
-            if let Err(e) = state.verify_audit().await {
+            if let Err(e) = verify_audit(&state).await {
                 tracing::warn!(error = %e, "could not check the audit chain");
             }
         }
