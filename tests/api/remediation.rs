@@ -6,6 +6,7 @@
 
 use serde_json::Value;
 
+use crate::admin::{add_user_with_roles, sign_in};
 use crate::incident_response::account_id;
 use crate::monitoring::{login_form, monitored, ATTACKER, NEIGHBOUR};
 use crate::on_both_backends;
@@ -70,7 +71,9 @@ async fn end_sessions_ends_sessions_and_refresh_tokens_once(backend: Backend) {
         );
     env.add_user("alice", "Alice Example");
     env.add_user("bob", "Bob Example");
+    add_user_with_roles(&env, "root", &["admin"]);
     let web = env.add_web_client("spa", "Single-page app", OFFLINE_SCOPES);
+    let alice = account_id(&env, "alice");
     let server = env.start().await;
     let (first, stolen) = alice_with_token(&server, &web, &env).await;
     let (second, kept) = alice_with_token(&server, &web, &env).await;
@@ -97,6 +100,10 @@ async fn end_sessions_ends_sessions_and_refresh_tokens_once(backend: Backend) {
     let audit = env.cli_ok(&["audit", "list", "--limit", "30"], "");
     assert!(audit.contains("incident_remediated"), "{audit}");
     assert!(audit.contains("admin_user_sessions_end"), "{audit}");
+    // The console's Security page shows it on the incident.
+    let (root, _) = sign_in(&server, "root").await;
+    let page = root.get("/admin/security").await.text().await.unwrap();
+    assert!(page.contains(&format!("end sessions: {alice}")), "{page}");
 
     // Seen again on the same incident: alice was remediated already, her new session stays.
     let (third, token) = alice_with_token(&server, &web, &env).await;
