@@ -1,6 +1,7 @@
 //! The remediation `monitoring.remediation` sets for an incident's kind, applied on the server
 //! after a sighting (see `ops::response::remediate`: each targeted account once per incident).
 
+use crate::config::Remediation;
 use crate::ops::response as ops_response;
 use crate::state::AppState;
 use crate::store::incidents::{self, Incident};
@@ -18,6 +19,9 @@ pub async fn remediate(
         .monitoring
         .remediation
         .for_kind(&incident.kind);
+    if remediation == Remediation::Alert {
+        return incident;
+    }
     let (ctx, id) = (ctx.clone(), incident.id.clone());
     let result = state
         .store
