@@ -49,24 +49,11 @@ impl Attacker {
             Some(csrf) => csrf,
             None => {
                 let step = "GET /login";
-                let response = self
-                    .client
-                    .get(self.login.clone())
-                    .send()
-                    .await
-                    .map_err(|e| Failure::transport(step, e))?;
-                if response.status() == StatusCode::TOO_MANY_REQUESTS {
-                    let _ = response.bytes().await;
-                    self.blocked.fetch_add(1, Ordering::Relaxed);
+                let response = self.client.get(self.login.clone()).send().await;
+                // Blocked: nothing to post with.
+                let Some(page) = self.answer(step, response, StatusCode::OK).await? else {
                     return Ok(());
-                }
-                if response.status() != StatusCode::OK {
-                    return Err(Failure::status(step, response).await);
-                }
-                let page = response
-                    .text()
-                    .await
-                    .map_err(|e| Failure::transport(step, e))?;
+                };
                 hidden_input(&page, "csrf")
                     .ok_or_else(|| Failure::new(format!("{step}: no csrf input"), ""))?
             }
@@ -83,25 +70,38 @@ impl Attacker {
                 ("csrf", csrf.as_str()),
             ])
             .send()
+            .await;
+        // The page shown again after a 401 carries the token to send next; a 429 keeps ours.
+        self.csrf = match self
+            .answer(step, response, StatusCode::UNAUTHORIZED)
+            .await?
+        {
+            Some(page) => hidden_input(&page, "csrf"),
+            None => Some(csrf),
+        };
+        Ok(())
+    }
+
+    /// The page of an `expected` answer; `None` for a 429 (counted as blocked).
+    async fn answer(
+        &self,
+        step: &str,
+        response: reqwest::Result<reqwest::Response>,
+        expected: StatusCode,
+    ) -> Result<Option<String>, Failure> {
+        let response = response.map_err(|e| Failure::transport(step, e))?;
+        let status = response.status();
+        if status != expected && status != StatusCode::TOO_MANY_REQUESTS {
+            return Err(Failure::status(step, response).await);
+        }
+        let page = response
+            .text()
             .await
             .map_err(|e| Failure::transport(step, e))?;
-        match response.status() {
-            StatusCode::UNAUTHORIZED => {
-                // The page shown again carries the token to send next.
-                let page = response
-                    .text()
-                    .await
-                    .map_err(|e| Failure::transport(step, e))?;
-                self.csrf = hidden_input(&page, "csrf");
-                Ok(())
-            }
-            StatusCode::TOO_MANY_REQUESTS => {
-                let _ = response.bytes().await;
-                self.csrf = Some(csrf);
-                self.blocked.fetch_add(1, Ordering::Relaxed);
-                Ok(())
-            }
-            _ => Err(Failure::status(step, response).await),
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            self.blocked.fetch_add(1, Ordering::Relaxed);
+            return Ok(None);
         }
+        Ok(Some(page))
     }
 }

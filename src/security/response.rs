@@ -10,7 +10,7 @@ use actix_web::HttpRequest;
 
 use super::monitor::{record, watched_network};
 use super::remediation::remediate;
-use crate::error::AppError;
+use crate::error::{AppError, OAuthError};
 use crate::ops::response::{self as ops_response, OPERATION_KINDS};
 use crate::state::AppState;
 use crate::store::incidents::{self, Sighting};
@@ -19,19 +19,29 @@ use crate::store::unix_now;
 /// How often the task looks for incidents recorded by operations.
 const POLL: Duration = Duration::from_secs(2);
 
-/// A replay the token endpoint refused (`refresh_token_reuse` or `code_replay`): a sighting on
-/// the presenting client's incident, listing the address and the grant's account; remediated
-/// and alerted like the other kinds.
-pub async fn replay_seen(
+/// A replay the token endpoint refuses (`refresh_token_reuse` or `code_replay`): a sighting on
+/// the presenting client's incident, listing the address and the grant's account, remediated
+/// and alerted like the other kinds; the `invalid_grant` answer saying `why`.
+pub async fn replay_refused(
+    state: &AppState,
+    req: &HttpRequest,
+    kind: &str,
+    (client_id, account): (&str, Option<&str>),
+    why: &'static str,
+) -> AppError {
+    if state.config.settings.monitoring.enabled {
+        replay_seen(state, req, kind, client_id, account).await;
+    }
+    OAuthError::new("invalid_grant", why).into()
+}
+
+async fn replay_seen(
     state: &AppState,
     req: &HttpRequest,
     kind: &str,
     client_id: &str,
     account: Option<&str>,
 ) {
-    if !state.config.settings.monitoring.enabled {
-        return;
-    }
     let address = state
         .client_ip(req)
         .map(|ip| watched_network(state, ip).to_string())

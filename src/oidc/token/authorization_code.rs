@@ -10,6 +10,7 @@ use super::issue::{self, UserTokens};
 use crate::crypto::secrets::{b64url, constant_time_eq, sha256_hex};
 use crate::error::{AppError, OAuthError};
 use crate::oidc::form::Form;
+use crate::security::response::replay_refused;
 use crate::state::AppState;
 use crate::store::clients::Client;
 use crate::store::grants::{self, Use};
@@ -105,21 +106,14 @@ pub async fn grant(
     match exchange {
         Exchange::Issued(tokens) => issue::respond(state, client, *tokens),
         Exchange::Refused(why) => Err(OAuthError::new("invalid_grant", why).into()),
-        Exchange::Replayed(account) => {
-            crate::security::response::replay_seen(
-                state,
-                req,
-                "code_replay",
-                &client.id,
-                account.as_deref(),
-            )
-            .await;
-            Err(OAuthError::new(
-                "invalid_grant",
-                "the authorization code has already been used",
-            )
-            .into())
-        }
+        Exchange::Replayed(account) => Err(replay_refused(
+            state,
+            req,
+            "code_replay",
+            (&client.id, account.as_deref()),
+            "the authorization code has already been used",
+        )
+        .await),
     }
 }
 

@@ -12,6 +12,7 @@ use super::issue::{self, UserTokens};
 use crate::crypto::secrets::{random_token, sha256_hex};
 use crate::error::{AppError, OAuthError};
 use crate::oidc::form::Form;
+use crate::security::response::replay_refused;
 use crate::state::AppState;
 use crate::store::clients::Client;
 use crate::store::grants;
@@ -134,17 +135,14 @@ pub async fn grant(
             issue::respond(state, client, *tokens)
         }
         Refresh::Refused(code, why) => Err(OAuthError::new(code, why).into()),
-        Refresh::Replayed(user_id) => {
-            crate::security::response::replay_seen(
-                state,
-                req,
-                "refresh_token_reuse",
-                &client.id,
-                Some(&user_id),
-            )
-            .await;
-            Err(OAuthError::new("invalid_grant", "the refresh token has already been used").into())
-        }
+        Refresh::Replayed(user_id) => Err(replay_refused(
+            state,
+            req,
+            "refresh_token_reuse",
+            (&client.id, Some(&user_id)),
+            "the refresh token has already been used",
+        )
+        .await),
     }
 }
 
