@@ -237,6 +237,14 @@ async fn privilege_events_open_incidents_and_alert(backend: Backend) {
         alert_of(&posted, "audit_chain_broken")["incident"]["severity"],
         "critical"
     );
+    // The console's check sees the break as well: counted on the same incident.
+    let page = root.get("/admin/audit").await;
+    assert_eq!(page.status(), 200);
+    let broken = incidents(&env, false)
+        .into_iter()
+        .find(|i| i.1 == "audit_chain_broken")
+        .unwrap();
+    assert_eq!(broken.3, 2, "{broken:?}");
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(received.lock().unwrap().len(), 5, "one alert per incident");
 }
