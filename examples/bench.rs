@@ -17,6 +17,8 @@
 //!   each access token comes back DPoP-bound
 //! - `signin`              the whole authorization-code sign-in with PKCE, per iteration
 //! - `argon2`              no server: Argon2id verifications per second on this machine's cores
+//! - `stuffing`            an attacker's failing sign-ins, a new random name and password each,
+//!   from `--local-address` (e.g. 127.0.0.2); the line adds `blocked=N`, the attempts answered 429
 //!
 //! Each scenario prints one line on stdout:
 //! `NAME requests=N errors=N req/s=X p50_ms=X p99_ms=X`, and with `--server-pid PID` also
@@ -45,6 +47,8 @@ use serde_json::Value;
 mod dpop;
 #[path = "bench/server_cpu.rs"]
 mod server_cpu;
+#[path = "bench/stuffing.rs"]
+mod stuffing;
 
 /// Upper bound of one scenario's load, warm-up included: loads here stay short and bounded.
 const MAX_LOAD_SECS: u64 = 15;
@@ -53,7 +57,7 @@ const ARGON2_MEMORY_KIB: u32 = 19_456;
 const ARGON2_ITERATIONS: u32 = 2;
 const ARGON2_PARALLELISM: u32 = 1;
 
-const SCENARIOS: [&str; 9] = [
+const SCENARIOS: [&str; 10] = [
     "discovery",
     "jwks",
     "client_credentials",
@@ -63,6 +67,7 @@ const SCENARIOS: [&str; 9] = [
     "refresh_dpop",
     "signin",
     "argon2",
+    "stuffing",
 ];
 
 #[derive(Parser, Debug, Clone)]
@@ -107,6 +112,9 @@ struct Args {
     /// The server's process id, to report its CPU time per request (read from /proc).
     #[arg(long)]
     server_pid: Option<u32>,
+    /// The loopback address the requests come from (the `stuffing` scenario's attacker).
+    #[arg(long)]
+    local_address: Option<IpAddr>,
 }
 
 fn main() {
@@ -214,6 +222,8 @@ struct Outcome {
     window: Duration,
     /// The server's CPU milliseconds per request, when its pid was given.
     server_cpu_ms: Option<f64>,
+    /// More of the line (` blocked=N` for `stuffing`).
+    extra: String,
 }
 
 impl Outcome {
@@ -234,10 +244,11 @@ impl Outcome {
             .map(|ms| format!(" server_cpu_ms={ms:.3}"))
             .unwrap_or_default();
         println!(
-            "{name} requests={requests} errors={} req/s={rate:.1} p50_ms={:.3} p99_ms={:.3}{cpu}",
+            "{name} requests={requests} errors={} req/s={rate:.1} p50_ms={:.3} p99_ms={:.3}{cpu}{}",
             self.tally.errors,
             pct(0.50),
-            pct(0.99)
+            pct(0.99),
+            self.extra
         );
         for (kind, (count, detail)) in &self.tally.kinds {
             eprintln!("bench: {name}: {count} error(s): {kind}; first: {detail}");
@@ -336,6 +347,7 @@ enum Work {
     SignIn {
         flow: SignIn,
     },
+    Stuffing(stuffing::Attacker),
 }
 
 impl Work {
@@ -419,6 +431,7 @@ impl Work {
                 Ok(())
             }
             Work::SignIn { flow } => flow.run().await.map(drop),
+            Work::Stuffing(attacker) => attacker.once().await,
         }
     }
 }
@@ -526,6 +539,7 @@ fn sign_in_flow(base: &Url, args: &Args, scope: &str) -> Result<SignIn, String> 
 async fn http_scenario(name: &str, base: &Url, args: &Args) -> Result<Outcome, String> {
     let n = args.concurrency;
     let mut workers: Vec<Work> = Vec::with_capacity(n);
+    let blocked = Arc::new(std::sync::atomic::AtomicU64::new(0));
     match name {
         "discovery" | "jwks" => {
             let (path, label) = if name == "jwks" {
@@ -641,6 +655,19 @@ async fn http_scenario(name: &str, base: &Url, args: &Args) -> Result<Outcome, S
                 });
             }
         }
+        "stuffing" => {
+            let from = args
+                .local_address
+                .filter(IpAddr::is_loopback)
+                .ok_or("this scenario needs --local-address, a loopback address")?;
+            for _ in 0..n {
+                workers.push(Work::Stuffing(stuffing::Attacker::new(
+                    base,
+                    from,
+                    Arc::clone(&blocked),
+                )?));
+            }
+        }
         other => return Err(format!("no HTTP scenario {other}")),
     }
     let start = Instant::now();
@@ -685,10 +712,18 @@ async fn http_scenario(name: &str, base: &Url, args: &Args) -> Result<Outcome, S
         }
         None => None,
     };
+    let extra = match name {
+        "stuffing" => format!(
+            " blocked={}",
+            blocked.load(std::sync::atomic::Ordering::Relaxed)
+        ),
+        _ => String::new(),
+    };
     Ok(Outcome {
         tally,
         window,
         server_cpu_ms,
+        extra,
     })
 }
 
@@ -989,5 +1024,6 @@ fn argon2_limit(threads: usize, args: &Args) -> Result<Outcome, String> {
         tally,
         window,
         server_cpu_ms: None,
+        extra: String::new(),
     })
 }

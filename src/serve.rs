@@ -58,6 +58,7 @@ pub fn run(config: Config) -> Result<(), CommandError> {
         tracing::info!(port, issuer = %state.config.issuer, "listening");
         actix_web::rt::spawn(crate::mail::sender::run(Arc::clone(&state)));
         actix_web::rt::spawn(crate::delivery::run(Arc::clone(&state)));
+        actix_web::rt::spawn(crate::security::response::run(Arc::clone(&state)));
         let drain_state = Arc::clone(&state);
         let checked = Arc::clone(&state);
         actix_web::rt::spawn(async move {

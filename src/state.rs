@@ -167,6 +167,11 @@ impl AppState {
 
     /// The context of an operation (see `ops`) done by `actor` through this request: the audit
     /// entry records the actor, the client IP and the user agent.
+    /// The context of what the server does on its own (actor `system`, no request).
+    pub fn system_context(&self) -> ops::Context {
+        ops::Context::new(self.audit_key, "system")
+    }
+
     pub fn ops_context(&self, req: &HttpRequest, actor: &str) -> ops::Context {
         let mut ctx = ops::Context::new(self.audit_key, actor);
         (ctx.client_ip, ctx.user_agent) = self.requester(req);

@@ -151,9 +151,14 @@ fn audit_command(config: &Config, cmd: AuditCommand) -> Result<(), CommandError>
         AuditCommand::Verify => match verify_with_progress(&mut conn, &audit_key(config)?)? {
             Ok((count, rate)) => println!("audit chain intact: {count} entries ({rate} entries/s)"),
             Err(seq) => {
+                // An incident too, which the server alerts about.
+                let ctx = crate::ops::Context::cli(audit_key(config)?);
+                if let Err(e) = crate::ops::response::audit_chain_broken(&mut conn, &ctx, seq) {
+                    tracing::error!(error = %e, "could not record the break as an incident");
+                }
                 return Err(CommandError(format!(
                 "audit chain broken at entry {seq}: it was altered, or one before it was removed"
-            )))
+            )));
             }
         },
         AuditCommand::List { limit } => {

@@ -46,12 +46,19 @@ pub fn run_incidents(config: &Config, cmd: IncidentsCommand) -> Result<(), Comma
     let (id, state) = match cmd {
         IncidentsCommand::List { all, limit } => {
             println!(
-                "{:<12} {:<20} {:<22} {:<8} {:>6} {:<18} {:<18} STATE",
-                "ID", "KIND", "SUBJECT", "SEVERITY", "COUNT", "FIRST SEEN", "LAST SEEN"
+                "{:<12} {:<20} {:<22} {:<8} {:>6} {:<18} {:<18} {:<24} STATE",
+                "ID",
+                "KIND",
+                "SUBJECT",
+                "SEVERITY",
+                "COUNT",
+                "FIRST SEEN",
+                "LAST SEEN",
+                "REMEDIATION"
             );
             for i in incidents::list(&mut conn, all, limit.clamp(1, 10_000))? {
                 println!(
-                    "{:<12} {:<20} {:<22} {:<8} {:>6} {:<18} {:<18} {}",
+                    "{:<12} {:<20} {:<22} {:<8} {:>6} {:<18} {:<18} {:<24} {}",
                     i.id,
                     i.kind,
                     i.subject,
@@ -59,6 +66,7 @@ pub fn run_incidents(config: &Config, cmd: IncidentsCommand) -> Result<(), Comma
                     i.count,
                     format_time(i.first_seen),
                     format_time(i.last_seen),
+                    remediation(&i),
                     i.state
                 );
             }
@@ -114,4 +122,13 @@ pub fn run_blocks(config: &Config, cmd: BlocksCommand) -> Result<(), CommandErro
         }
     }
     Ok(())
+}
+
+/// What was done about an incident, in one word: `-` (alerts only), else the remediation and
+/// how many accounts it was applied to (`end_sessions:2`).
+fn remediation(incident: &incidents::Incident) -> String {
+    match incident.remediation.as_str() {
+        "" => "-".into(),
+        done => format!("{done}:{}", incident.remediated.split_whitespace().count()),
+    }
 }

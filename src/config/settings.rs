@@ -285,6 +285,67 @@ pub struct MonitoringSettings {
     /// Mail each account with the `admin` role (and an address) about incidents, when mail
     /// is configured.
     pub alert_mail: bool,
+    /// What each kind of incident does to the accounts it targets, besides alerting.
+    pub remediation: RemediationSettings,
+    /// How often each node checks the audit chain (the entries added since its last check);
+    /// a break opens an `audit_chain_broken` incident. 0: only when the console shows it.
+    pub audit_check_secs: u64,
+}
+
+/// A remediation: only alert, demand a second factor at the targeted accounts' next sign-in,
+/// or end their sessions and refresh tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Remediation {
+    Alert,
+    RequireSecondFactor,
+    EndSessions,
+}
+
+impl Remediation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Remediation::Alert => "alert",
+            Remediation::RequireSecondFactor => "require_second_factor",
+            Remediation::EndSessions => "end_sessions",
+        }
+    }
+}
+
+/// The remediation per incident kind that targets accounts. Privilege events and a broken
+/// audit chain only alert: the accounts they name are the operators'.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RemediationSettings {
+    pub credential_stuffing: Remediation,
+    pub password_spraying: Remediation,
+    pub refresh_token_reuse: Remediation,
+    pub code_replay: Remediation,
+}
+
+impl Default for RemediationSettings {
+    fn default() -> Self {
+        // Alerting changes nothing for people; acting on their accounts is the operator's choice.
+        RemediationSettings {
+            credential_stuffing: Remediation::Alert,
+            password_spraying: Remediation::Alert,
+            refresh_token_reuse: Remediation::Alert,
+            code_replay: Remediation::Alert,
+        }
+    }
+}
+
+impl RemediationSettings {
+    /// The remediation for incidents of `kind` (alerting for kinds without a setting).
+    pub fn for_kind(&self, kind: &str) -> Remediation {
+        match kind {
+            "credential_stuffing" => self.credential_stuffing,
+            "password_spraying" => self.password_spraying,
+            "refresh_token_reuse" => self.refresh_token_reuse,
+            "code_replay" => self.code_replay,
+            _ => Remediation::Alert,
+        }
+    }
 }
 
 impl Default for MonitoringSettings {
@@ -303,6 +364,8 @@ impl Default for MonitoringSettings {
             webhook_url: String::new(),
             webhook_secret: String::new(),
             alert_mail: true,
+            remediation: RemediationSettings::default(),
+            audit_check_secs: 300,
         }
     }
 }

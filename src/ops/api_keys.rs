@@ -52,6 +52,21 @@ pub fn create(
         )?;
         event.target = id.clone();
         event.detail = format!("roles: {}", roles.join(" "));
+        let severity = if roles.iter().any(|r| r == "admin") {
+            "high"
+        } else {
+            "medium"
+        };
+        let subject = format!("account:{}", creator.id);
+        super::security::privilege_event(
+            conn,
+            ctx,
+            "api_key_created",
+            &subject,
+            severity,
+            Some(&creator.id),
+            None,
+        )?;
         Ok((id, key))
     })
 }

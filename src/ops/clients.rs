@@ -42,6 +42,19 @@ pub fn edit(
         let (updated, changed) = client_registry::apply_edit(&client, edit)?;
         clients::update(conn, &updated).map_err(missing("client"))?;
         event.detail = changed.join(", ");
+        // Where codes and tokens are sent: a change there can hand them to someone else.
+        if updated.redirect_uris != client.redirect_uris {
+            let subject = format!("client:{id}");
+            super::security::privilege_event(
+                conn,
+                ctx,
+                "redirect_uris_changed",
+                &subject,
+                "high",
+                ctx.acting_user.as_deref(),
+                Some(id),
+            )?;
+        }
         Ok(updated)
     })
 }

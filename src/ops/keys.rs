@@ -22,6 +22,16 @@ pub fn rotate(
             .map(|k| format!("{} {}", k.alg, k.kid))
             .collect::<Vec<_>>()
             .join(", ");
+        // The schedule rotates on its own (`rotation::rotate_due`); a rotation by hand is news.
+        super::security::privilege_event(
+            conn,
+            ctx,
+            "keys_rotated_manually",
+            "signing_keys",
+            "medium",
+            ctx.acting_user.as_deref(),
+            None,
+        )?;
         Ok(created)
     })
 }

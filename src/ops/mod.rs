@@ -17,6 +17,7 @@ pub mod keys;
 pub mod passkeys;
 pub mod password_reset;
 pub mod registration;
+pub mod response;
 pub mod security;
 pub mod sessions;
 pub mod upstream;

@@ -46,6 +46,8 @@ pub fn complete(
         users::set_password(conn, user_id, password_hash, false, now)?;
         users::unlock(conn, user_id)?;
         password_resets::remove_for_user(conn, user_id)?;
+        // The link proved the mailbox and the password is new: a demanded second factor is met.
+        crate::store::second_factor_demands::satisfied(conn, user_id)?;
         let everything = Which::AllOf { user_id, keep: "" };
         let ended = ending::end(conn, everything, now)?.sessions.len();
         let revoked = grants::revoke_all_for_user(conn, user_id, now)?;

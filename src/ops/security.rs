@@ -1,6 +1,8 @@
 //! Security incidents and address blocks, for the detection rules (actor `system`), the
 //! console and the CLI: every new incident, state change, block and lifted block is in the
-//! audit chain, written in the transaction of the change.
+//! audit chain, written in the transaction of the change. Privilege events are incidents
+//! recorded by the operations that make them, in their transaction, so the console, the admin
+//! API and the CLI all count.
 
 use super::{audited, missing, Context, OpsError};
 use crate::security::client_ip::Cidr;
@@ -134,6 +136,63 @@ pub fn parse_duration(text: &str) -> Result<i64, OpsError> {
                 "{text:?} is not a length from 1m to 30d (e.g. 3600, 90m, 12h, 7d)"
             ))
         })
+}
+
+/// A privilege event, within the operation's transaction: counted on the open incident of its
+/// kind and subject, or opening one. The address is the actor's (none from the CLI).
+pub(crate) fn privilege_event(
+    conn: &mut AnyConnection,
+    ctx: &Context,
+    kind: &str,
+    subject: &str,
+    severity: &str,
+    account: Option<&str>,
+    client: Option<&str>,
+) -> Result<Incident, OpsError> {
+    let sighting = Sighting {
+        kind,
+        subject,
+        severity,
+        address: &ctx.client_ip,
+        account,
+        client,
+    };
+    record_sighting(conn, ctx, &sighting).map(|(incident, _)| incident)
+}
+
+/// Roles newly held by an account (`before` → `after`, space-separated): a `role_granted`
+/// event, high when `admin` is among them.
+pub(crate) fn roles_granted(
+    conn: &mut AnyConnection,
+    ctx: &Context,
+    user_id: &str,
+    before: &str,
+    after: &str,
+) -> Result<(), OpsError> {
+    let old: Vec<&str> = before.split_whitespace().collect();
+    let added: Vec<&str> = after
+        .split_whitespace()
+        .filter(|r| !old.contains(r))
+        .collect();
+    if added.is_empty() {
+        return Ok(());
+    }
+    let severity = if added.contains(&"admin") {
+        "high"
+    } else {
+        "medium"
+    };
+    let subject = format!("account:{user_id}");
+    privilege_event(
+        conn,
+        ctx,
+        "role_granted",
+        &subject,
+        severity,
+        Some(user_id),
+        None,
+    )
+    .map(drop)
 }
 
 #[cfg(test)]

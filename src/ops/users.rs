@@ -28,10 +28,15 @@ pub fn create(
 ) -> Result<User, OpsError> {
     let username = new.username.clone();
     audited(conn, ctx, "admin_user_create", &username, |conn, event| {
+        // The first admin of an installation is its setup, not a privilege event.
+        let setup = queries::count_enabled_with_role(conn, "admin")? == 0;
         let user = accounts::insert_hashed(conn, new, password_hash, unix_now())?;
         event.target = user.id.clone();
         if !user.roles.is_empty() {
             event.detail = format!("roles: {}", user.roles);
+            if !setup {
+                super::security::roles_granted(conn, ctx, &user.id, "", &user.roles)?;
+            }
         }
         Ok(user)
     })
@@ -105,6 +110,7 @@ pub fn edit(
         if let Some(roles) = roles {
             let roles = roles.join(" ");
             queries::set_roles(conn, &user.id, &roles, now)?;
+            super::security::roles_granted(conn, ctx, &user.id, &user.roles, &roles)?;
             if user.has_role("admin")
                 && !user.disabled
                 && queries::count_enabled_with_role(conn, "admin")? == 0
@@ -140,6 +146,8 @@ pub fn set_password(
         let now = unix_now();
         users::set_password(conn, id, password_hash, temporary, now).map_err(missing("user"))?;
         users::unlock(conn, id)?;
+        // Someone else chose the new password: a second factor demanded of the old one is moot.
+        crate::store::second_factor_demands::satisfied(conn, id)?;
         let everything = Which::AllOf {
             user_id: id,
             keep: "",

@@ -9,6 +9,8 @@ pub mod headers;
 pub mod in_flight;
 pub mod monitor;
 pub mod rate_limit;
+pub mod remediation;
 pub mod replay;
+pub mod response;
 pub mod swept_map;
 pub mod throttle;

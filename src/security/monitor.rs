@@ -109,6 +109,7 @@ pub async fn observe(state: &AppState, failure: Failure<'_>) {
             let blocked = blocks
                 && !never_blocked(state, ip)
                 && block(state, &failure.ctx, ip, kind, &incident.id).await;
+            let incident = super::remediation::remediate(state, &failure.ctx, incident).await;
             super::alerts::incident_seen(state, &incident, blocked).await;
         }
     }
@@ -126,13 +127,14 @@ pub async fn observe(state: &AppState, failure: Failure<'_>) {
             client: None,
         };
         if let Some(incident) = record(state, &failure.ctx, &sighting).await {
+            let incident = super::remediation::remediate(state, &failure.ctx, incident).await;
             super::alerts::incident_seen(state, &incident, false).await;
         }
     }
 }
 
 /// Records a sighting; the incident, when it was recorded.
-async fn record(
+pub(crate) async fn record(
     state: &AppState,
     ctx: &crate::ops::Context,
     sighting: &Sighting<'_>,
@@ -143,18 +145,19 @@ async fn record(
         sighting.severity.to_string(),
         sighting.address.to_string(),
         sighting.account.map(str::to_string),
+        sighting.client.map(str::to_string),
     );
     let result = state
         .store
         .run(move |conn| {
-            let (subject, severity, address, account) = &owned;
+            let (subject, severity, address, account, client) = &owned;
             let sighting = Sighting {
                 kind: &kind,
                 subject,
                 severity,
                 address,
                 account: account.as_deref(),
-                client: None,
+                client: client.as_deref(),
             };
             ops_security::record_sighting(conn, &ctx, &sighting)
         })

@@ -31,6 +31,11 @@ pub struct Incident {
     pub updated_at: i64,
     pub updated_by: String,
     pub alerted_at: Option<i64>,
+    /// The remediation the kind called for when the incident opened (`end_sessions`,
+    /// `require_second_factor`); empty when it only alerts.
+    pub remediation: String,
+    /// The accounts the remediation was applied to (space-separated): each once.
+    pub remediated: String,
 }
 
 /// One observation of a rule: whom it concerns and what it involved.
@@ -80,6 +85,8 @@ fn record_once(
                 updated_at: now,
                 updated_by: "system".into(),
                 alerted_at: None,
+                remediation: String::new(),
+                remediated: String::new(),
             };
             diesel::insert_into(security_incidents::table)
                 .values(&incident)
@@ -203,4 +210,47 @@ pub fn claim_alert(
     .set(security_incidents::alerted_at.eq(now))
     .execute(conn)?
         == 1)
+}
+
+/// Sets what remediation the incident calls for and the accounts it was applied to.
+pub fn set_remediated(
+    conn: &mut AnyConnection,
+    id: &str,
+    remediation: &str,
+    remediated: &str,
+) -> Result<(), StoreError> {
+    diesel::update(security_incidents::table.find(id))
+        .set((
+            security_incidents::remediation.eq(remediation),
+            security_incidents::remediated.eq(remediated),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Incidents of `kinds` not resolved that were seen since their last alert and may be
+/// alerted about now (none in the last `window` seconds): those recorded where no alert could
+/// be queued at once (by the CLI, or inside an operation's transaction).
+pub fn awaiting_alert(
+    conn: &mut AnyConnection,
+    kinds: &[&str],
+    now: i64,
+    window: i64,
+) -> Result<Vec<Incident>, StoreError> {
+    Ok(security_incidents::table
+        .filter(security_incidents::kind.eq_any(kinds))
+        .filter(security_incidents::state.ne("resolved"))
+        .filter(
+            security_incidents::alerted_at
+                .is_null()
+                .or(security_incidents::alerted_at.le(now - window).and(
+                    security_incidents::last_seen
+                        .nullable()
+                        .gt(security_incidents::alerted_at),
+                )),
+        )
+        .select(Incident::as_select())
+        .order(security_incidents::last_seen.asc())
+        .limit(50)
+        .load(conn)?)
 }

@@ -27,6 +27,7 @@ pub mod pushed_requests;
 pub mod queue;
 pub mod registration_tokens;
 pub mod revocations;
+pub mod second_factor_demands;
 pub mod seed;
 pub mod self_registrations;
 

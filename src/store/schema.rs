@@ -369,8 +369,20 @@ diesel::table! {
         updated_at -> BigInt,
         updated_by -> Text,
         alerted_at -> Nullable<BigInt>,
+        remediation -> Text,
+        remediated -> Text,
     }
 }
+
+diesel::table! {
+    second_factor_demands (user_id) {
+        user_id -> Text,
+        incident_id -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::joinable!(second_factor_demands -> users (user_id));
 
 diesel::table! {
     deliveries (id) {
@@ -456,4 +468,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     address_blocks,
     monitor_marks,
     registration_tokens,
+    second_factor_demands,
 );

@@ -8,6 +8,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use super::passkey::credentials::offered as passkey_offered;
 use super::second_factor::{self, Proof};
 use super::signin::{
     failed, failed_attempt, sign_in, ticket_user_by_id, ticket_user_with_amr, LOCAL_DESTINATIONS,
@@ -17,11 +18,13 @@ use crate::crypto::password::Verification;
 use crate::error::AppError;
 use crate::oidc::authorize::pending;
 use crate::state::AppState;
-use crate::store::unix_now;
 use crate::store::users::{self, User};
+use crate::store::{second_factor_demands, unix_now};
 
 /// The catalog message for any failed sign-in.
 pub const LOGIN_FAILED: &str = crate::msg!("login-failed");
+/// The right password of an account that must reset it before signing in again.
+const RESET_REQUIRED: &str = crate::msg!("login-reset-required");
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -173,8 +176,41 @@ pub async fn submit(
     if user.totp_enabled {
         return second_factor::login_code_page(&req, &state, &user, &form.req, "pwd", None).await;
     }
+    if demands_second_factor(&state, &user).await? {
+        // An incident's remediation: the password alone is not enough this time.
+        if !user.must_change_password && passkey_offered(&state, &user).await? {
+            return second_factor::login_code_page(&req, &state, &user, &form.req, "pwd", None)
+                .await;
+        }
+        // No second factor to ask for: a reset (a link to the account's address, or an
+        // administrator) must come first.
+        crate::metrics::signin(false);
+        let mut entry = super::signin::event(&req, &state, &user.id, "login", &user.id, "failure");
+        entry.detail = "a second factor is demanded and the account has none".into();
+        state.audit(entry).await;
+        return login_page(
+            &req,
+            &state,
+            StatusCode::FORBIDDEN,
+            &client_name,
+            &form.req,
+            &form.username,
+            Some(&crate::i18n::t(RESET_REQUIRED)),
+        )
+        .await;
+    }
     crate::metrics::signin(true);
     finish(&req, &state, &user, "pwd", &form.req).await
+}
+
+/// Whether an incident demands a second factor at this account's next sign-in.
+async fn demands_second_factor(state: &AppState, user: &User) -> Result<bool, AppError> {
+    let id = user.id.clone();
+    let demand = state
+        .store
+        .run(move |conn| second_factor_demands::demanded(conn, &id))
+        .await?;
+    Ok(demand.is_some())
 }
 
 /// The user if the password is right and the account may sign in now.

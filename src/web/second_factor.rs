@@ -232,7 +232,8 @@ pub async fn login_code_page(
         backup_codes: Vec::new(),
         continue_to: "",
         error,
-        code_form: true,
+        // Without TOTP the account came here for a demanded second factor: its passkey.
+        code_form: user.totp_enabled,
         passkey,
     };
     with_cookie(render_code_page(status, &page)?, token.cookie)

@@ -13,8 +13,8 @@ use crate::error::AppError;
 use crate::oidc::authorize::pending;
 use crate::state::AppState;
 use crate::store::audit::Event;
-use crate::store::unix_now;
 use crate::store::users::{self, User};
+use crate::store::{second_factor_demands, unix_now};
 use crate::telemetry::mask_email;
 
 /// Failures per login name are counted over this window to slow guessing progressively.
@@ -249,10 +249,21 @@ pub async fn record_success(
     amr: &str,
 ) -> Result<(), AppError> {
     let id = user.id.clone();
-    state
+    // A second factor (or a passkey) met whatever an incident demanded of this account.
+    let second_factor = amr.split_whitespace().any(|m| !matches!(m, "pwd" | "fed"));
+    let met = state
         .store
-        .run(move |conn| users::record_success(conn, &id))
+        .run(move |conn| {
+            users::record_success(conn, &id)?;
+            match second_factor {
+                true => second_factor_demands::satisfied(conn, &id),
+                false => Ok(false),
+            }
+        })
         .await?;
+    if met {
+        tracing::info!(event = "second_factor_demand_met", user_id = %user.id);
+    }
     let mut entry = event(req, state, &user.id, "login", &user.id, "success");
     entry.detail = format!("amr {amr}");
     state.audit(entry).await;

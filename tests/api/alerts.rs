@@ -17,10 +17,10 @@ use crate::support::{free_port, post_login_from, require, Backend, Prerequisite}
 
 on_both_backends!(an_incident_is_posted_signed_and_mailed_once);
 
-const SECRET: &str = "a webhook secret of at least thirty-two characters";
+pub const SECRET: &str = "a webhook secret of at least thirty-two characters";
 
 /// `sha256=` and the hex HMAC-SHA256 of `body` under `secret`, computed here with OpenSSL.
-fn expected_signature(secret: &str, body: &str) -> String {
+pub fn expected_signature(secret: &str, body: &str) -> String {
     let key = openssl::pkey::PKey::hmac(secret.as_bytes()).unwrap();
     let mut signer =
         openssl::sign::Signer::new(openssl::hash::MessageDigest::sha256(), &key).unwrap();

@@ -105,7 +105,7 @@ pub async fn audit(
             Ok::<_, StoreError>((entries, names))
         })
         .await?;
-    let chain = state.verify_audit().await?;
+    let chain = crate::security::response::verify_audit(&state).await?;
     let named = |id: String| Named {
         name: names.get(&id).cloned(),
         id,

@@ -68,7 +68,7 @@ pub async fn home(
         })
         .await?;
     let chain = match audit {
-        true => Some(state.verify_audit().await?),
+        true => Some(crate::security::response::verify_audit(&state).await?),
         false => None,
     };
     let rotate_after = state.config.settings.keys.rotate_after_secs;

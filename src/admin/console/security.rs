@@ -27,6 +27,8 @@ pub struct IncidentRow {
     pub first_seen: String,
     pub last_seen: String,
     pub state: String,
+    /// What was done about it beyond alerting, and to which accounts; empty if nothing.
+    pub remediation: String,
 }
 
 pub struct BlockRow {
@@ -86,6 +88,11 @@ pub async fn security(
     let incidents = open
         .into_iter()
         .map(|i| IncidentRow {
+            remediation: match i.remediation.as_str() {
+                "" => String::new(),
+                done if i.remediated.is_empty() => done.replace('_', " "),
+                done => format!("{}: {}", done.replace('_', " "), i.remediated),
+            },
             kind: i.kind.replace('_', " "),
             first_seen: clock.when(i.first_seen),
             last_seen: clock.when(i.last_seen),

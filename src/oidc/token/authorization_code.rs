@@ -2,6 +2,7 @@
 //! and bound to its client, redirect URI, PKCE challenge and nonce. A second presentation
 //! revokes everything issued from the first (RFC 9700 §4.2.4).
 
+use actix_web::HttpRequest;
 use openssl::sha::sha256;
 use serde_json::Value;
 
@@ -9,6 +10,7 @@ use super::issue::{self, UserTokens};
 use crate::crypto::secrets::{b64url, constant_time_eq, sha256_hex};
 use crate::error::{AppError, OAuthError};
 use crate::oidc::form::Form;
+use crate::security::response::replay_refused;
 use crate::state::AppState;
 use crate::store::clients::Client;
 use crate::store::grants::{self, Use};
@@ -19,10 +21,13 @@ pub const GRANT_TYPE: &str = "authorization_code";
 enum Exchange {
     Issued(Box<UserTokens>),
     Refused(&'static str),
+    /// The code came again: its grant (of this account, if it is still there) is revoked.
+    Replayed(Option<String>),
 }
 
 pub async fn grant(
     state: &AppState,
+    req: &HttpRequest,
     client: &Client,
     form: &Form,
     jkt: Option<&str>,
@@ -43,7 +48,8 @@ pub async fn grant(
                     Use::Replayed(code) => {
                         grants::revoke_grant(conn, &code.grant_id, now)?;
                         tracing::warn!(event = "code_replay", grant_id = %code.grant_id, "authorization code presented twice; grant revoked");
-                        return Ok(Exchange::Refused("the authorization code has already been used"));
+                        let account = grants::find_grant(conn, &code.grant_id)?.map(|g| g.user_id);
+                        return Ok(Exchange::Replayed(account));
                     }
                     Use::Unknown => return Ok(Exchange::Refused("the authorization code is invalid")),
                 };
@@ -73,6 +79,14 @@ pub async fn grant(
     match exchange {
         Exchange::Issued(tokens) => issue::respond(state, client, *tokens),
         Exchange::Refused(why) => Err(OAuthError::new("invalid_grant", why).into()),
+        Exchange::Replayed(account) => Err(replay_refused(
+            state,
+            req,
+            "code_replay",
+            (&client.id, account.as_deref()),
+            "the authorization code has already been used",
+        )
+        .await),
     }
 }
 

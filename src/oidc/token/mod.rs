@@ -44,9 +44,11 @@ pub async fn token(
     let jkt = jkt.as_deref();
     let body = match grant_type.as_str() {
         authorization_code::GRANT_TYPE => {
-            authorization_code::grant(&state, &client, &form, jkt).await?
+            authorization_code::grant(&state, &req, &client, &form, jkt).await?
         }
-        refresh_token::GRANT_TYPE => refresh_token::grant(&state, &client, &form, jkt).await?,
+        refresh_token::GRANT_TYPE => {
+            refresh_token::grant(&state, &req, &client, &form, jkt).await?
+        }
         client_credentials::GRANT_TYPE => client_credentials::grant(&state, &client, &form, jkt)?,
         crate::oidc::device::GRANT_TYPE => device_code::grant(&state, &client, &form, jkt).await?,
         _ => {

@@ -5,12 +5,14 @@
 //! last, after the client, the grant, the account and the scope are checked, so a request that
 //! is refused does not use the token up.
 
+use actix_web::HttpRequest;
 use serde_json::Value;
 
 use super::issue::{self, UserTokens};
 use crate::crypto::secrets::{random_token, sha256_hex};
 use crate::error::{AppError, OAuthError};
 use crate::oidc::form::Form;
+use crate::security::response::replay_refused;
 use crate::state::AppState;
 use crate::store::clients::Client;
 use crate::store::grants;
@@ -24,10 +26,13 @@ enum Refresh {
     /// into, still sealed.
     Again(Box<UserTokens>, String),
     Refused(&'static str, &'static str),
+    /// A used token came back from its own client: the grant (of this account) is revoked.
+    Replayed(String),
 }
 
 pub async fn grant(
     state: &AppState,
+    req: &HttpRequest,
     client: &Client,
     form: &Form,
     jkt: Option<&str>,
@@ -104,7 +109,7 @@ pub async fn grant(
                         Some((used_at, successor)) if grace > 0 && now - used_at <= grace => {
                             Ok(Refresh::Again(tokens(None), successor))
                         }
-                        _ => replayed(conn, &grant.id, now),
+                        _ => replayed(conn, &grant, now),
                     };
                 }
                 let next = issue::store_refresh_token(conn, successor, idle_secs, &grant, now)?;
@@ -124,6 +129,14 @@ pub async fn grant(
             issue::respond(state, client, *tokens)
         }
         Refresh::Refused(code, why) => Err(OAuthError::new(code, why).into()),
+        Refresh::Replayed(user_id) => Err(replay_refused(
+            state,
+            req,
+            "refresh_token_reuse",
+            (&client.id, Some(&user_id)),
+            "the refresh token has already been used",
+        )
+        .await),
     }
 }
 
@@ -131,15 +144,12 @@ pub async fn grant(
 /// (RFC 9700 §4.14.2).
 fn replayed(
     conn: &mut crate::store::AnyConnection,
-    grant_id: &str,
+    grant: &grants::Grant,
     now: i64,
 ) -> Result<Refresh, StoreError> {
-    grants::revoke_grant(conn, grant_id, now)?;
-    tracing::warn!(event = "refresh_reuse", grant_id = %grant_id, "rotated refresh token presented again; grant revoked");
-    Ok(Refresh::Refused(
-        "invalid_grant",
-        "the refresh token has already been used",
-    ))
+    grants::revoke_grant(conn, &grant.id, now)?;
+    tracing::warn!(event = "refresh_reuse", grant_id = %grant.id, "rotated refresh token presented again; grant revoked");
+    Ok(Refresh::Replayed(grant.user_id.clone()))
 }
 
 /// RFC 6749 §6: the requested scope may only narrow the original grant.
