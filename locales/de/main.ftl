@@ -30,7 +30,6 @@ login-forgot = Passwort vergessen?
 login-no-account = Noch kein Konto?
 login-create-account = Jetzt erstellen
 login-failed = Benutzername oder Passwort ist falsch.
-login-reset-required = Zum Schutz dieses Kontos muss sein Passwort zurückgesetzt werden, bevor es sich wieder anmelden kann. Fordern Sie über „Passwort vergessen?“ einen Link per E-Mail an oder wenden Sie sich an eine Administratorin oder einen Administrator.
 
 ## Consent
 consent-title = { $client } erlauben?

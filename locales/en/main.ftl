@@ -30,7 +30,6 @@ login-forgot = Forgot your password?
 login-no-account = No account yet?
 login-create-account = Create one
 login-failed = Incorrect username or password.
-login-reset-required = For this account's protection, its password must be reset before it can sign in again. Use “Forgot your password?” to get a link by mail, or ask an administrator.
 
 ## Consent
 consent-title = Allow { $client }?

@@ -30,7 +30,6 @@ login-forgot = Mot de passe oublié ?
 login-no-account = Pas encore de compte ?
 login-create-account = En créer un
 login-failed = Nom d’utilisateur ou mot de passe incorrect.
-login-reset-required = Pour protéger ce compte, son mot de passe doit être réinitialisé avant toute nouvelle connexion. Utilisez « Mot de passe oublié ? » pour recevoir un lien par e-mail, ou adressez-vous à un administrateur.
 
 ## Consent
 consent-title = Autoriser { $client } ?

@@ -24,7 +24,6 @@ use crate::store::{second_factor_demands, unix_now};
 /// The catalog message for any failed sign-in.
 pub const LOGIN_FAILED: &str = crate::msg!("login-failed");
 /// The right password of an account that must reset it before signing in again.
-const RESET_REQUIRED: &str = crate::msg!("login-reset-required");
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -182,20 +181,23 @@ pub async fn submit(
             return second_factor::login_code_page(&req, &state, &user, &form.req, "pwd", None)
                 .await;
         }
-        // No second factor to ask for: a reset (a link to the account's address, or an
-        // administrator) must come first.
+        // No second factor to ask for. The answer is a wrong password's, word for word and
+        // counted as one, so that whoever holds a leaked pair does not learn that it is right;
+        // the owner is mailed a reset link (when there is mail), which meets the demand.
         crate::metrics::signin(false);
         let mut entry = super::signin::event(&req, &state, &user.id, "login", &user.id, "failure");
         entry.detail = "a second factor is demanded and the account has none".into();
         state.audit(entry).await;
+        failed_attempt(&req, &state, &form.username, Some(&user), Some(&password)).await;
+        super::recovery::offer_reset(&state, &req, &user).await;
         return login_page(
             &req,
             &state,
-            StatusCode::FORBIDDEN,
+            StatusCode::UNAUTHORIZED,
             &client_name,
             &form.req,
             &form.username,
-            Some(&crate::i18n::t(RESET_REQUIRED)),
+            Some(&crate::i18n::t(LOGIN_FAILED)),
         )
         .await;
     }

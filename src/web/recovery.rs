@@ -112,6 +112,31 @@ pub async fn forgot_submit(
     render(StatusCode::OK, &ForgotSent)
 }
 
+/// Mails `user` a password reset link in the background, as "Forgot your password?" would, when
+/// mail is set up and the account has an address, within the per-address limit of reset mails.
+pub async fn offer_reset(state: &web::Data<AppState>, req: &HttpRequest, user: &User) {
+    let Some(email) = user.email.clone() else {
+        return;
+    };
+    if state.mail.is_none() {
+        return;
+    }
+    let limit = state.config.settings.rate_limit.recovery_per_address;
+    if super::limit_per_address(state, "recovery-address", &email, limit)
+        .await
+        .is_err()
+    {
+        return;
+    }
+    let ctx = state.ops_context(req, "system");
+    let background = state.clone().into_inner();
+    actix_web::rt::spawn(crate::i18n::in_this_language(async move {
+        if let Err(e) = send_link(&background, ctx, email).await {
+            tracing::warn!(error = %e, "could not queue a password reset mail");
+        }
+    }));
+}
+
 /// Looks the address up and, for an enabled account that has it, stores a link and queues the
 /// mail. Runs after the answer was sent.
 async fn send_link(

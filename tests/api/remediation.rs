@@ -4,15 +4,18 @@
 //! targeted account's next password-only sign-in until its password is reset (it has no second
 //! factor); `alert` changes nothing for the account. Each shows on the incident in the CLI.
 
+use std::time::Duration;
+
 use serde_json::Value;
 
 use crate::admin::{add_user_with_roles, sign_in};
 use crate::incident_response::account_id;
 use crate::monitoring::{login_form, monitored, ATTACKER, NEIGHBOUR};
 use crate::on_both_backends;
+use crate::smtp::MailSink;
 use crate::support::{
-    location, post_login_from, Backend, Browser, TestEnv, TestServer, WebClient, OFFLINE_SCOPES,
-    PASSWORD,
+    free_port, location, post_login_from, require, Backend, Browser, Prerequisite, TestEnv,
+    TestServer, WebClient, OFFLINE_SCOPES, PASSWORD,
 };
 
 on_both_backends!(
@@ -127,23 +130,42 @@ async fn stuffing_run_on_alice(server: &TestServer) {
 }
 
 async fn require_second_factor_refuses_the_password_alone(backend: Backend) {
-    let env = monitored(backend).with_env(
-        "IDP_MONITORING__REMEDIATION__CREDENTIAL_STUFFING",
-        "require_second_factor",
-    );
+    if !require(Prerequisite::SmtpServer) {
+        return;
+    }
+    let mut sink = MailSink::on_port(free_port());
+    sink.run().await;
+    let env = monitored(backend)
+        .with_env(
+            "IDP_MONITORING__REMEDIATION__CREDENTIAL_STUFFING",
+            "require_second_factor",
+        )
+        .with_env("IDP_EMAIL__SMTP_URL", &sink.url())
+        .with_env("IDP_EMAIL__FROM", crate::mail::FROM);
     let server = env.start().await;
     stuffing_run_on_alice(&server).await;
     let line = incident_line(&env, "credential_stuffing");
     assert!(line.contains(" require_second_factor:1 "), "{line}");
     let alice = account_id(&env, "alice");
 
-    // alice, from her own address, with her right password: not enough now, and she has
-    // no second factor to give, so she is told to reset it.
+    // alice, from her own address, with her right password: not enough now, and she has no
+    // second factor to give. The answer is a wrong password's, so that the attacker holding
+    // her leaked pair learns nothing; she is mailed a reset link instead.
     let (person, form) = login_form(&server).await;
     let response = post_login_from(&person, &form, Some(NEIGHBOUR), "alice", PASSWORD).await;
-    assert_eq!(response.status(), 403);
+    assert_eq!(response.status(), 401);
     let page = response.text().await.unwrap();
-    assert!(page.contains("password must be reset"), "{page}");
+    let (other, form) = login_form(&server).await;
+    let wrong = post_login_from(&other, &form, Some(NEIGHBOUR), "alice", "not her password").await;
+    assert_eq!(wrong.status(), 401);
+    let wrong_page = wrong.text().await.unwrap();
+    let shown = |page: &str| page.contains("Incorrect username or password.");
+    assert!(shown(&page) && shown(&wrong_page), "{page}");
+    let mail = sink
+        .message_to("alice@example.com", Duration::from_secs(20))
+        .await;
+    let link = crate::support::mail_link(&mail, &env.issuer(), "/login/reset?token=");
+    assert!(link.contains("token="), "{link}");
     assert!(!signed_in(&person).await);
     let audit = env.cli_ok(&["audit", "list", "--limit", "30"], "");
     assert!(
