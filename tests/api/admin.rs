@@ -187,8 +187,8 @@ async fn every_route_checks_roles(backend: Backend) {
                 let body: Value = response.json().await.unwrap();
                 assert_eq!(body["error"], "forbidden", "{what}");
             }
-            // A user manager's key cannot touch clients.
-            if path.contains("/clients") {
+            // A user manager's key cannot touch clients or their registration tokens.
+            if path.contains("/clients") || path.contains("/registration-tokens") {
                 let response = call(
                     &server.http,
                     &server,
@@ -239,10 +239,11 @@ async fn every_route_checks_roles(backend: Backend) {
         };
         assert_eq!(response.status(), expected, "auditor: {what}");
 
-        // A user manager cannot touch clients, upstream providers, roles, keys, the audit log or
-        // the security page.
+        // A user manager cannot touch clients (nor their registration tokens), upstream
+        // providers, roles, keys, the audit log or the security page.
         let off_limits = [
             "/clients",
+            "/registration-tokens",
             "/upstreams",
             "/roles",
             "/api-keys",
