@@ -100,13 +100,3 @@ pub fn revoke_initial(conn: &mut AnyConnection, id: &str) -> Result<(), StoreErr
         .execute(conn)?,
     )
 }
-
-/// Whether the client was registered dynamically (it has a registration access token).
-pub fn is_dynamic(conn: &mut AnyConnection, client_id: &str) -> Result<bool, StoreError> {
-    let count = registration_tokens::table
-        .filter(registration_tokens::client_id.eq(client_id))
-        .filter(registration_tokens::kind.eq(CLIENT))
-        .count()
-        .get_result::<i64>(conn)?;
-    Ok(count > 0)
-}

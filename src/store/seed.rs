@@ -56,7 +56,7 @@ pub fn users(
         .map(|n| {
             let name = user_name(n);
             UserRow::encrypt(&User {
-                id: sha256_hex(name.as_bytes())[..24].to_string(),
+                id: user_id(n),
                 email: Some(format!("{name}@seed.example")),
                 name: Some(format!("Seeded Person {n}")),
                 username: name,
