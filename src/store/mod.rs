@@ -33,6 +33,7 @@ pub mod self_registrations;
 
 mod schema;
 pub mod sessions;
+mod statement_log;
 pub mod upstream;
 pub mod users;
 pub mod webauthn_ceremonies;
@@ -161,14 +162,16 @@ pub struct Manager {
 impl Manager {
     fn establish(&self) -> diesel::ConnectionResult<AnyConnection> {
         use diesel::Connection;
-        match self.location {
+        let mut conn = match self.location {
             DatabaseLocation::Sqlite(_) => {
                 SqliteConnection::establish(&self.url).map(AnyConnection::Sqlite)
             }
             DatabaseLocation::Postgres(_) => {
                 PgConnection::establish(&self.url).map(AnyConnection::Postgresql)
             }
-        }
+        }?;
+        statement_log::attach(&mut conn);
+        Ok(conn)
     }
 }
 

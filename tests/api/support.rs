@@ -1141,18 +1141,30 @@ impl TestEnv {
         command
             .env("IDP_SERVER__BIND", format!("127.0.0.1:{port}"))
             .env("IDP_SERVER__ISSUER", issuer);
-        TestServer::spawn(command, format!("http://127.0.0.1:{port}")).await
+        TestServer::spawn(
+            command,
+            format!("http://127.0.0.1:{port}"),
+            Stdio::inherit(),
+        )
+        .await
+    }
+
+    /// Starts the server with its log (standard error) written to the file `log` instead of
+    /// the test's output, for tests that read what it logged.
+    pub async fn start_logging_to(&self, log: &std::path::Path) -> TestServer {
+        let file = std::fs::File::create(log).expect("create the server's log file");
+        TestServer::spawn(self.command(), self.issuer(), file.into()).await
     }
 }
 
 impl TestServer {
     /// Runs `command serve` and waits until it answers at `base`.
-    async fn spawn(mut command: Command, base: String) -> TestServer {
+    async fn spawn(mut command: Command, base: String, stderr: Stdio) -> TestServer {
         let mut child = command
             .arg("serve")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("start idp serve");
         let stdout = Arc::new(Mutex::new(String::new()));
