@@ -3,7 +3,8 @@
 
 use diesel::prelude::*;
 
-use super::schema::{authorization_codes, grants, refresh_tokens};
+use super::schema::{authorization_codes, grants, refresh_tokens, users};
+use super::users::{User, UserRow};
 use super::{AnyConnection, StoreError};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -179,27 +180,51 @@ pub fn find_refresh_token(
         .optional()?)
 }
 
-/// Marks the refresh token used (rotated), once the caller has checked the request it came
-/// with. The conditional update is atomic on both backends: of two simultaneous claims exactly
-/// one returns true; false means it had been used already (a replay) or does not exist.
-/// `successor_sealed` is kept with it for the reuse grace window.
+/// Marks the refresh token used (rotated), in one statement that also reads it: the token as
+/// stored, or None when it does not exist or had been used already (a replay, or the loser of
+/// two simultaneous claims: the conditional update is atomic on both backends).
+/// `successor_sealed` is kept with it for the reuse grace window. A caller that then refuses
+/// the request rolls its transaction back, which leaves the token unused.
 pub fn claim_refresh_token(
     conn: &mut AnyConnection,
     token_hash: &str,
     now: i64,
     successor_sealed: Option<&str>,
-) -> Result<bool, StoreError> {
-    let claimed = diesel::update(
-        refresh_tokens::table
-            .find(token_hash)
-            .filter(refresh_tokens::used_at.is_null()),
-    )
-    .set((
+) -> Result<Option<RefreshToken>, StoreError> {
+    let unused = refresh_tokens::table
+        .find(token_hash)
+        .filter(refresh_tokens::used_at.is_null());
+    let claim = (
         refresh_tokens::used_at.eq(now),
         refresh_tokens::successor_sealed.eq(successor_sealed),
-    ))
-    .execute(conn)?;
-    Ok(claimed == 1)
+    );
+    let claimed = match conn {
+        AnyConnection::Postgresql(c) => diesel::update(unused)
+            .set(claim)
+            .returning(RefreshToken::as_returning())
+            .get_result(c),
+        AnyConnection::Sqlite(c) => diesel::update(unused)
+            .set(claim)
+            .returning(RefreshToken::as_returning())
+            .get_result(c),
+    };
+    Ok(claimed.optional()?)
+}
+
+/// A grant with its account, in one query.
+pub fn find_grant_with_user(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<(Grant, User)>, StoreError> {
+    let found: Option<(Grant, UserRow)> = grants::table
+        .inner_join(users::table)
+        .filter(grants::id.eq(id))
+        .select((Grant::as_select(), UserRow::as_select()))
+        .first(conn)
+        .optional()?;
+    found
+        .map(|(grant, row)| Ok((grant, row.decrypt()?)))
+        .transpose()
 }
 
 /// Revokes every live grant of the user (a password change): their refresh tokens stop working

@@ -37,6 +37,7 @@ mod statement_log;
 pub mod upstream;
 pub mod users;
 pub mod webauthn_ceremonies;
+mod writer_gate;
 
 use std::fs::OpenOptions;
 use std::os::unix::fs::OpenOptionsExt;
@@ -356,6 +357,8 @@ where
                 // Inside a write transaction already (the lock is held): a savepoint.
                 return conn.transaction(work);
             }
+            // Same as SQLite's busy timeout (see SqlitePragmas).
+            let _turn = writer_gate::enter(Duration::from_secs(5));
             AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
             let result = work(conn);
             let AnyConnection::Sqlite(sqlite) = conn else {

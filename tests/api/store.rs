@@ -137,8 +137,12 @@ async fn purge_keeps_what_can_still_be_used(backend: Backend) {
     assert!(grants::find_refresh_token(&mut conn, "r-dead")
         .unwrap()
         .is_none());
-    assert!(!grants::claim_refresh_token(&mut conn, "r-dead", now, None).unwrap());
-    assert!(grants::claim_refresh_token(&mut conn, "r-live", now, None).unwrap());
+    assert!(grants::claim_refresh_token(&mut conn, "r-dead", now, None)
+        .unwrap()
+        .is_none());
+    assert!(grants::claim_refresh_token(&mut conn, "r-live", now, None)
+        .unwrap()
+        .is_some());
 }
 
 async fn single_use_values_are_claimed_once(backend: Backend) {
@@ -156,8 +160,12 @@ async fn single_use_values_are_claimed_once(backend: Backend) {
         Use::Replayed(_)
     ));
     grants::insert_refresh_token(&mut conn, &refresh(&grant, "r", now + 30)).unwrap();
-    assert!(grants::claim_refresh_token(&mut conn, "r", now, None).unwrap());
-    assert!(!grants::claim_refresh_token(&mut conn, "r", now, None).unwrap());
+    assert!(grants::claim_refresh_token(&mut conn, "r", now, None)
+        .unwrap()
+        .is_some());
+    assert!(grants::claim_refresh_token(&mut conn, "r", now, None)
+        .unwrap()
+        .is_none());
     let used = grants::find_refresh_token(&mut conn, "r").unwrap().unwrap();
     assert_eq!(used.used_at, Some(now));
     grants::revoke_grant(&mut conn, &grant.id, now).unwrap();

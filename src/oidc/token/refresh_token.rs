@@ -1,9 +1,9 @@
 //! `refresh_token` (RFC 6749 §6) with rotation: every use returns a new refresh token, and an
 //! already-used one revokes the whole grant it belongs to (RFC 9700 §4.14.2) — except within
 //! `tokens.refresh_reuse_grace_secs` of its rotation, when the same successor is returned again. Of two concurrent
-//! uses exactly one wins: the store claims a token with one conditional update. The claim comes
-//! last, after the client, the grant, the account and the scope are checked, so a request that
-//! is refused does not use the token up.
+//! uses exactly one wins: the store claims a token with one conditional update, which also
+//! reads it. The client, the grant, the account and the scope are checked after it, in the same
+//! transaction; a refused request rolls it back, so it does not use the token up.
 
 use actix_web::HttpRequest;
 use serde_json::Value;
@@ -16,7 +16,7 @@ use crate::security::response::replay_refused;
 use crate::state::AppState;
 use crate::store::clients::Client;
 use crate::store::grants;
-use crate::store::{unix_now, users, StoreError};
+use crate::store::{unix_now, StoreError};
 
 pub const GRANT_TYPE: &str = "refresh_token";
 
@@ -54,15 +54,21 @@ pub async fn grant(
     let refresh = state
         .store
         .run(move |conn| {
-            crate::store::write_transaction(conn, |conn| {
+            let outcome = crate::store::write_transaction(conn, |conn| {
                 let now = unix_now();
-                let invalid = |why| Ok(Refresh::Refused("invalid_grant", why));
-                // Everything is checked before the token is claimed: a request that fails leaves
-                // it as it was, so the client's next good request is not taken for a replay.
-                let Some(token) = grants::find_refresh_token(conn, &token_hash)? else {
-                    return invalid("the refresh token is invalid");
+                let invalid = |why| Err(Rollback::Refused(Refresh::Refused("invalid_grant", why)));
+                // The claim comes first, in the statement that reads the token. A request refused
+                // by any check below rolls the transaction back, so the token stays as it was and
+                // the client's next good request is not taken for a replay.
+                let claimed = grants::claim_refresh_token(conn, &token_hash, now, sealed.as_deref())?;
+                let token = match &claimed {
+                    Some(token) => token.clone(),
+                    None => match grants::find_refresh_token(conn, &token_hash)? {
+                        Some(used) => used,
+                        None => return invalid("the refresh token is invalid"),
+                    },
                 };
-                let Some(grant) = grants::find_grant(conn, &token.grant_id)? else {
+                let Some((grant, user)) = grants::find_grant_with_user(conn, &token.grant_id)? else {
                     return invalid("the refresh token is invalid");
                 };
                 // Another client presenting it gets the answer an unknown token gets, and the
@@ -83,11 +89,11 @@ pub async fn grant(
                 if grant.dpop_jkt.is_some() && grant.dpop_jkt != jkt {
                     return invalid("the refresh token is bound to a DPoP key; send a proof by it");
                 }
-                let Some(user) = users::get(conn, &grant.user_id)?.filter(|u| !u.disabled) else {
+                if user.disabled {
                     return invalid("the account can no longer sign in");
-                };
+                }
                 let Some(scope) = narrowed_scope(&grant.scope, requested_scope.as_deref()) else {
-                    return Ok(Refresh::Refused("invalid_scope", "the scope exceeds what was granted"));
+                    return Err(Rollback::Refused(Refresh::Refused("invalid_scope", "the scope exceeds what was granted")));
                 };
                 let tokens = |refresh_token| {
                     Box::new(UserTokens {
@@ -99,22 +105,22 @@ pub async fn grant(
                         dpop_jkt: jkt.clone(),
                     })
                 };
-                // The claim itself: of two concurrent requests that both got this far, one wins;
-                // the other finds it used, as does any later presentation.
-                let claimed = token.used_at.is_none()
-                    && grants::claim_refresh_token(conn, &token_hash, now, sealed.as_deref())?;
-                if !claimed {
-                    let used = grants::find_refresh_token(conn, &token_hash)?;
-                    return match used.and_then(|t| Some((t.used_at?, t.successor_sealed?))) {
+                if claimed.is_none() {
+                    // Used before: by a concurrent request that won the claim, or earlier.
+                    return match token.used_at.zip(token.successor_sealed) {
                         Some((used_at, successor)) if grace > 0 && now - used_at <= grace => {
                             Ok(Refresh::Again(tokens(None), successor))
                         }
-                        _ => replayed(conn, &grant, now),
+                        _ => Ok(replayed(conn, &grant, now)?),
                     };
                 }
                 let next = issue::store_refresh_token(conn, successor, idle_secs, &grant, now)?;
-                Ok::<_, StoreError>(Refresh::Issued(tokens(Some(next))))
-            })
+                Ok(Refresh::Issued(tokens(Some(next))))
+            });
+            match outcome {
+                Ok(refresh) | Err(Rollback::Refused(refresh)) => Ok(refresh),
+                Err(Rollback::Store(e)) => Err(e),
+            }
         })
         .await?;
     match refresh {
@@ -137,6 +143,25 @@ pub async fn grant(
             "the refresh token has already been used",
         )
         .await),
+    }
+}
+
+/// Why a refresh transaction ends without committing: a refusal, whose claim is undone, or a
+/// store failure.
+enum Rollback {
+    Refused(Refresh),
+    Store(StoreError),
+}
+
+impl From<StoreError> for Rollback {
+    fn from(e: StoreError) -> Self {
+        Rollback::Store(e)
+    }
+}
+
+impl From<diesel::result::Error> for Rollback {
+    fn from(e: diesel::result::Error) -> Self {
+        Rollback::Store(e.into())
     }
 }
 
