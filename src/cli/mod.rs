@@ -84,7 +84,12 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Migrate => {
             crate::serve::prepare_data_dir(&config)?;
             let mut conn = store::connect(&config.database)?;
-            let applied = store::migrate(&mut conn)?;
+            let shown = std::io::stderr().is_terminal();
+            let applied = store::migrate_reporting(&mut conn, |name, took| {
+                if shown {
+                    eprintln!("migration {name}: {:.1} s", took.as_secs_f64());
+                }
+            })?;
             let kek = crate::serve::load_kek(&config)?;
             let encrypted = crate::serve::encrypt_personal_data(&mut conn, &kek)?;
             println!(

@@ -285,12 +285,21 @@ fn connection_url(location: &DatabaseLocation) -> Result<String, StoreError> {
 
 /// Applies pending migrations; several nodes starting at once on PostgreSQL take turns.
 pub fn migrate(conn: &mut AnyConnection) -> Result<usize, StoreError> {
+    migrate_reporting(conn, |_, _| {})
+}
+
+/// [`migrate`], calling `applied` with each migration's name and how long it took (on a large
+/// store an index build can take minutes: the CLI shows them).
+pub fn migrate_reporting(
+    conn: &mut AnyConnection,
+    applied: impl FnMut(&str, Duration),
+) -> Result<usize, StoreError> {
     match conn {
-        AnyConnection::Sqlite(c) => run_migrations(c, SQLITE_MIGRATIONS),
+        AnyConnection::Sqlite(c) => run_migrations(c, SQLITE_MIGRATIONS, applied),
         AnyConnection::Postgresql(c) => {
             diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_ID})"))
                 .execute(c)?;
-            let result = run_migrations(c, POSTGRES_MIGRATIONS);
+            let result = run_migrations(c, POSTGRES_MIGRATIONS, applied);
             diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_ID})"))
                 .execute(c)?;
             result
@@ -298,13 +307,23 @@ pub fn migrate(conn: &mut AnyConnection) -> Result<usize, StoreError> {
     }
 }
 
-fn run_migrations<C>(conn: &mut C, migrations: EmbeddedMigrations) -> Result<usize, StoreError>
+/// One migration at a time, each in its own transaction (as diesel runs them).
+fn run_migrations<C>(
+    conn: &mut C,
+    migrations: EmbeddedMigrations,
+    mut applied: impl FnMut(&str, Duration),
+) -> Result<usize, StoreError>
 where
     C: MigrationHarness<<C as diesel::Connection>::Backend> + diesel::Connection,
 {
-    conn.run_pending_migrations(migrations)
-        .map(|applied| applied.len())
-        .map_err(|e| StoreError::Migration(e.to_string()))
+    let failed = |e: Box<dyn std::error::Error + Send + Sync>| StoreError::Migration(e.to_string());
+    let pending = conn.pending_migrations(migrations).map_err(failed)?;
+    for migration in &pending {
+        let started = std::time::Instant::now();
+        conn.run_migration(migration.as_ref()).map_err(failed)?;
+        applied(&migration.name().to_string(), started.elapsed());
+    }
+    Ok(pending.len())
 }
 
 /// Creates the SQLite file readable only by its owner before SQLite opens it; SQLite gives its
