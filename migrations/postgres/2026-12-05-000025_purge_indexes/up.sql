@@ -5,6 +5,8 @@ CREATE INDEX authorization_codes_expires_at ON authorization_codes (expires_at);
 CREATE INDEX refresh_tokens_expires_at ON refresh_tokens (expires_at);
 CREATE INDEX sessions_expires_at ON sessions (expires_at);
 CREATE INDEX grants_expires_at ON grants (expires_at);
+-- A grant's device request goes with it (ON DELETE CASCADE): found from the index, not a scan.
+CREATE INDEX device_authorizations_grant ON device_authorizations (grant_id);
 CREATE INDEX revoked_tokens_expires_at ON revoked_tokens (expires_at);
 -- Few rows ever have these set: partial indexes stay small.
 CREATE INDEX invitations_revoked_at ON invitations (revoked_at) WHERE revoked_at IS NOT NULL;
