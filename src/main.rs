@@ -23,7 +23,12 @@ fn main() -> ExitCode {
     match idp::cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err}");
+            // One line whatever the cause: libpq's messages, for one, add a hint on a second.
+            let message = err.to_string();
+            eprintln!(
+                "error: {}",
+                message.split_whitespace().collect::<Vec<_>>().join(" ")
+            );
             ExitCode::FAILURE
         }
     }

@@ -14,7 +14,7 @@ use crate::crypto::rotation;
 use crate::security::rate_limit::RateLimiter;
 use crate::security::replay::{RedisHandle, ReplayCache};
 use crate::state::AppState;
-use crate::store::{purge, self_registrations, unix_now, DatabaseLocation, Store};
+use crate::store::{purge, unix_now, DatabaseLocation, Store};
 
 /// How often expired sessions, requests, codes and tokens are removed.
 const PURGE_INTERVAL: Duration = Duration::from_secs(600);
@@ -70,8 +70,14 @@ pub fn run(config: Config) -> Result<(), CommandError> {
                 actix_web::rt::time::sleep(crate::readiness::CHECK_INTERVAL).await;
             }
         });
+        let purging = Arc::clone(&state);
         actix_web::rt::spawn(async move {
-            let mut last_purge = std::time::Instant::now();
+            loop {
+                actix_web::rt::time::sleep(PURGE_INTERVAL).await;
+                purge_expired(&purging.store, unverified_ttl).await;
+            }
+        });
+        actix_web::rt::spawn(async move {
             loop {
                 actix_web::rt::time::sleep(refresh).await;
                 if let Err(e) = state.rotate_keys_when_due().await {
@@ -79,26 +85,6 @@ pub fn run(config: Config) -> Result<(), CommandError> {
                 }
                 if let Err(e) = state.refresh_keys().await {
                     tracing::warn!(error = %e, "could not refresh signing keys");
-                }
-                if last_purge.elapsed() >= PURGE_INTERVAL {
-                    last_purge = std::time::Instant::now();
-                    match state
-                        .store
-                        .run(move |conn| {
-                            let now = unix_now();
-                            Ok::<_, crate::store::StoreError>(
-                                purge::expired(conn, now)?
-                                    + self_registrations::purge_unverified(
-                                        conn,
-                                        now - unverified_ttl,
-                                    )?,
-                            )
-                        })
-                        .await
-                    {
-                        Ok(removed) => tracing::debug!(removed, "expired rows purged"),
-                        Err(e) => tracing::warn!(error = %e, "could not purge expired rows"),
-                    }
                 }
             }
         });
@@ -117,6 +103,41 @@ pub fn run(config: Config) -> Result<(), CommandError> {
             .await
             .map_err(|e| CommandError(format!("server stopped: {e}")))
     })
+}
+
+/// One purge of what expired, a batch at a time on the blocking pool, the executor free
+/// between batches. Its own task: a purge of millions of rows takes minutes, which must not
+/// hold up key rotation.
+async fn purge_expired(store: &Store, unverified_ttl: i64) {
+    let now = unix_now();
+    let mut progress = purge::Purge::new(now, now - unverified_ttl);
+    loop {
+        let mut current = progress;
+        let step = store
+            .run(move |conn| {
+                let started = std::time::Instant::now();
+                let more = current.step(conn)?;
+                let pause = purge::pause_after(conn, started.elapsed());
+                Ok::<_, crate::store::StoreError>((current, more, pause))
+            })
+            .await;
+        match step {
+            Ok((current, true, pause)) => {
+                progress = current;
+                actix_web::rt::task::yield_now().await;
+                actix_web::rt::time::sleep(pause).await;
+            }
+            Ok((done, false, _)) => {
+                let (removed, batches) = (done.removed, done.batches);
+                tracing::debug!(removed, batches, "expired rows purged");
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, removed = progress.removed, "could not purge expired rows");
+                return;
+            }
+        }
+    }
 }
 
 /// Waits for SIGTERM or SIGINT; names the one that came.

@@ -3,6 +3,7 @@
 mod clients;
 mod email;
 mod keys;
+mod purge;
 mod registration_tokens;
 mod security;
 mod seed;
@@ -64,6 +65,8 @@ pub enum Command {
     Blocks(security::BlocksCommand),
     /// Fill a fresh store with synthetic data for scale measurements (docs/benchmarks.md).
     Seed(seed::SeedArgs),
+    /// Remove expired rows now, in short batches (the server does it every 10 minutes).
+    Purge,
 }
 
 #[derive(Subcommand)]
@@ -114,6 +117,7 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Incidents(cmd) => security::run_incidents(&config, cmd),
         Command::Blocks(cmd) => security::run_blocks(&config, cmd),
         Command::Seed(args) => seed::run(&config, args),
+        Command::Purge => purge::run(&config),
     }
 }
 

@@ -1,5 +1,6 @@
 //! `idp seed`: fills a fresh store with synthetic data for scale measurements (see
-//! docs/benchmarks.md): accounts, clients, grants with their refresh tokens, audit entries.
+//! docs/benchmarks.md): accounts, clients, grants with their refresh tokens, audit entries,
+//! and expired grants for the purge to remove.
 //! It refuses a store that holds more than a first start made.
 
 use std::io::IsTerminal;
@@ -28,6 +29,9 @@ pub struct SeedArgs {
     /// Audit entries, chained after those already there.
     #[arg(long, default_value_t = 10_000_000)]
     audit: u64,
+    /// Grants that already expired, each with its expired refresh token: work for `idp purge`.
+    #[arg(long, default_value_t = 0)]
+    expired_grants: u64,
 }
 
 /// Runs `write` over `0..total` in batches, with a progress line on a terminal.
@@ -60,7 +64,7 @@ fn in_batches(
 }
 
 pub fn run(config: &Config, args: SeedArgs) -> Result<(), CommandError> {
-    if args.grants > 0 && (args.users == 0 || args.clients == 0) {
+    if args.grants + args.expired_grants > 0 && (args.users == 0 || args.clients == 0) {
         return Err(CommandError(
             "grants need at least one seeded user and client".into(),
         ));
@@ -83,6 +87,9 @@ pub fn run(config: &Config, args: SeedArgs) -> Result<(), CommandError> {
     let population = (args.users, args.clients);
     in_batches("grants and refresh tokens", args.grants, |from, n| {
         seed::grants(&mut conn, from, n, population, now)
+    })?;
+    in_batches("expired grants", args.expired_grants, |from, n| {
+        seed::expired_grants(&mut conn, from, n, population, now)
     })?;
     let key = audit_key(config)?;
     in_batches("audit entries", args.audit, |_, n| {

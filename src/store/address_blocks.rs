@@ -67,10 +67,3 @@ pub fn active(conn: &mut AnyConnection, now: i64) -> Result<Vec<AddressBlock>, S
         .select(AddressBlock::as_select())
         .load(conn)?)
 }
-
-pub fn purge(conn: &mut AnyConnection, now: i64) -> Result<usize, StoreError> {
-    Ok(
-        diesel::delete(address_blocks::table.filter(address_blocks::expires_at.le(now)))
-            .execute(conn)?,
-    )
-}

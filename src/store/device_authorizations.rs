@@ -121,11 +121,3 @@ pub fn claim(conn: &mut AnyConnection, id: &str) -> Result<bool, StoreError> {
     .execute(conn)?;
     Ok(claimed == 1)
 }
-
-/// Removes the expired ones; returns how many. A used request's grant lives on without it.
-pub fn purge(conn: &mut AnyConnection, now: i64) -> Result<usize, StoreError> {
-    Ok(diesel::delete(
-        device_authorizations::table.filter(device_authorizations::expires_at.le(now)),
-    )
-    .execute(conn)?)
-}

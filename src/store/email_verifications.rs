@@ -130,11 +130,3 @@ pub fn remove_unused_for_user(
     )
     .execute(conn)?)
 }
-
-/// Removes expired links; returns how many.
-pub fn purge(conn: &mut AnyConnection, now: i64) -> Result<usize, StoreError> {
-    Ok(
-        diesel::delete(email_verifications::table.filter(email_verifications::expires_at.le(now)))
-            .execute(conn)?,
-    )
-}

@@ -194,16 +194,3 @@ pub fn accept(
     .execute(conn)?;
     Ok(changed == 1)
 }
-
-/// Removes invitations that ended (expired, revoked or accepted) before `before`.
-pub fn purge(conn: &mut AnyConnection, before: i64) -> Result<usize, StoreError> {
-    Ok(diesel::delete(
-        invitations::table.filter(
-            invitations::expires_at
-                .le(before)
-                .or(invitations::revoked_at.le(before))
-                .or(invitations::accepted_at.le(before)),
-        ),
-    )
-    .execute(conn)?)
-}

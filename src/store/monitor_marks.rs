@@ -38,11 +38,3 @@ pub fn mark(
         .count()
         .get_result(conn)?)
 }
-
-/// Removes the marks of windows that started before `before`.
-pub fn purge(conn: &mut AnyConnection, before: i64) -> Result<usize, StoreError> {
-    Ok(
-        diesel::delete(monitor_marks::table.filter(monitor_marks::window_start.lt(before)))
-            .execute(conn)?,
-    )
-}

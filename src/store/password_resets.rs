@@ -67,11 +67,3 @@ pub fn remove_for_user(conn: &mut AnyConnection, user_id: &str) -> Result<usize,
     )
     .execute(conn)?)
 }
-
-/// Removes expired links; returns how many.
-pub fn purge(conn: &mut AnyConnection, now: i64) -> Result<usize, StoreError> {
-    Ok(
-        diesel::delete(password_resets::table.filter(password_resets::expires_at.le(now)))
-            .execute(conn)?,
-    )
-}

@@ -50,11 +50,3 @@ pub fn take(
         .first(conn)
         .optional()?)
 }
-
-/// Removes the expired ones; returns how many.
-pub fn purge(conn: &mut AnyConnection, now: i64) -> Result<usize, StoreError> {
-    Ok(
-        diesel::delete(pushed_requests::table.filter(pushed_requests::expires_at.le(now)))
-            .execute(conn)?,
-    )
-}

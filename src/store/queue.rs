@@ -7,10 +7,10 @@
 //! The tables differ only in their payload columns, and diesel's types are per table, so the
 //! functions are made for each table by [`leased_queue!`].
 
-/// Rows that failed for good are kept this long, for operators.
+/// Rows that failed for good are kept this long, for operators (`store::purge` removes them).
 pub const KEEP_FAILED_SECS: i64 = 30 * 86_400;
 
-/// Defines `claim`, `delivered`, `release` and `purge` in the calling module for
+/// Defines `claim`, `delivered` and `release` in the calling module for
 /// `$table` (a module of `store::schema` with the queue columns), claiming rows as `$claimed`.
 macro_rules! leased_queue {
     ($table:ident, $claimed:ident) => {
@@ -97,16 +97,6 @@ macro_rules! leased_queue {
                 ))
                 .execute(conn)?;
             Ok(())
-        }
-
-        /// Removes failed rows older than `queue::KEEP_FAILED_SECS`; returns how many.
-        pub fn purge(
-            conn: &mut $crate::store::AnyConnection,
-            now: i64,
-        ) -> Result<usize, $crate::store::StoreError> {
-            use $crate::store::schema::$table as t;
-            let before = now - $crate::store::queue::KEEP_FAILED_SECS;
-            Ok(diesel::delete(t::table.filter(t::failed_at.le(before))).execute(conn)?)
         }
     };
 }

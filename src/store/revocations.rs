@@ -31,10 +31,3 @@ pub fn is_revoked(conn: &mut AnyConnection, jti: &str) -> Result<bool, StoreErro
         .optional()?;
     Ok(found.is_some())
 }
-
-pub fn purge(conn: &mut AnyConnection, now: i64) -> Result<usize, StoreError> {
-    Ok(
-        diesel::delete(revoked_tokens::table.filter(revoked_tokens::expires_at.le(now)))
-            .execute(conn)?,
-    )
-}

@@ -125,20 +125,59 @@ pub fn grants(
     conn: &mut AnyConnection,
     from: u64,
     count: u64,
-    (accounts, apps): (u64, u64),
+    population: (u64, u64),
     now: i64,
 ) -> Result<(), StoreError> {
-    let rows: Vec<Grant> = (from..from + count)
+    let times = Times {
+        created: now,
+        grant_ends: now + 365 * 86_400,
+        token_ends: now + 30 * 86_400,
+    };
+    insert_grants(conn, "grant", from..from + count, population, times)
+}
+
+/// Grants `from..from + count` as [`grants`] makes them, but made a year and a day before `now`
+/// and expired a day before it, with their refresh tokens (which never outlive their grant):
+/// what the purge removes.
+pub fn expired_grants(
+    conn: &mut AnyConnection,
+    from: u64,
+    count: u64,
+    population: (u64, u64),
+    now: i64,
+) -> Result<(), StoreError> {
+    let times = Times {
+        created: now - 366 * 86_400,
+        grant_ends: now - 86_400,
+        token_ends: now - 86_400,
+    };
+    insert_grants(conn, "expired grant", from..from + count, population, times)
+}
+
+struct Times {
+    created: i64,
+    grant_ends: i64,
+    token_ends: i64,
+}
+
+fn insert_grants(
+    conn: &mut AnyConnection,
+    label: &str,
+    numbers: std::ops::Range<u64>,
+    (accounts, apps): (u64, u64),
+    times: Times,
+) -> Result<(), StoreError> {
+    let rows: Vec<Grant> = numbers
         .map(|n| Grant {
-            id: sha256_hex(format!("grant {n}").as_bytes())[..24].to_string(),
+            id: sha256_hex(format!("{label} {n}").as_bytes())[..24].to_string(),
             user_id: user_id(n % accounts),
             client_id: client_id(n % apps),
-            sid: sha256_hex(format!("sid {n}").as_bytes())[..22].to_string(),
+            sid: sha256_hex(format!("sid {label} {n}").as_bytes())[..22].to_string(),
             scope: "openid profile offline_access".into(),
-            auth_time: now,
+            auth_time: times.created,
             amr: "pwd".into(),
-            created_at: now,
-            expires_at: now + 365 * 86_400,
+            created_at: times.created,
+            expires_at: times.grant_ends,
             revoked_at: None,
             dpop_jkt: None,
         })
@@ -150,8 +189,8 @@ pub fn grants(
                 refresh_tokens::token_hash
                     .eq(sha256_hex(format!("refresh {}", grant.id).as_bytes())),
                 refresh_tokens::grant_id.eq(grant.id.clone()),
-                refresh_tokens::created_at.eq(now),
-                refresh_tokens::expires_at.eq(now + 30 * 86_400),
+                refresh_tokens::created_at.eq(times.created),
+                refresh_tokens::expires_at.eq(times.token_ends),
             )
         })
         .collect();

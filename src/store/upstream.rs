@@ -193,11 +193,3 @@ pub fn claim_login(
         .first(conn)
         .optional()?)
 }
-
-/// Removes the expired sign-ins (used ones stay until then, so a replay is recognised).
-pub fn purge(conn: &mut AnyConnection, now: i64) -> Result<usize, StoreError> {
-    Ok(
-        diesel::delete(upstream_logins::table.filter(upstream_logins::expires_at.le(now)))
-            .execute(conn)?,
-    )
-}

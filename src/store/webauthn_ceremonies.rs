@@ -61,11 +61,3 @@ pub fn claim(
             .optional()?)
     })
 }
-
-/// Removes the expired ones; returns how many.
-pub fn purge(conn: &mut AnyConnection, now: i64) -> Result<usize, StoreError> {
-    Ok(
-        diesel::delete(webauthn_ceremonies::table.filter(webauthn_ceremonies::expires_at.le(now)))
-            .execute(conn)?,
-    )
-}

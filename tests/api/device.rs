@@ -278,8 +278,10 @@ async fn polling_too_fast_slows_down_and_codes_expire(backend: Backend) {
         1
     );
     let mut conn = crate::store::connect(&env);
-    let removed = idp::store::purge::expired(&mut conn, crate::support::unix_now()).unwrap();
-    assert!(removed >= 1);
+    let now = crate::support::unix_now();
+    let purge = idp::store::purge::Purge::new(now, now);
+    let purged = idp::store::purge::run(&mut conn, purge, |_| {}).unwrap();
+    assert!(purged.removed >= 1);
     assert_eq!(
         run_sql(&env, "UPDATE device_authorizations SET scope = scope"),
         0

@@ -57,6 +57,7 @@ mod passkeys;
 mod personal_data;
 mod profile;
 mod protection;
+mod purge;
 mod query_plans;
 mod recovery;
 mod refresh;

@@ -342,8 +342,8 @@ async fn verification_links_expire_and_unverified_accounts_are_purged(backend: B
 
     // Past registration.unverified_ttl_hours, the unverified account goes; the verified stays.
     let later = crate::support::unix_now() + 1;
-    let purged = idp::store::self_registrations::purge_unverified(&mut conn, later).unwrap();
-    assert_eq!(purged, 1);
+    let purge = idp::store::purge::Purge::new(later, later);
+    idp::store::purge::run(&mut conn, purge, |_| {}).unwrap();
     let names: Vec<String> = diesel::sql_query("SELECT username FROM users ORDER BY username")
         .load::<Username>(&mut conn)
         .unwrap()

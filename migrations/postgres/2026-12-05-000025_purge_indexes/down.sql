@@ -1,0 +1,11 @@
+DROP INDEX deliveries_failed_at;
+DROP INDEX mail_outbox_failed_at;
+DROP INDEX invitations_accepted_at;
+DROP INDEX invitations_revoked_at;
+DROP INDEX revoked_tokens_expires_at;
+DROP INDEX device_authorizations_grant;
+DROP INDEX grants_expires_at;
+DROP INDEX sessions_expires_at;
+DROP INDEX refresh_tokens_expires_at;
+DROP INDEX authorization_codes_expires_at;
+DROP INDEX authorization_requests_expires_at;
