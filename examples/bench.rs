@@ -19,6 +19,14 @@
 //! - `argon2`              no server: Argon2id verifications per second on this machine's cores
 //! - `stuffing`            an attacker's failing sign-ins, a new random name and password each,
 //!   from `--local-address` (e.g. 127.0.0.2); the line adds `blocked=N`, the attempts answered 429
+//! - `admin_search`        GET /admin/api/users?q=PREFIX (`--search`, default: `--username`)
+//!   with an admin API key (`BENCH_API_KEY`)
+//! - `audit_list`          GET /admin/api/audit, the newest page of 50, with an admin API key
+//! - `audit_actor`         the same filtered by actor (`--username`: the username it stands for)
+//!
+//! Several `--base` values (comma-separated or repeated: nodes sharing one database) take the
+//! workers in turn; the line then adds `node_requests=A/B/…`, each node's share, and
+//! `--server-pid` takes one pid per node (their CPU time is added up).
 //!
 //! Each scenario prints one line on stdout:
 //! `NAME requests=N errors=N req/s=X p50_ms=X p99_ms=X`, and with `--server-pid PID` also
@@ -27,7 +35,7 @@
 //! errors; they are counted in `errors` and broken down on stderr, never dropped.
 //!
 //! Secrets may come from the environment instead of the command line (`BENCH_CLIENT_SECRET`,
-//! `BENCH_PASSWORD`), where other users of the machine would not see them in `ps`.
+//! `BENCH_PASSWORD`, `BENCH_API_KEY`), where other users of the machine would not see them in `ps`.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -57,7 +65,7 @@ const ARGON2_MEMORY_KIB: u32 = 19_456;
 const ARGON2_ITERATIONS: u32 = 2;
 const ARGON2_PARALLELISM: u32 = 1;
 
-const SCENARIOS: [&str; 10] = [
+const SCENARIOS: [&str; 13] = [
     "discovery",
     "jwks",
     "client_credentials",
@@ -68,6 +76,9 @@ const SCENARIOS: [&str; 10] = [
     "signin",
     "argon2",
     "stuffing",
+    "admin_search",
+    "audit_list",
+    "audit_actor",
 ];
 
 #[derive(Parser, Debug, Clone)]
@@ -76,9 +87,9 @@ const SCENARIOS: [&str; 10] = [
     about = "Drive a running idp server on 127.0.0.1 with bounded load"
 )]
 struct Args {
-    /// The server, on a loopback address only.
-    #[arg(long, default_value = "http://127.0.0.1:8080")]
-    base: String,
+    /// The server, on a loopback address only; several (nodes of one store) share the workers.
+    #[arg(long, value_delimiter = ',', default_value = "http://127.0.0.1:8080")]
+    base: Vec<String>,
     /// Scenario(s), comma-separated: discovery, jwks, client_credentials, introspection,
     /// userinfo, refresh, signin, argon2.
     #[arg(long, value_delimiter = ',', required = true)]
@@ -109,9 +120,16 @@ struct Args {
     username: Option<String>,
     #[arg(long, env = "BENCH_PASSWORD", hide_env_values = true)]
     password: Option<String>,
-    /// The server's process id, to report its CPU time per request (read from /proc).
+    /// The server's process id (one per `--base`), to report its CPU time per request (read
+    /// from /proc).
+    #[arg(long, value_delimiter = ',')]
+    server_pid: Vec<u32>,
+    /// An admin API key (admin scenarios).
+    #[arg(long, env = "BENCH_API_KEY", hide_env_values = true)]
+    api_key: Option<String>,
+    /// The username prefix `admin_search` looks for (default: `--username`).
     #[arg(long)]
-    server_pid: Option<u32>,
+    search: Option<String>,
     /// The loopback address the requests come from (the `stuffing` scenario's attacker).
     #[arg(long)]
     local_address: Option<IpAddr>,
@@ -143,7 +161,14 @@ fn run(args: Args) -> Result<(), String> {
         return Err("--concurrency must be between 1 and 1024".into());
     }
     let threads = args.threads.unwrap_or_else(cores).max(1);
-    let base = loopback_base(&args.base)?;
+    let bases = args
+        .base
+        .iter()
+        .map(|b| loopback_base(b))
+        .collect::<Result<Vec<_>, _>>()?;
+    if !args.server_pid.is_empty() && args.server_pid.len() != bases.len() {
+        return Err("--server-pid takes one pid per --base".into());
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
         .enable_all()
@@ -153,7 +178,7 @@ fn run(args: Args) -> Result<(), String> {
         let outcome = if name == "argon2" {
             argon2_limit(threads, &args)?
         } else {
-            runtime.block_on(http_scenario(name, &base, &args))?
+            runtime.block_on(http_scenario(name, &bases, &args))?
         };
         outcome.print(name);
     }
@@ -340,6 +365,13 @@ enum Work {
         url: Url,
         bearer: HeaderValue,
     },
+    /// An admin API list: a 200 with JSON whose `member` is an array.
+    Admin {
+        client: Client,
+        url: Url,
+        bearer: HeaderValue,
+        member: &'static str,
+    },
     Refresh {
         flow: SignIn,
         refresh_token: Option<String>,
@@ -412,6 +444,28 @@ impl Work {
                     .map_err(|e| Failure::transport("GET /userinfo", e))?;
                 let body = json_ok("GET /userinfo", response).await?;
                 require_str(&body, "sub", "GET /userinfo").map(drop)
+            }
+            Work::Admin {
+                client,
+                url,
+                bearer,
+                member,
+            } => {
+                let step = format!("GET {}", url.path());
+                let response = client
+                    .get(url.clone())
+                    .header(AUTHORIZATION, bearer.clone())
+                    .send()
+                    .await
+                    .map_err(|e| Failure::transport(&step, e))?;
+                let body = json_ok(&step, response).await?;
+                match body.get(*member) {
+                    Some(Value::Array(_)) => Ok(()),
+                    _ => Err(Failure::new(
+                        format!("{step}: no {member} list"),
+                        one_line(&body.to_string()),
+                    )),
+                }
             }
             Work::Refresh {
                 flow,
@@ -535,11 +589,29 @@ fn sign_in_flow(base: &Url, args: &Args, scope: &str) -> Result<SignIn, String> 
 }
 
 /// Builds every worker's state (sign-ins for the scenarios that need them happen here, before
-/// the clock starts), then runs them all against one deadline.
-async fn http_scenario(name: &str, base: &Url, args: &Args) -> Result<Outcome, String> {
-    let n = args.concurrency;
-    let mut workers: Vec<Work> = Vec::with_capacity(n);
+/// the clock starts), the workers spread over the nodes in turn, then runs them all against one
+/// deadline.
+async fn http_scenario(name: &str, bases: &[Url], args: &Args) -> Result<Outcome, String> {
     let blocked = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let mut workers: Vec<(usize, Work)> = Vec::with_capacity(args.concurrency);
+    for (node, base) in bases.iter().enumerate() {
+        let n = (args.concurrency + bases.len() - 1 - node) / bases.len();
+        for work in node_workers(name, base, n, args, &blocked).await? {
+            workers.push((node, work));
+        }
+    }
+    run_workers(name, workers, bases.len(), args, &blocked).await
+}
+
+/// `n` workers of scenario `name` for the node at `base`.
+async fn node_workers(
+    name: &str,
+    base: &Url,
+    n: usize,
+    args: &Args,
+    blocked: &Arc<std::sync::atomic::AtomicU64>,
+) -> Result<Vec<Work>, String> {
+    let mut workers: Vec<Work> = Vec::with_capacity(n);
     match name {
         "discovery" | "jwks" => {
             let (path, label) = if name == "jwks" {
@@ -664,61 +736,129 @@ async fn http_scenario(name: &str, base: &Url, args: &Args) -> Result<Outcome, S
                 workers.push(Work::Stuffing(stuffing::Attacker::new(
                     base,
                     from,
-                    Arc::clone(&blocked),
+                    Arc::clone(blocked),
                 )?));
+            }
+        }
+        "admin_search" | "audit_list" | "audit_actor" => {
+            let key = args
+                .api_key
+                .as_deref()
+                .ok_or("this scenario needs an admin API key in BENCH_API_KEY (or --api-key)")?;
+            let mut bearer = HeaderValue::from_str(&format!("Bearer {key}"))
+                .map_err(|e| format!("API key: {e}"))?;
+            bearer.set_sensitive(true);
+            let (mut url, member) = match name {
+                "admin_search" => (endpoint(base, "/admin/api/users")?, "users"),
+                _ => (endpoint(base, "/admin/api/audit")?, "entries"),
+            };
+            let person = || {
+                args.username
+                    .clone()
+                    .ok_or_else(|| format!("{name} needs --username"))
+            };
+            match name {
+                "admin_search" => {
+                    let prefix = match &args.search {
+                        Some(prefix) => prefix.clone(),
+                        None => person()?,
+                    };
+                    url.query_pairs_mut()
+                        .append_pair("q", &prefix)
+                        .append_pair("limit", "20");
+                }
+                "audit_actor" => {
+                    url.query_pairs_mut()
+                        .append_pair("actor", &person()?)
+                        .append_pair("limit", "50");
+                }
+                _ => {
+                    url.query_pairs_mut().append_pair("limit", "50");
+                }
+            }
+            for _ in 0..n {
+                workers.push(Work::Admin {
+                    client: http_client(None)?,
+                    url: url.clone(),
+                    bearer: bearer.clone(),
+                    member,
+                });
             }
         }
         other => return Err(format!("no HTTP scenario {other}")),
     }
+    Ok(workers)
+}
+
+/// Runs the workers (each tagged with its node) against one deadline and tallies them.
+async fn run_workers(
+    name: &str,
+    workers: Vec<(usize, Work)>,
+    nodes: usize,
+    args: &Args,
+    blocked: &Arc<std::sync::atomic::AtomicU64>,
+) -> Result<Outcome, String> {
+    let n = workers.len();
     let start = Instant::now();
     let measure_from = start + Duration::from_secs(args.warmup);
     let until = measure_from + Duration::from_secs(args.seconds);
-    let meter = args
+    let meters: Vec<_> = args
         .server_pid
-        .map(|pid| tokio::spawn(server_cpu::Meter::start_at(pid, measure_from)));
+        .iter()
+        .map(|&pid| tokio::spawn(server_cpu::Meter::start_at(pid, measure_from)))
+        .collect();
     let mut tasks = Vec::with_capacity(n);
-    for mut work in workers {
-        tasks.push(tokio::spawn(async move {
-            let mut tally = Tally::default();
-            loop {
-                let began = Instant::now();
-                if began >= until {
-                    break;
+    for (node, mut work) in workers {
+        tasks.push((
+            node,
+            tokio::spawn(async move {
+                let mut tally = Tally::default();
+                loop {
+                    let began = Instant::now();
+                    if began >= until {
+                        break;
+                    }
+                    let result = work.once().await;
+                    if began < measure_from {
+                        continue;
+                    }
+                    match result {
+                        Ok(()) => tally.success(began.elapsed()),
+                        Err(failure) => tally.failure(began.elapsed(), failure),
+                    }
                 }
-                let result = work.once().await;
-                if began < measure_from {
-                    continue;
-                }
-                match result {
-                    Ok(()) => tally.success(began.elapsed()),
-                    Err(failure) => tally.failure(began.elapsed(), failure),
-                }
-            }
-            tally
-        }));
+                tally
+            }),
+        ));
     }
     let mut tally = Tally::default();
-    for task in tasks {
-        tally.merge(task.await.map_err(|e| format!("worker: {e}"))?);
+    let mut per_node = vec![0usize; nodes];
+    for (node, task) in tasks {
+        let done = task.await.map_err(|e| format!("worker: {e}"))?;
+        per_node[node] += done.latencies_us.len();
+        tally.merge(done);
     }
     // Requests begun before the deadline finish after it; the window includes them.
     let window = Instant::now().max(until) - measure_from;
-    let server_cpu_ms = match meter {
-        Some(meter) => {
-            let meter = meter
-                .await
-                .map_err(|e| format!("server CPU meter: {e}"))??;
-            Some(meter.ms_per_request(tally.latencies_us.len())?)
-        }
-        None => None,
-    };
-    let extra = match name {
+    let mut server_cpu_ms = None;
+    for meter in meters {
+        let meter = meter
+            .await
+            .map_err(|e| format!("server CPU meter: {e}"))??;
+        let ms = meter.ms_per_request(tally.latencies_us.len())?;
+        server_cpu_ms = Some(server_cpu_ms.unwrap_or(0.0) + ms);
+    }
+    let mut extra = match name {
         "stuffing" => format!(
             " blocked={}",
             blocked.load(std::sync::atomic::Ordering::Relaxed)
         ),
         _ => String::new(),
     };
+    if nodes > 1 {
+        let shares: Vec<String> = per_node.iter().map(usize::to_string).collect();
+        extra.push_str(&format!(" node_requests={}", shares.join("/")));
+    }
     Ok(Outcome {
         tally,
         window,

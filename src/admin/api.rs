@@ -129,7 +129,8 @@ pub async fn list_users(
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(json!({
             "users": found.iter().map(user_json).collect::<Vec<_>>(),
-            "total": total,
+            "total": total.min(crate::store::admin::COUNT_CAP),
+            "more_than_total": total > crate::store::admin::COUNT_CAP,
             "offset": offset,
             "limit": limit,
         })))

@@ -5,6 +5,7 @@
 //! the console, an API key for the API) and checks the permission before any handler runs.
 
 pub mod api;
+pub mod api_audit;
 pub mod api_registration;
 pub mod api_upstream;
 pub mod console;
@@ -181,6 +182,7 @@ admin_routes! {
     get Get "/admin/api/upstreams" ClientsRead => api_upstream::list_upstreams;
     post Post "/admin/api/upstreams" ClientsWrite => api_upstream::create_upstream;
     delete Delete "/admin/api/upstreams/{id}" ClientsWrite => api_upstream::delete_upstream;
+    get Get "/admin/api/audit" AuditRead => api_audit::list;
     get Get "/admin/api/registration-tokens" ClientsRead => api_registration::list_tokens;
     post Post "/admin/api/registration-tokens" ClientsWrite => api_registration::create_token;
     delete Delete "/admin/api/registration-tokens/{id}" ClientsWrite => api_registration::revoke_token;

@@ -7,6 +7,7 @@ mod support;
 
 mod account;
 mod admin;
+mod admin_audit;
 mod alerts;
 mod axe;
 mod backchannel_logout;

@@ -63,8 +63,9 @@ struct UsersPage {
     q: String,
     rows: Vec<UserRow>,
     page: i64,
-    pages: i64,
-    total: i64,
+    /// How many pages and users, or "more than …" past the search's count cap.
+    pages: String,
+    total: String,
     prev: Option<String>,
     next: Option<String>,
     can_write: bool,
@@ -115,10 +116,22 @@ async fn users_page(
         .store
         .run(move |conn| queries::search_users(conn, &search, (number - 1) * PAGE_SIZE, PAGE_SIZE))
         .await?;
-    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let capped = total > queries::COUNT_CAP;
+    let pages = ((total.min(queries::COUNT_CAP) + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let more = match capped {
+        true => found.len() as i64 == PAGE_SIZE,
+        false => number < pages,
+    };
+    let (total, pages) = match capped {
+        true => (
+            format!("More than {}", queries::COUNT_CAP),
+            format!("more than {pages}"),
+        ),
+        false => (total.to_string(), pages.to_string()),
+    };
     let rows = found.iter().map(row).collect();
     let prev = (number > 1).then(|| page_link(&q, number - 1));
-    let next = (number < pages).then(|| page_link(&q, number + 1));
+    let next = more.then(|| page_link(&q, number + 1));
     let can_write = actor.may(Permission::UsersWrite);
     let (status, error) = match refused {
         Some((status, why)) => (status, Some(why)),

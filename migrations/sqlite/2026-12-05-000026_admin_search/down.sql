@@ -1,0 +1,2 @@
+DROP INDEX audit_events_action_seq;
+DROP INDEX audit_events_actor_seq;
