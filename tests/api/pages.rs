@@ -101,7 +101,7 @@ async fn every_page_passes_axe_and_fits_a_phone() {
     alice.goto(&server.url("/logout")).await;
     problems.extend(check_page(&alice, "logout").await);
     submit(&alice, "form[action='/logout']").await;
-    alice.wait_for_text("signed out").await;
+    alice.wait_for_text("You are signed out").await;
     assert!(alice.page_source().await.contains("<iframe"), "framed");
     problems.extend(check_page(&alice, "signed-out").await);
     alice.goto(&server.url("/login?next=/account")).await;
