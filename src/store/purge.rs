@@ -130,9 +130,10 @@ impl Purge {
     }
 }
 
-/// How long to leave the store alone after a batch that took `batch`. SQLite has one writer,
-/// and writers waiting on its busy timeout poll at growing intervals: a purge that took the
-/// lock again at once could keep them waiting batch after batch. PostgreSQL's writers wait
+/// How long to leave the store alone after a batch that took `batch`. SQLite has one writer:
+/// writers in other processes poll its busy timeout at growing intervals, and the server's own
+/// writers queue on a gate that is not first come, first served (`writer_gate`), so a purge that
+/// took the lock again at once could keep them waiting batch after batch. PostgreSQL's writers wait
 /// only on the rows the purge deletes, so it goes on at once.
 pub fn pause_after(conn: &AnyConnection, batch: Duration) -> Duration {
     match conn {

@@ -60,14 +60,14 @@ pub async fn grant(
                 // The claim comes first, in the statement that reads the token. A request refused
                 // by any check below rolls the transaction back, so the token stays as it was and
                 // the client's next good request is not taken for a replay.
-                let claimed = grants::claim_refresh_token(conn, &token_hash, now, sealed.as_deref())?;
-                let token = match &claimed {
-                    Some(token) => token.clone(),
-                    None => match grants::find_refresh_token(conn, &token_hash)? {
-                        Some(used) => used,
-                        None => return invalid("the refresh token is invalid"),
-                    },
-                };
+                let (token, claimed) =
+                    match grants::claim_refresh_token(conn, &token_hash, now, sealed.as_deref())? {
+                        Some(token) => (token, true),
+                        None => match grants::find_refresh_token(conn, &token_hash)? {
+                            Some(used) => (used, false),
+                            None => return invalid("the refresh token is invalid"),
+                        },
+                    };
                 let Some((grant, user)) = grants::find_grant_with_user(conn, &token.grant_id)? else {
                     return invalid("the refresh token is invalid");
                 };
@@ -105,7 +105,7 @@ pub async fn grant(
                         dpop_jkt: jkt.clone(),
                     })
                 };
-                if claimed.is_none() {
+                if !claimed {
                     // Used before: by a concurrent request that won the claim, or earlier.
                     return match token.used_at.zip(token.successor_sealed) {
                         Some((used_at, successor)) if grace > 0 && now - used_at <= grace => {
